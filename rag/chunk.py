@@ -1,0 +1,67 @@
+"""Split cleaned documents into citable chunks (langchain-text-splitters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from rag.records import Chunk, Document
+
+# Paragraph, then sentence ends, then clause commas: a chunk never cuts a sentence
+# while a coarser break is available.
+SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "，", ",", "、", " ", ""]
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    size: int = 300
+    overlap: int = 80
+
+    def to_dict(self) -> dict:
+        return {"size": self.size, "overlap": self.overlap, "separators": SEPARATORS}
+
+
+def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
+    """Cut a document into chunks of at most ``settings.size`` characters.
+
+    Each chunk keeps its source, title and first/last source line.
+
+    >>> from rag.ingest import clean
+    >>> text, lines = clean("第一句话。\\n第二句话。\\n")
+    >>> doc = Document("seeds/a.txt", "示例", text, lines)
+    >>> [(c.text, c.first_line, c.last_line) for c in chunk_document(doc)]
+    [('第一句话。\\n\\n第二句话。', 1, 2)]
+    """
+    splitter = RecursiveCharacterTextSplitter(
+        separators=SEPARATORS,
+        chunk_size=settings.size,
+        chunk_overlap=settings.overlap,
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+    chunks = []
+    cursor = 0
+    for piece in splitter.split_text(doc.text):
+        start = doc.text.find(piece, cursor)
+        if start < 0:  # splitter output is always a substring; be safe anyway
+            start = doc.text.find(piece)
+        if start < 0 or not piece.strip():
+            continue
+        end = start + len(piece) - 1
+        chunks.append(
+            Chunk(
+                id=f"{doc.source}#{len(chunks)}",
+                source=doc.source,
+                title=doc.title,
+                text=piece,
+                first_line=doc.lines[start],
+                last_line=doc.lines[end],
+            )
+        )
+        cursor = start + 1
+    return chunks
+
+
+def chunk_documents(docs: list[Document], settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
+    return [c for doc in docs for c in chunk_document(doc, settings)]

@@ -1,0 +1,211 @@
+"""Command line: ``rag index``, ``rag ask``, ``rag download-model``.
+
+Heavy imports live inside the commands, so ``rag --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class UserError(Exception):
+    """Bad input: printed as one line, exit code 2."""
+
+
+def _settings(args):
+    from rag.chunk import ChunkSettings
+    from rag.engine import Settings
+
+    return Settings(
+        seeds=Path(args.seeds),
+        index=Path(args.index),
+        model=args.model,
+        mode=args.mode,
+        chunk=ChunkSettings(),
+    )
+
+
+def cmd_index(args) -> int:
+    from rag.engine import build, load_embedder
+
+    settings = _settings(args)
+    if not settings.seeds.is_dir():
+        raise UserError(f"seed folder {settings.seeds} does not exist")
+    embedder, reason = load_embedder(settings)
+    if reason:
+        print(reason, file=sys.stderr)
+    start = time.perf_counter()
+    folder = build(settings, embedder, progress=sys.stderr.isatty())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    kind = "hybrid (BM25 + vectors)" if manifest["dense"] else "lexical (BM25)"
+    print(
+        f"indexed {manifest['chunks']} chunks from {manifest['documents']} documents, "
+        f"{kind}, in {time.perf_counter() - start:.1f} s → {folder}"
+    )
+    return 0
+
+
+def _read_question(text: str) -> str:
+    if not text or not text.strip():
+        raise UserError(
+            'the question is empty: ask something, e.g. rag ask "广州经开区有多少家上市企业？"'
+        )
+    return text.strip()
+
+
+def format_answer(answer, k: int) -> str:
+    """Human-readable answer and numbered citations."""
+    lines = []
+    if answer.notice:
+        lines.append(f"注意：{answer.notice}")
+    lines += [f"答案：{answer.text}", "", "来源："]
+    for n, hit in enumerate(answer.hits[:k], start=1):
+        c = hit.chunk
+        lines.append(f"[{n}] {c.title}")
+        lines.append(f"    {c.source}  第 {c.first_line}–{c.last_line} 行  score {hit.score:.3f}")
+        lines.extend("    " + line for line in c.text.splitlines() if line.strip())
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    if args.batch:
+        return _ask_batch(args)
+    if args.question is None:
+        raise UserError("give a question, or --batch QUESTIONS.jsonl")
+    question = _read_question(args.question)
+    from rag.engine import open_engine
+
+    engine = open_engine(_settings(args), progress=sys.stderr.isatty())
+    answer = engine.ask(question, k=max(args.k, 1), mode=args.mode)
+    if answer.notice:
+        print(answer.notice, file=sys.stderr)
+    if args.json:
+        print(json.dumps(answer.to_result(), ensure_ascii=False))
+    else:
+        print(format_answer(answer, args.k))
+    return 0
+
+
+def _ask_batch(args) -> int:
+    path = Path(args.batch)
+    if not path.is_file():
+        raise UserError(f"question file {path} does not exist")
+    from rag.engine import open_engine
+
+    engine = open_engine(_settings(args), progress=sys.stderr.isatty())
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    skipped = answered = 0
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for n, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                    if not isinstance(row, dict):
+                        raise ValueError("not a JSON object")
+                    question = row.get("question")
+                    if not isinstance(question, str) or not question.strip():
+                        raise ValueError('no "question" text')
+                except ValueError as exc:
+                    print(f"{path}:{n}: skipped: {exc}", file=sys.stderr)
+                    skipped += 1
+                    continue
+                qid = str(row.get("id", f"line{n}"))
+                answer = engine.ask(question.strip(), k=max(args.k, 1), mode=args.mode)
+                out.write(json.dumps(answer.to_result(qid), ensure_ascii=False) + "\n")
+                answered += 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"answered {answered} questions, skipped {skipped} bad lines", file=sys.stderr)
+    return EXIT_FAILURE if skipped else 0
+
+
+def cmd_download_model(args) -> int:
+    from rag.dense import download_model, resolve_model
+
+    path = download_model(resolve_model(args.name))
+    print(f"model {args.name} is cached at {path}; it now loads without network")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag",
+        description="Offline question answering with cited sources over GBA policy documents.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument(
+            "--seeds",
+            default=os.environ.get("RAG_SEEDS", "seeds"),
+            help="folder of .txt/.md documents (default: seeds, or $RAG_SEEDS)",
+        )
+        p.add_argument(
+            "--index",
+            default=os.environ.get("RAG_INDEX", "index"),
+            help="index folder (default: index, or $RAG_INDEX)",
+        )
+        p.add_argument(
+            "--model",
+            default=None,
+            help="embedding model: hub name or local folder (default: $RAG_MODEL "
+            "or intfloat/multilingual-e5-small)",
+        )
+        p.add_argument(
+            "--mode",
+            choices=("lexical", "hybrid"),
+            default=os.environ.get("RAG_MODE", "hybrid"),
+            help="lexical = BM25 only; hybrid = BM25 + vectors (default)",
+        )
+
+    p = sub.add_parser("index", help="build the index from the documents")
+    common(p)
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    p.add_argument("question", nargs="?", help="the question (Chinese or English)")
+    p.add_argument("--batch", help="JSONL file of {id, question} lines")
+    p.add_argument("--out", help="with --batch: write results here (default: stdout)")
+    p.add_argument("-k", type=int, default=None, help="passages to return")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    common(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("download-model", help="fetch a hub model once, on a connected machine")
+    p.add_argument("name", help="hub name, e.g. intfloat/multilingual-e5-small")
+    p.set_defaults(func=cmd_download_model)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "k", 0) is None:
+        args.k = 10 if args.batch or args.json else 5
+    from rag.dense import ModelUnavailable
+    from rag.store import IndexProblem
+
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (IndexProblem, ModelUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is still in place", file=sys.stderr)
+        return 130

@@ -1,0 +1,245 @@
+"""Read source files and repair the damage PDF extraction left in them.
+
+Cleaning is a pure function from raw text to ``(text, lines)``, where ``lines[i]`` is
+the 1-based source line of ``text[i]``: every later stage can cite line ranges exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+import sys
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from rag.records import Document
+
+SUFFIXES = (".txt", ".md")
+CATALOG = "catalog.json"
+
+# Kangxi radicals, CJK radical supplements and compatibility ideographs look like ordinary
+# characters (南⽅⽇报 uses U+2F45) but match nothing; NFKC maps them to the real ones.
+# Only these ranges are folded in displayed text, so full-width punctuation survives.
+_LOOKALIKE_RANGES = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+_TERMINAL = set("。！？!?；;…：:")
+_CLOSERS = set("”’」』）)】》\"'")
+_HEADING = re.compile(
+    r"^(#+\s|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、]\s*\S)"
+)
+
+
+class UnreadableFile(ValueError):
+    """A file whose bytes are not text in an encoding we recognise."""
+
+
+def _fold_char(ch: str) -> str:
+    cp = ord(ch)
+    if any(lo <= cp <= hi for lo, hi in _LOOKALIKE_RANGES):
+        folded = unicodedata.normalize("NFKC", ch)
+        if len(folded) == 1:
+            return folded
+    return ch
+
+
+def fold_lookalikes(text: str) -> str:
+    """Replace radical and compatibility look-alikes by ordinary characters.
+
+    >>> fold_lookalikes("南⽅⽇报，")
+    '南方日报，'
+    """
+    return "".join(_fold_char(c) for c in text)
+
+
+def _keep_char(ch: str) -> bool:
+    if ch == "\ufffd":
+        return False
+    return unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+
+
+def is_junk(line: str) -> bool:
+    """True for binary debris from a broken PDF font map, False for real text.
+
+    >>> is_junk("0015 f=g#$%h&ijkl()6789"), is_junk("2.83倍、2.46倍。")
+    (True, False)
+    """
+    s = "".join(line.split())
+    if not s:
+        return False
+    cjk = sum(1 for c in s if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+    if cjk / len(s) >= 0.5:
+        return False
+    if "\ufffd" in s or any("\u0080" <= c <= "\u00ff" and c not in "·°×÷" for c in s):
+        return True
+    symbols = sum(1 for c in s if c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    # Glyph-ID debris shows runs of consecutive code points: "!\"#$%", "ijkl", "6789".
+    runs = sum(1 for a, b in zip(s, s[1:]) if ord(b) == ord(a) + 1 and not a.isdigit())
+    return cjk / len(s) < 0.3 and (symbols / len(s) >= 0.2 or runs >= 3)
+
+
+def _ends_sentence(line: str) -> bool:
+    s = line.rstrip()
+    while s and s[-1] in _CLOSERS:
+        s = s[:-1]
+    return bool(s) and s[-1] in _TERMINAL
+
+
+def _joiner(prev: str, nxt: str) -> str:
+    # Latin words cut at a line end need their space back; Chinese needs none.
+    if prev[-1:].isascii() and prev[-1:].isalnum() and nxt[:1].isascii() and nxt[:1].isalnum():
+        return " "
+    return ""
+
+
+def clean(raw: str) -> tuple[str, tuple[int, ...]]:
+    """Repair extraction damage; return the text and the source line of each character.
+
+    Lines cut every few characters are rejoined into paragraphs, blank spacer lines and
+    binary junk lines are dropped, look-alike radicals are folded, and paragraphs are
+    separated by a blank line.
+
+    >>> text, lines = clean("社会主义市场经济体制是中国特色\\n\\n社会主义的重大理论。\\n")
+    >>> text, lines[0], lines[-1]
+    ('社会主义市场经济体制是中国特色社会主义的重大理论。', 1, 3)
+    """
+    rows: list[tuple[int, str]] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        s = "".join(c for c in fold_lookalikes(line) if _keep_char(c)).strip()
+        if s and not is_junk(line):
+            rows.append((number, s))
+    if not rows:
+        return "", ()
+    long_rows = [len(s) for _, s in rows if len(s) >= 8]
+    width = statistics.median(long_rows) if long_rows else 0
+
+    parts: list[str] = []
+    owners: list[int] = []
+    prev = ""
+    for number, s in rows:
+        if prev:
+            wrapped = (
+                not _ends_sentence(prev)
+                and len(prev) >= 0.6 * width
+                and not _HEADING.match(prev)
+                and not _HEADING.match(s)
+            )
+            sep = _joiner(prev, s) if wrapped else "\n\n"
+            parts.append(sep)
+            owners.extend([owners[-1]] * len(sep))
+        parts.append(s)
+        owners.extend([number] * len(s))
+        prev = s
+    return "".join(parts), tuple(owners)
+
+
+def decode(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) or GB18030; raise UnreadableFile otherwise.
+
+    >>> decode("粤港澳".encode("gb18030"))
+    '粤港澳'
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("neither UTF-8 nor GB18030") from exc
+    # GB18030 accepts many byte soups; real Chinese text is mostly common characters.
+    printable = sum(1 for c in text if c.isprintable() or c.isspace())
+    if not text or printable / len(text) < 0.9:
+        raise UnreadableFile("neither UTF-8 nor GB18030")
+    return text
+
+
+def guess_title(text: str, fallback: str) -> str:
+    """A title from the text: the first heading or short line, else ``fallback``.
+
+    >>> guess_title("广州开发区：创建高质量发展引领之地\\n\\n在中国国家级……", "003")
+    '广州开发区：创建高质量发展引领之地'
+    """
+    for para in text.split("\n\n")[:8]:
+        s = para.strip().lstrip("#").strip()
+        if 4 <= len(s) <= 60 and not _ends_sentence(s):
+            return s
+    return fallback
+
+
+def load_catalog(folder: Path) -> dict:
+    path = folder / CATALOG
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        warn(f"ignoring {path}: not valid JSON ({exc})")
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """The path as cited: relative to the working folder when inside it."""
+    root = (root or Path.cwd()).resolve()
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def read_document(path: Path, catalog: dict | None = None, source: str | None = None) -> Document:
+    """Read and clean one file; raise UnreadableFile when it is not text."""
+    raw = decode(path.read_bytes())
+    text, lines = clean(raw)
+    entry = (catalog or {}).get(path.name, {})
+    title = entry.get("title") or guess_title(text, path.stem)
+    meta = {k: v for k, v in entry.items() if k in ("publication", "date")}
+    return Document(
+        source=source or display_path(path), title=title, text=text, lines=lines, meta=meta
+    )
+
+
+def source_files(folders: Iterable[Path]) -> list[Path]:
+    """The text files an index is built from, in a stable order."""
+    files: list[Path] = []
+    for folder in folders:
+        if folder.is_dir():
+            files.extend(
+                p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+    return files
+
+
+def read_folder(folder: Path) -> list[Document]:
+    """Every readable document in ``folder``; unreadable ones are skipped with a warning."""
+    catalog = load_catalog(folder)
+    docs = []
+    for path in source_files([folder]):
+        try:
+            doc = read_document(path, catalog)
+        except (UnreadableFile, OSError) as exc:
+            warn(f"skipped {path}: {exc}")
+            continue
+        if doc.text:
+            docs.append(doc)
+        else:
+            warn(f"skipped {path}: no text after cleaning")
+    return docs
+
+
+def fingerprint(files: Iterable[Path]) -> str:
+    """A hash of the files' names and bytes: the index is stale when it changes."""
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.name.encode("utf-8") + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()

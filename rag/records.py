@@ -1,0 +1,85 @@
+"""The records that travel from ingestion to answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned source file. ``lines[i]`` is the 1-based source line of ``text[i]``."""
+
+    source: str
+    title: str
+    text: str
+    lines: tuple[int, ...]
+    meta: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage that can be cited: its text and where it stands in its source file."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    first_line: int
+    last_line: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Chunk:
+        return cls(
+            id=str(d["id"]),
+            source=str(d["source"]),
+            title=str(d["title"]),
+            text=str(d["text"]),
+            first_line=int(d["first_line"]),
+            last_line=int(d["last_line"]),
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk found by a search; ``via`` says which retriever(s) put it there."""
+
+    chunk: Chunk
+    score: float
+    via: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says: the answer text and the passages it cites (1-based markers)."""
+
+    question: str
+    text: str
+    abstained: bool
+    hits: tuple[Hit, ...]
+    # (passage number, sentence) for every sentence quoted in ``text``
+    quotes: tuple[tuple[int, str], ...] = ()
+    notice: str = ""
+
+    def to_result(self, qid: str | None = None) -> dict:
+        """One line of the batch results format (see README)."""
+        row = {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "passages": [
+                {
+                    "text": h.chunk.text,
+                    "source": h.chunk.source,
+                    "title": h.chunk.title,
+                    "lines": [h.chunk.first_line, h.chunk.last_line],
+                    "score": round(float(h.score), 4),
+                }
+                for h in self.hits
+            ],
+        }
+        if qid is not None:
+            row = {"id": qid, **row}
+        return row

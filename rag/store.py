@@ -1,0 +1,134 @@
+"""An index is a folder of plain files plus a manifest; builds are swapped in atomically.
+
+Layout of the index folder::
+
+    index/
+      CURRENT                 name of the live build (replaced atomically)
+      builds/<name>/          manifest.json, chunks.jsonl, bm25/, dense.faiss (hybrid)
+      uploads/                documents added by users (kept across rebuilds)
+
+A build is written to a fresh folder and only then named in ``CURRENT``: a build that is
+interrupted leaves the previous one live. Nothing is pickled; nothing is executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.records import Chunk
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+LEXICAL = "bm25"
+POINTER = "CURRENT"
+
+
+class IndexProblem(RuntimeError):
+    """The index cannot be used as it is; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A loaded build: its folder, manifest and chunks."""
+
+    folder: Path
+    manifest: dict
+    chunks: list[Chunk]
+
+
+def write_chunks(folder: Path, chunks: list[Chunk]) -> None:
+    with open(folder / CHUNKS, "w", encoding="utf-8") as f:
+        for c in chunks:
+            f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+
+
+def read_chunks(folder: Path) -> list[Chunk]:
+    chunks = []
+    with open(folder / CHUNKS, encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            try:
+                chunks.append(Chunk.from_dict(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise IndexProblem(f"{folder / CHUNKS} line {n} is damaged") from exc
+    return chunks
+
+
+def new_build_folder(index_dir: Path) -> Path:
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    return Path(tempfile.mkdtemp(prefix=f"{stamp}-", suffix=".partial", dir=builds))
+
+
+def commit_build(index_dir: Path, partial: Path, manifest: dict) -> Path:
+    """Finish a build: write its manifest, name it in CURRENT, drop older builds."""
+    (partial / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    final = partial.with_suffix("")
+    os.replace(partial, final)
+    _write_atomic(index_dir / POINTER, final.name + "\n")
+    for old in (index_dir / "builds").iterdir():
+        if old != final:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The live build folder, or None when there is none yet."""
+    pointer = index_dir / POINTER
+    if not pointer.is_file():
+        return None
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    folder = index_dir / "builds" / name
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not folder.is_dir():
+        return None
+    return folder
+
+
+def load(index_dir: Path) -> Stored:
+    """Read the live build's manifest and chunks; raise IndexProblem when unusable."""
+    folder = current_build(index_dir)
+    if folder is None:
+        raise IndexProblem(f"no index in {index_dir}")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexProblem(f"the index manifest in {folder} is missing or damaged") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        raise IndexProblem(
+            f"the index in {index_dir} has format {manifest.get('format')!r}, "
+            f"this version reads {FORMAT_VERSION}"
+            if isinstance(manifest, dict)
+            else f"the index manifest in {folder} is damaged"
+        )
+    try:
+        chunks = read_chunks(folder)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexProblem(f"the chunk records in {folder} are missing or damaged") from exc
+    if len(chunks) != manifest.get("chunks"):
+        raise IndexProblem(f"the index in {folder} is incomplete")
+    return Stored(folder, manifest, chunks)

@@ -1,0 +1,261 @@
+"""Chinese tokenization for BM25: one normalisation for documents and questions alike."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+# Question words and function words: frequent in questions, absent from the evidence.
+STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "等",
+        "也",
+        "都",
+        "而",
+        "并",
+        "对",
+        "为",
+        "于",
+        "以",
+        "将",
+        "把",
+        "被",
+        "从",
+        "到",
+        "由",
+        "向",
+        "给",
+        "让",
+        "其",
+        "之",
+        "这",
+        "那",
+        "该",
+        "此",
+        "各",
+        "每",
+        "有",
+        "没有",
+        "个",
+        "家",
+        "项",
+        "种",
+        "中",
+        "上",
+        "下",
+        "里",
+        "内",
+        "外",
+        "又",
+        "还",
+        "就",
+        "才",
+        "只",
+        "很",
+        "更",
+        "最",
+        "已",
+        "已经",
+        "会",
+        "能",
+        "可",
+        "可以",
+        "要",
+        "应",
+        "应该",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "么",
+        "什么",
+        "怎么",
+        "怎样",
+        "怎么样",
+        "如何",
+        "为何",
+        "为什么",
+        "哪",
+        "哪些",
+        "哪个",
+        "哪里",
+        "哪儿",
+        "哪一",
+        "哪天",
+        "几",
+        "多少",
+        "多大",
+        "多久",
+        "谁",
+        "是否",
+        "是不是",
+        "请问",
+        "请",
+        "关于",
+        "方面",
+        "情况",
+        "主要",
+        "分别",
+        "一个",
+        "一些",
+        "这些",
+        "那些",
+        "这个",
+        "那个",
+        "我们",
+        "你们",
+        "他们",
+        "它们",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "自己",
+        "通过",
+        "进行",
+        "有关",
+        "什么样",
+        "具体",
+        "目前",
+        "其中",
+        "之一",
+        "以及",
+        "我国",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "how",
+        "many",
+        "much",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "does",
+        "do",
+        "did",
+        "has",
+        "have",
+        "had",
+        "there",
+        "this",
+        "that",
+        "these",
+        "those",
+        "with",
+        "by",
+        "from",
+        "as",
+        "at",
+        "it",
+        "its",
+        "into",
+        "about",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "please",
+        "tell",
+        "me",
+        "us",
+    ]
+)
+
+_PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def normalize(text: str) -> str:
+    """NFKC, Traditional → Simplified, lower case: the form both sides are matched in.
+
+    >>> normalize("前海深港國際法務區 ＲＣＥＰ")
+    '前海深港国际法务区 rcep'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    # Lone surrogates cannot be encoded for OpenCC; they carry no meaning anyway.
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    return _t2s().convert(text).lower()
+
+
+def words(text: str) -> list[str]:
+    """Content words of normalised text (jieba search mode), stopwords and punctuation out.
+
+    >>> words("广州经开区累计设立了多少家外资企业？")
+    ['广州', '经开区', '累计', '设立', '外资', '企业', '外资企业']
+    """
+    out = []
+    for w in _jieba().lcut_for_search(text):
+        w = w.strip()
+        if w and w not in STOPWORDS and not _PUNCT_OR_SPACE.match(w):
+            out.append(w)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of every Chinese run: they match where jieba
+    segments a question and a passage differently (经开区 / 经济技术开发区).
+
+    >>> bigrams("集群注册")
+    ['集群', '群注', '注册']
+    """
+    out = []
+    for run in _CJK_RUN.findall(text):
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for BM25: content words plus character bigrams of the normalised text.
+
+    >>> tokenize("澳門貿促局")
+    ['澳门', '贸促局', '澳门', '门贸', '贸促', '促局']
+    """
+    norm = normalize(text)
+    return words(norm) + bigrams(norm)
