@@ -80,7 +80,8 @@ def cmd_ask(args) -> int:
         return _ask_batch(args)
     if args.question is None:
         raise UserError("give a question, or --batch QUESTIONS.jsonl")
-    question = _read_question(args.question)
+    text = sys.stdin.read() if args.question == "-" else args.question
+    question = _read_question(text)
     from rag.engine import open_engine
 
     engine = open_engine(_settings(args), progress=sys.stderr.isatty())
@@ -101,7 +102,7 @@ def _ask_batch(args) -> int:
     from rag.engine import open_engine
 
     engine = open_engine(_settings(args), progress=sys.stderr.isatty())
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
     skipped = answered = 0
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -174,7 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with cited passages")
-    p.add_argument("question", nargs="?", help="the question (Chinese or English)")
+    p.add_argument(
+        "question",
+        nargs="?",
+        help="the question (Chinese or English); - reads it from standard input",
+    )
     p.add_argument("--batch", help="JSONL file of {id, question} lines")
     p.add_argument("--out", help="with --batch: write results here (default: stdout)")
     p.add_argument("-k", type=int, default=None, help="passages to return")

@@ -109,10 +109,14 @@ def _load_offline(name: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise ModelUnavailable("sentence-transformers is not installed: pip install -e .") from exc
+    hf_logging.disable_progress_bar()
     try:
         return SentenceTransformer(
             str(path) if local else name, device="cpu", local_files_only=True

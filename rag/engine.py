@@ -92,7 +92,8 @@ def build(
             dense.save(partial)
             rate, trust = _calibrate(embedder, dense, chunks)
             say(
-                f"model {embedder.name}: self-retrieval {rate:.2f} on this corpus, trust {trust:.2f}"
+                f"model {embedder.name}: self-retrieval {rate:.2f} on this corpus, "
+                f"trust {trust:.2f}"
             )
             dense_info = {
                 "model": embedder.name,
@@ -195,7 +196,8 @@ class Engine:
             terms[group] = max(self.lexical.idf(t) for t in group)
         for w in words(norm):
             unknown = self.lexical.idf(w) >= self.lexical.max_idf
-            if english and w.isascii() and unknown:
+            # A lone Latin letter or digit is no evidence of anything.
+            if w.isascii() and (len(w) < 2 or (english and unknown)):
                 continue
             terms[w] = self.lexical.idf(w)
         grams = {b: self.lexical.idf(b) for b in bigrams(norm)}

@@ -1,0 +1,41 @@
+# The README's commands. `make run` and `make test` set everything up on a fresh machine.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup run test lint index eval browser-deps clean
+
+setup: $(STAMP)
+
+# torch is installed first and pinned: the CPU build, never the CUDA wheels.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: setup
+	$(PY) app.py
+
+index: setup
+	$(VENV)/bin/rag index
+
+# Chromium for the browser tests comes from Debian (Playwright's own download cannot work offline).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+		else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; \
+	fi
+
+test: setup browser-deps
+	$(VENV)/bin/ruff check rag tests app.py
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check rag tests app.py
+	$(VENV)/bin/ruff format --check rag tests app.py
+
+clean:
+	rm -rf $(VENV) index/builds index/CURRENT .pytest_cache

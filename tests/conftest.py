@@ -1,0 +1,88 @@
+"""Shared fixtures: tiny Chinese corpora, a deterministic fake embedder, no network."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+TINY = {
+    "a.txt": "前海深港国际法务区于2022年1月4日宣布启用。\n法务区集聚了仲裁、调解和律师事务所。\n",
+    "b.txt": "澳门贸易投资促进局提供投资者一站式服务。\n2023年首十月共收到292个新投资计划。\n",
+    "c.md": "# 南沙集群注册\n\n南沙区首创集群注册信用风险监管，对共用一个注册地址的企业精准画像。\n",
+}
+
+
+class FakeEmbedder:
+    """Bag-of-characters vectors: texts sharing characters are close. Deterministic."""
+
+    def __init__(self, dim: int = 64, name: str = "fake-embedder") -> None:
+        self.name = name
+        self.dim = dim
+        self.calls = 0
+
+    def embed(self, texts, kind="passage"):
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for ch in text:
+                h = int.from_bytes(hashlib.md5(ch.encode()).digest()[:4], "little")
+                out[row, h % self.dim] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+        return out
+
+
+@pytest.fixture
+def tiny_seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for name, text in TINY.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seeds_engine(tmp_path_factory):
+    """A lexical engine over the real seed documents, built once per test session."""
+    from rag.engine import Settings, open_engine
+
+    index = tmp_path_factory.mktemp("seeds-index")
+    settings = Settings(seeds=SEEDS, index=index, mode="lexical")
+    return open_engine(settings, progress=False, say=lambda _: None)
+
+
+def faithful(text: str, path: Path, first: int, last: int, window: int = 8) -> bool:
+    """The scorer's citation check: ≥95% of the passage's characters lie in 8-character
+    runs found in the cited lines of the file (NFKC, whitespace removed)."""
+    import re
+    import unicodedata
+
+    def norm(s: str) -> str:
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    if not 1 <= first <= last <= len(lines):
+        return False
+    scope, t = norm("".join(lines[first - 1 : last])), norm(text)
+    if len(t) < window:
+        return t in scope
+    covered = [False] * len(t)
+    for i in range(len(t) - window + 1):
+        if t[i : i + window] in scope:
+            covered[i : i + window] = [True] * window
+    return sum(covered) / len(t) >= 0.95

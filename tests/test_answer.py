@@ -1,0 +1,64 @@
+from rag.answer import (
+    MAX_ANSWER,
+    NOT_FOUND,
+    Evidence,
+    asks_number,
+    compose,
+    sentences,
+    should_abstain,
+)
+from rag.records import Chunk, Hit
+
+
+def _hit(text: str, n: int = 0) -> Hit:
+    return Hit(Chunk(f"s#{n}", "seeds/s.txt", "标题", text, 1, 2), 1.0, "lexical")
+
+
+EV = Evidence({"经开区": 3.0, "上市": 4.0, "企业": 1.0}, {"上市": 4.0}, asks_number=True)
+
+
+def test_answer_quotes_the_best_sentence_with_its_citation_marker():
+    hits = [
+        _hit("广州扩大开放。目前经开区上市企业达88家，居全国前列。", 0),
+        _hit("经开区的企业服务很好。", 1),
+    ]
+    text, quotes = compose(EV, hits)
+    assert text == "目前经开区上市企业达88家，居全国前列。[1]"
+    assert quotes == ((1, "目前经开区上市企业达88家，居全国前列。"),)
+
+
+def test_every_quoted_sentence_is_copied_from_its_passage():
+    hits = [_hit("广州经开区上市企业达88家。另有科技企业两万家。", 0), _hit("经开区位于黄埔。", 1)]
+    _, quotes = compose(EV, hits)
+    for n, sentence in quotes:
+        assert sentence in hits[n - 1].chunk.text
+
+
+def test_long_sentences_are_clipped_to_the_answer_limit_around_the_match():
+    filler = "，".join(["推动高质量发展"] * 60)
+    hits = [_hit(f"{filler}，广州经开区上市企业达88家，{filler}。")]
+    text, _ = compose(EV, hits)
+    assert len(text) <= MAX_ANSWER and "上市企业达88家" in text
+
+
+def test_number_questions_prefer_sentences_with_figures():
+    hits = [_hit("经开区鼓励企业上市。经开区上市企业达88家。")]
+    text, _ = compose(EV, hits)
+    assert "88" in text
+
+
+def test_abstains_when_key_terms_are_missing():
+    ev = Evidence({"澳门": 2.0, "最低工资": 8.0}, {}, asks_number=True)
+    assert should_abstain(ev, [_hit("澳门贸促局提供一站式服务。")])
+    assert not should_abstain(EV, [_hit("广州经开区上市企业达88家。")])
+    assert should_abstain(EV, [])
+    assert "未在资料中找到答案" in NOT_FOUND
+
+
+def test_sentence_split_keeps_closing_quotes():
+    assert sentences("他说：“改革。”然后离开！") == ["他说：“改革。”", "然后离开！"]
+
+
+def test_number_question_detection():
+    assert asks_number("How many national high-tech zones are there in China?")
+    assert not asks_number("深i企平台是什么时候上线的？")

@@ -1,0 +1,98 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rag.cli import main
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def index_args(tiny_seeds, tmp_path):
+    return ["--seeds", str(tiny_seeds), "--index", str(tmp_path / "ix"), "--mode", "lexical"]
+
+
+def test_index_command_reports_what_it_built(index_args, capsys):
+    assert main(["index", *index_args]) == 0
+    assert "indexed 3 chunks from 3 documents, lexical" in capsys.readouterr().out
+
+
+def test_ask_prints_answer_and_numbered_citations(index_args, capsys):
+    assert main(["ask", "前海深港国际法务区是哪天启用的？", *index_args]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("答案：前海深港国际法务区于2022年1月4日宣布启用。[1]")
+    assert "[1] a\n" in out and "a.txt  第 1–2 行" in out
+
+
+def test_batch_writes_one_result_line_per_good_question(index_args, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "q1", "question": "澳门贸促局收到多少个新投资计划？"}),
+                "{broken json",
+                json.dumps({"id": "q2"}),
+                json.dumps({"id": "q3", "question": "   "}),
+                json.dumps({"id": "q4", "question": "南沙如何监管共用注册地址的企业？"}),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.jsonl"
+    code = main(["ask", "--batch", str(questions), "--out", str(out), *index_args])
+    assert code == 1  # some lines were bad
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q4"]
+    assert "292个新投资计划" in rows[0]["answer"]
+    for r in rows:
+        assert set(r) == {"id", "question", "answer", "abstained", "passages"}
+        for p in r["passages"]:
+            assert set(p) == {"text", "source", "title", "lines", "score"}
+    err = capsys.readouterr().err
+    assert ":2: skipped" in err and ":3: skipped" in err and ":4: skipped" in err
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_a_usage_error(index_args, question, capsys):
+    assert main(["ask", question, *index_args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: the question is empty") and "\n" not in err
+
+
+def test_odd_unicode_questions_do_not_crash(index_args, capsys):
+    for q in ["🙂" * 50, "\x00\x07控制字符", "Mixed 中英 текст عربى", "<script>alert(1)</script>"]:
+        assert main(["ask", q, *index_args, "--json"]) == 0
+        json.loads(capsys.readouterr().out)
+
+
+def test_missing_batch_file_and_seed_folder_are_one_line_errors(tmp_path, capsys):
+    assert main(["ask", "--batch", str(tmp_path / "none.jsonl")]) == 2
+    assert main(["index", "--seeds", str(tmp_path / "nowhere"), "--mode", "lexical"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("error: ") for line in err)
+
+
+def test_cli_process_exits_cleanly_on_bad_input_and_answers_long_questions(index_args):
+    run = [sys.executable, "-m", "rag", "ask"]
+    bad = subprocess.run([*run, " ", *index_args], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    long = subprocess.run(
+        [*run, "-", *index_args, "--json"],
+        input="澳门贸促局" * 20_000,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert long.returncode == 0, long.stderr
+    assert "truncated" in long.stderr
+    assert json.loads(long.stdout)["passages"]
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from rag.cli import build_parser; build_parser(); "
+        "print(any(m in sys.modules for m in ('torch', 'faiss', 'gradio', 'numpy')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"

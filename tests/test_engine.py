@@ -1,0 +1,119 @@
+"""End to end over the real seeds (lexical) and over tiny corpora (hybrid, fake model)."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.engine import Settings, build, open_engine
+from tests.conftest import SEEDS, faithful
+
+QUIET = {"progress": False, "say": lambda _: None}
+
+# Written for these tests from the seed documents (not the evaluation questions).
+SEED_QUESTIONS = [
+    ("2018年广州开发区规模以上工业总产值是多少？", "7603亿元"),
+    ("广州经开区集聚了多少家国家级高新技术企业？", "2800多家"),
+    ("廣州開發區規模以上工業總產值是多少？", "7603亿元"),
+    ("河套合作区首批技术攻关类项目榜单最终有几个项目揭榜？", "5个"),
+]
+
+
+@pytest.mark.parametrize(("question", "key"), SEED_QUESTIONS)
+def test_seed_questions_are_answered_with_the_passage_first(seeds_engine, question, key):
+    answer = seeds_engine.ask(question, mode="lexical")
+    assert not answer.abstained
+    assert key in answer.hits[0].chunk.text
+    assert key in answer.text and "[1]" in answer.text and len(answer.text) <= 240
+
+
+def test_citations_point_at_the_lines_that_hold_the_passage(seeds_engine):
+    answer = seeds_engine.ask("深圳国际仲裁院有多少名仲裁员？", mode="lexical")
+    for hit in answer.hits:
+        c = hit.chunk
+        assert faithful(c.text, SEEDS.parent / c.source, c.first_line, c.last_line)
+
+
+def test_questions_the_documents_do_not_answer_are_declined(seeds_engine):
+    for question in ["北京冬奥会的吉祥物叫什么名字？", "澳门的最低工资标准是多少？", "x", "🙂🙂🙂"]:
+        answer = seeds_engine.ask(question, mode="lexical")
+        assert answer.abstained, question
+        assert answer.text.startswith("未在资料中找到答案")
+
+
+def test_english_questions_reach_chinese_passages_through_the_glossary(seeds_engine):
+    answer = seeds_engine.ask("How many listed companies does the Guangzhou development zone have?")
+    assert any("上市企业达88家" in h.chunk.text for h in answer.hits[:3])
+
+
+def test_batch_result_shape(seeds_engine):
+    row = seeds_engine.ask("广州经开区实际利用外资首次突破多少？", mode="lexical").to_result("x1")
+    assert list(row) == ["id", "question", "answer", "abstained", "passages"]
+    p = row["passages"][0]
+    assert set(p) == {"text", "source", "title", "lines", "score"}
+    assert p["source"].startswith("seeds/") and len(p["lines"]) == 2
+    assert len(row["passages"]) == 10
+
+
+def test_hybrid_with_a_trusted_model_can_lift_a_paraphrase(tiny_seeds, tmp_path, fake_embedder):
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid")
+    engine = open_engine(settings, embedder=fake_embedder, **QUIET)
+    assert engine.semantic and engine.trust == 1.0  # bag of characters finds its own clauses
+    hits = engine.search("共用注册地址的公司怎样监管", k=3, mode="hybrid")
+    assert "集群注册" in hits[0].chunk.text
+    assert "dense" in hits[0].via
+
+
+def test_unchanged_chunks_are_not_embedded_again(tiny_seeds, tmp_path, fake_embedder):
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid")
+    build(settings, fake_embedder, **QUIET)
+    texts = []
+    original = fake_embedder.embed
+
+    def spy(batch, kind="passage"):
+        if kind == "passage":
+            texts.extend(batch)
+        return original(batch, kind)
+
+    fake_embedder.embed = spy
+    (tiny_seeds / "d.txt").write_text("横琴粤澳深度合作区打造法务集聚区。", encoding="utf-8")
+    build(settings, fake_embedder, **QUIET)
+    assert texts == ["横琴粤澳深度合作区打造法务集聚区。"]
+
+
+def test_missing_model_falls_back_to_lexical_with_one_line(tiny_seeds, tmp_path):
+    messages = []
+    settings = Settings(
+        seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid", model=str(tmp_path / "no-model")
+    )
+    engine = open_engine(settings, progress=False, say=messages.append)
+    assert not engine.semantic
+    assert engine.notices and "semantic search off" in engine.notices[0]
+    assert engine.ask("前海法务区哪天启用？").hits[0].chunk.source.endswith("a.txt")
+
+
+def test_uncached_hub_model_fails_fast_without_network(tiny_seeds, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    settings = Settings(
+        seeds=tiny_seeds, index=tmp_path / "ix", model="intfloat/multilingual-e5-small"
+    )
+    engine = open_engine(settings, **QUIET)
+    assert not engine.semantic
+    assert "rag download-model" in engine.notices[0]
+
+
+def test_long_questions_are_truncated_with_a_notice(seeds_engine):
+    answer = seeds_engine.ask("广州经开区上市企业" + "啊" * 100_000, mode="lexical")
+    assert answer.notice and len(answer.question) <= 2000
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path):
+    from rag.store import IndexProblem
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexProblem, match="no readable"):
+        build(Settings(seeds=tmp_path / "empty", index=tmp_path / "ix", mode="lexical"), **QUIET)
+
+
+def test_index_relative_sources_when_outside_the_working_folder(tiny_seeds, tmp_path):
+    engine = open_engine(Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical"), **QUIET)
+    assert Path(engine.chunks[0].source).name in {"a.txt", "b.txt", "c.md"}
