@@ -23,16 +23,31 @@ _ASKS_NUMBER = re.compile(
     r"增长了|how (many|much)|what (percentage|share|proportion)|rank",
     re.IGNORECASE,
 )
-_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条亿万元户人批版所只台座])")
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """The question's terms with their weights (IDF), for matching and abstention."""
+    """The question's terms with their weights (IDF), for matching and abstention, and
+    what kind of figure it asks for (``counter``: the measure word of 多少家, 几个 …)."""
 
-    words: dict[str, float]
+    words: dict
     bigrams: dict[str, float]
     asks_number: bool
+    counter: str = ""
+    numbers: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, question: str, words: dict, bigrams: dict[str, float]) -> Evidence:
+        counter = _COUNTER.search(question)
+        return cls(
+            words,
+            bigrams,
+            asks_number(question),
+            counter.group(1) if counter else "",
+            frozenset(_NUMBER.findall(question)),
+        )
 
 
 def sentences(text: str) -> list[str]:
@@ -67,8 +82,15 @@ def _clip(sentence: str, ev: Evidence, limit: int) -> str:
 def _score(text: str, ev: Evidence) -> float:
     norm = normalize(text)
     score = term_coverage(ev.words, norm) + 0.5 * term_coverage(ev.bigrams, norm)
-    if ev.asks_number and _DIGIT.search(text):
-        score += 0.3
+    if ev.asks_number:
+        # A figure the question does not already state, best with the unit it asks for.
+        new = [m for m in _NUMBER.finditer(norm) if m.group() not in ev.numbers]
+        if ev.counter and any(
+            re.match(rf"\s*(?:多|余|\+)?[十百千万亿]*\s*{ev.counter}", norm[m.end() :]) for m in new
+        ):
+            score += 0.4
+        elif new:
+            score += 0.3
     return score
 
 
@@ -81,8 +103,19 @@ def asks_number(question: str) -> bool:
     return bool(_ASKS_NUMBER.search(question))
 
 
-def should_abstain(ev: Evidence, hits: list[Hit], threshold: float = 0.55) -> bool:
-    """Abstain when the top passages together miss too much of the question's weight.
+def support(ev: Evidence, hits: list[Hit], top: int = 3) -> float:
+    """How well the top passages support an answer (0–1): the mean of the best single
+    passage's term coverage and the coverage of the top passages together. A question
+    the documents do not answer misses its focus term (最低工资, a year) everywhere."""
+    if not hits or not ev.words:
+        return 0.0
+    texts = [normalize(h.chunk.text) for h in hits[:top]]
+    best = max(term_coverage(ev.words, t) for t in texts)
+    return (best + term_coverage(ev.words, "".join(texts))) / 2
+
+
+def should_abstain(ev: Evidence, hits: list[Hit], threshold: float = 0.5) -> bool:
+    """Abstain when the top passages miss too much of the question's weight.
 
     >>> from rag.records import Chunk
     >>> hit = Hit(Chunk("a#0", "a", "t", "澳门贸促局一站式服务", 1, 1), 1.0, "lexical")
@@ -90,10 +123,7 @@ def should_abstain(ev: Evidence, hits: list[Hit], threshold: float = 0.55) -> bo
     >>> should_abstain(ev, [hit])
     True
     """
-    if not hits or not ev.words:
-        return True
-    text = normalize("".join(h.chunk.text for h in hits[:3]))
-    return term_coverage(ev.words, text) < threshold
+    return support(ev, hits) < threshold
 
 
 def compose(ev: Evidence, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tuple[int, str], ...]]:
@@ -104,12 +134,17 @@ def compose(ev: Evidence, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tup
     """
     candidates = []
     for n, hit in enumerate(hits[:top], start=1):
-        for s in sentences(hit.chunk.text):
+        parts = sentences(hit.chunk.text)
+        for j, sentence in enumerate(parts):
+            # A bare heading (二是培育三大产业集群。) restates the question; what follows
+            # it in the passage is the answer.
+            if len(sentence) < 20 and j + 1 < len(parts):
+                sentence += parts[j + 1]
             # The rank prior breaks ties towards the passage retrieval trusted most.
-            candidates.append((_score(s, ev) + 0.05 * (top - n), n, s))
+            candidates.append((_score(sentence, ev) + 0.05 * (top - n), n, sentence))
     if not candidates:
         return "", ()
-    candidates.sort(key=lambda c: -c[0])
+    candidates.sort(key=lambda c: (-round(c[0], 6), len(c[2])))
     _, n, best = candidates[0]
     chosen = [(n, _clip(best, ev, MAX_ANSWER - 8))]
     covered = normalize(chosen[0][1])

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import glossary, store
-from rag.answer import NOT_FOUND, Evidence, asks_number, compose, should_abstain
+from rag.answer import NOT_FOUND, Evidence, compose, should_abstain
 from rag.chunk import ChunkSettings, chunk_documents
 from rag.dense import DenseIndex, Embedder, ModelUnavailable, SentenceTransformerEmbedder
 from rag.dense import resolve_model as _resolve_model
@@ -20,7 +20,7 @@ from rag.fuse import calibrate, dense_weight, fuse, term_coverage
 from rag.ingest import fingerprint, read_folder, source_files
 from rag.lexical import LexicalIndex
 from rag.records import Answer, Chunk, Hit
-from rag.tokenize import bigrams, normalize, tokenize, words
+from rag.tokenize import bigrams, normalize, strip_question_frames, tokenize, words
 
 MODES = ("lexical", "hybrid")
 # Bumped whenever tokenization or cleaning changes what an index contains.
@@ -189,7 +189,7 @@ class Engine:
     def evidence(self, question: str) -> Evidence:
         """The question's weighted terms. English phrases count through their glossary
         translations; English words the corpus never uses say nothing either way."""
-        norm = normalize(question)
+        norm = normalize(strip_question_frames(question))
         english = not _CJK.search(norm)
         terms: dict = {}
         for group in glossary.translate(question):
@@ -201,12 +201,13 @@ class Engine:
                 continue
             terms[w] = self.lexical.idf(w)
         grams = {b: self.lexical.idf(b) for b in bigrams(norm)}
-        return Evidence(terms, grams, asks_number(question))
+        return Evidence.of(question, terms, grams)
 
     def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
         question = question[:MAX_QUESTION]
         expanded = glossary.expand(question)
-        lexical = self.lexical.search(tokenize(expanded), max(CANDIDATES, k))
+        tokens = tokenize(strip_question_frames(expanded))
+        lexical = self.lexical.search(tokens, max(CANDIDATES, k))
         weight = 0.0
         dense: list[tuple[int, float]] = []
         if mode == "hybrid" and self.semantic and self.trust > 0:

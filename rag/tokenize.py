@@ -18,10 +18,17 @@ STOPWORDS = frozenset(
     具体 目前 其中 之一 以及 我国 the a an of to in on for and or is are was were be been
     being how many much what which who whom whose when where why does do did has have had
     there this that these those with by from as at it its into about can could should would
-    will please tell me us
+    will please tell me us 很多 对于 相比 其他 时候 何时 一文 一下 相关 这样 那样 当前
     """.split()
 )
 
+# Question frames: removed from questions before segmentation, since jieba's search mode
+# would otherwise leave pieces such as 一年 (of 哪一年) that look like content.
+_QUESTION_FRAMES = re.compile(
+    r"哪一年|哪一天|哪一个|哪一种|哪一家|哪几个|哪几项|哪个|哪些|哪年|哪天|哪里|什么时候|什么样|"
+    r"什么|多少|第几|占多大|多大|多长|多久|几个|几家|几项|几种|几年|几次|怎么样|怎么|怎样|"
+    r"如何|为什么|为何|是否|有没有|请问|一共|总共|分别|之处"
+)
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 
@@ -79,6 +86,15 @@ def bigrams(text: str) -> list[str]:
     for run in _CJK_RUN.findall(text):
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
+
+
+def strip_question_frames(question: str) -> str:
+    """Blank out the interrogative frame of a question, keeping its content.
+
+    >>> strip_question_frames("香港精明规管计划是哪一年推出的？")
+    '香港精明规管计划是 推出的？'
+    """
+    return _QUESTION_FRAMES.sub(" ", question)
 
 
 def tokenize(text: str) -> list[str]:
