@@ -22,11 +22,12 @@ run: setup
 index: setup
 	$(VENV)/bin/rag index
 
-# Chromium for the browser tests comes from Debian (Playwright's own download cannot work offline).
+# Chromium for the browser tests comes from Debian (Playwright's own download cannot work
+# offline), with a CJK font so pages and screenshots show Chinese.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
-		else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 
 test: setup browser-deps

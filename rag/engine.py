@@ -24,7 +24,7 @@ from rag.tokenize import bigrams, normalize, strip_question_frames, tokenize, wo
 
 MODES = ("lexical", "hybrid")
 # Bumped whenever tokenization or cleaning changes what an index contains.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 MAX_QUESTION = 2000
 CANDIDATES = 50
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -76,7 +76,7 @@ def is_junk(line: str) -> bool:
     symbols = sum(1 for c in s if c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
     # Glyph-ID debris shows runs of consecutive code points: "!\"#$%", "ijkl", "6789".
     runs = sum(1 for a, b in zip(s, s[1:]) if ord(b) == ord(a) + 1 and not a.isdigit())
-    return cjk / len(s) < 0.3 and (symbols / len(s) >= 0.2 or runs >= 3)
+    return cjk / len(s) < 0.1 and (symbols / len(s) >= 0.25 or runs >= 3)
 
 
 def _ends_sentence(line: str) -> bool:

@@ -1,0 +1,181 @@
+"""大湾区政策问答 — the Gradio UI. It only draws; the work is done by ``rag``.
+
+python app.py [--host 127.0.0.1] [--port 7860] [--mode hybrid|lexical] [--model M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+# Offline means offline: these must be set before gradio (or huggingface_hub) is imported.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from pathlib import Path  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from rag import render  # noqa: E402
+from rag.engine import Settings  # noqa: E402
+from rag.service import Library, read_upload  # noqa: E402
+from rag.upload import MAX_BYTES  # noqa: E402
+
+EXAMPLES = [
+    "广州经开区累计设立了多少家外资企业？",
+    "前海深港國際法務區是哪一天宣佈啟用的？",
+    "深圳国际仲裁院有多少名仲裁员？",
+    "How many listed companies does the Guangzhou development zone have?",
+]
+CSS = """
+.sources summary { cursor: pointer; font-weight: 600; }
+.sources .passage { white-space: normal; border-left: 3px solid #c7d2fe; padding-left: .6em; }
+.sources mark { background: #fde68a; }
+"""
+# System fonts only: a web font would be a request leaving the machine.
+THEME = gr.themes.Soft(
+    font=["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "system-ui", "sans-serif"],
+    font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"],
+)
+
+
+def status_line(library: Library) -> str:
+    engine = library.engine
+    if engine.semantic:
+        name = render.escape(engine.embedder.name)
+        return f"语义检索已开启（{name}）· 共 {len(engine.chunks)} 个段落"
+    reason = "；".join(render.escape(n) for n in library.notices) or "当前为关键词检索模式"
+    return (
+        f"⚠️ 语义检索未开启，仅使用关键词检索（{reason}）。开启方法：见 README 的“离线使用模型”，"
+        f"用 `--model` 指向本地模型目录。· 共 {len(engine.chunks)} 个段落"
+    )
+
+
+def build_ui(library: Library) -> gr.Blocks:
+    def respond(message: str, history: list, mode: str, k: float):
+        history = list(history or [])
+        if not message or not message.strip():
+            history.append(
+                {"role": "assistant", "content": "请输入问题。（Please type a question.）"}
+            )
+            yield history, ""
+            return
+        k = int(k)
+        answer = library.ask(message, mode=mode, k=k)
+        history.append({"role": "user", "content": render.escape(message.strip()[:2000])})
+        history.append({"role": "assistant", "content": ""})
+        raw = answer.text
+        step = max(4, len(raw) // 12)
+        for cut in range(step, len(raw), step):
+            history[-1] = {"role": "assistant", "content": render.escape(raw[:cut])}
+            yield history, ""
+        history[-1] = {"role": "assistant", "content": render.message(answer, k)}
+        yield history, ""
+
+    def upload(files):
+        if not files:
+            return "请选择要上传的文件。"
+        results = library.add_files([read_upload(f) for f in files])
+        lines = [
+            f"{'✅' if r.ok else '❌'} {render.escape(r.name)}：{render.escape(r.message)}"
+            for r in results
+        ]
+        return "\n\n".join(lines) + f"\n\n{status_line(library)}"
+
+    def ask(question: str, mode: str = "hybrid", k: int = 10) -> dict:
+        """Answer a question; returns one line of the batch results format."""
+        if not isinstance(question, str) or not question.strip():
+            return {
+                "error": "the question is empty",
+                "answer": "",
+                "abstained": True,
+                "passages": [],
+            }
+        return library.ask(question, mode=mode, k=k).to_result()
+
+    with gr.Blocks(title="大湾区政策问答") as demo:
+        gr.Markdown(
+            "## 大湾区政策问答 · GBA Policy Q&A\n每句回答都附原文出处；资料中没有的，会直接说明。"
+        )
+        status = gr.Markdown(status_line(library), elem_id="status")
+        chat = gr.Chatbot(label="对话", height=640, elem_id="chat", buttons=["copy"])
+        with gr.Row():
+            box = gr.Textbox(
+                placeholder="输入问题，例如：广州经开区累计设立了多少家外资企业？",
+                show_label=False,
+                scale=8,
+                elem_id="question",
+                max_length=2000,
+            )
+            send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+        with gr.Row():
+            mode = gr.Radio(["hybrid", "lexical"], value="hybrid", label="检索模式")
+            k = gr.Slider(1, 10, value=5, step=1, label="来源段落数", elem_id="k")
+        gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+        with gr.Accordion("添加文档（.txt .md .pdf .docx，每个 ≤ 20 MB）", open=False):
+            files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
+            add = gr.Button("加入资料库", elem_id="add")
+            upload_status = gr.Markdown(elem_id="upload-status")
+
+        for trigger in (box.submit, send.click):
+            trigger(respond, [box, chat, mode, k], [chat, box], api_visibility="private")
+        add.click(
+            upload,
+            files,
+            upload_status,
+            concurrency_limit=1,
+            concurrency_id="upload",
+            api_visibility="private",
+        ).then(lambda: status_line(library), None, status, api_visibility="private")
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="大湾区政策问答 web UI (offline)")
+    p.add_argument("--host", default=os.environ.get("RAG_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
+    p.add_argument("--seeds", default=os.environ.get("RAG_SEEDS", "seeds"))
+    p.add_argument("--index", default=os.environ.get("RAG_INDEX", "index"))
+    p.add_argument("--model", default=None)
+    p.add_argument(
+        "--mode", choices=("hybrid", "lexical"), default=os.environ.get("RAG_MODE", "hybrid")
+    )
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    settings = Settings(
+        seeds=Path(args.seeds), index=Path(args.index), model=args.model, mode=args.mode
+    )
+    from rag.store import IndexProblem
+
+    try:
+        library = Library(settings, say=lambda m: print(m, file=sys.stderr))
+    except IndexProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    semantic = "on" if library.engine.semantic else "off (keyword search only)"
+    print(f"semantic search: {semantic}")
+    print(f"serving on http://{args.host}:{args.port}", flush=True)
+    demo = build_ui(library)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=False,
+        max_file_size=MAX_BYTES,
+        footer_links=["api"],
+        theme=THEME,
+        css=CSS,
+        quiet=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

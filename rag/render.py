@@ -1,0 +1,76 @@
+"""Render answers for the web UI. Document text is untrusted: everything taken from a
+document or a file name is escaped for HTML *and* Markdown before it reaches the page."""
+
+from __future__ import annotations
+
+from rag.records import Answer
+
+# Characters that HTML or Markdown would interpret. Numeric entities display the same
+# character, but no parser treats them as syntax: ![](http://…) stays text, no fetch.
+_SPECIAL = set("&<>\"'`*_[](){}#!|~\\=$:")
+
+
+def escape(text: str) -> str:
+    """Escape untrusted text for a Markdown message that may contain HTML.
+
+    >>> escape("<img src=x onerror=alert(1)>")
+    '&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;'
+    >>> escape("![](http://example.invalid/x.png)")
+    '&#33;&#91;&#93;&#40;http&#58;//example.invalid/x.png&#41;'
+    """
+    return "".join(f"&#{ord(c)};" if c in _SPECIAL else c for c in text)
+
+
+def _highlight(text: str, quotes: list[str]) -> str:
+    """Escape a passage, marking the sentences the answer quotes."""
+    spans = []
+    for q in quotes:
+        start = text.find(q)
+        if start >= 0:
+            spans.append((start, start + len(q)))
+    spans.sort()
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(escape(text[pos:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer line: quoted sentences escaped, citation markers kept."""
+    if answer.abstained:
+        return escape(answer.text)
+    return "".join(f"{escape(s)}[{n}]" for n, s in answer.quotes)
+
+
+def sources_html(answer: Answer, k: int) -> str:
+    """A collapsible 来源 section listing the cited passages."""
+    quoted: dict[int, list[str]] = {}
+    for n, s in answer.quotes:
+        quoted.setdefault(n, []).append(s)
+    items = []
+    for n, hit in enumerate(answer.hits[:k], start=1):
+        c = hit.chunk
+        items.append(
+            f'<div class="source" data-n="{n}"><p><b>[{n}] {escape(c.title)}</b><br>'
+            f"<code>{escape(c.source)}</code> · 第 {c.first_line}–{c.last_line} 行 · "
+            f"score {hit.score:.3f}</p>"
+            f'<blockquote class="passage">{_highlight(c.text, quoted.get(n, []))}</blockquote>'
+            "</div>"
+        )
+    label = "最接近的段落" if answer.abstained else "来源"
+    summary = f"<summary>{label}（{len(items)}）</summary>"
+    return f'<details class="sources">{summary}{"".join(items)}</details>'
+
+
+def message(answer: Answer, k: int) -> str:
+    """The whole assistant message: answer, notice, then the 来源 section."""
+    parts = [answer_text(answer)]
+    if answer.notice:
+        parts.append(f"<small>{escape(answer.notice)}</small>")
+    parts.append(sources_html(answer, k))
+    return "\n\n".join(parts)

@@ -1,0 +1,152 @@
+"""Check user uploads and turn them into text files in the index's upload folder.
+
+Every upload is untrusted: its name, its type and its content. A file is accepted only
+when its bytes are what its suffix claims, it is within size limits, it has text, and its
+text is not already in the library. Accepted text is written under a generated name, so
+nothing can be written outside the upload folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from rag.ingest import CATALOG, UnreadableFile, decode, source_files
+
+SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+MAX_BYTES = 20 * 1024 * 1024
+# A .docx is a zip: refuse archives that inflate far beyond any real document.
+MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_RATIO = 200
+
+
+class Rejected(ValueError):
+    """An upload that cannot be added; the message says why, in Chinese and English."""
+
+
+def safe_name(name: str) -> str:
+    """A display name: the last path part, without control characters.
+
+    >>> safe_name("../../etc/x\\x00.txt")
+    'x.txt'
+    """
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return base[:120] or "unnamed"
+
+
+def extract_text(name: str, data: bytes) -> str:
+    """The text of an uploaded file, or Rejected with the reason."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise Rejected(
+            f"不支持的文件类型 {suffix or '(无后缀)'}（unsupported type; use .txt .md .pdf .docx）"
+        )
+    if not data:
+        raise Rejected("文件为空（empty file）")
+    if len(data) > MAX_BYTES:
+        raise Rejected(f"文件超过 {MAX_BYTES // 2**20} MB（file too large）")
+    if suffix in (".txt", ".md"):
+        try:
+            return decode(data)
+        except UnreadableFile as exc:
+            raise Rejected("无法识别文本编码（not UTF-8 or GB18030 text）") from exc
+    if suffix == ".pdf":
+        return _pdf_text(data)
+    return _docx_text(data)
+
+
+def _pdf_text(data: bytes) -> str:
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise Rejected("不是有效的 PDF 文件（not a PDF）")
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise Rejected("PDF 已加密，无法读取（encrypted PDF）")
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except Rejected:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+        raise Rejected("PDF 文件已损坏（malformed PDF）") from exc
+
+
+def _docx_text(data: bytes) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise Rejected("不是有效的 Word 文档（not a .docx file）") from exc
+    unzipped = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unzipped > MAX_UNZIPPED or unzipped / packed > MAX_RATIO:
+        raise Rejected("Word 文档解压后异常巨大，已拒绝（suspicious archive, possible zip bomb）")
+    if "word/document.xml" not in {i.filename for i in infos}:
+        raise Rejected("不是有效的 Word 文档（not a .docx file）")
+    from docx import Document
+
+    try:
+        doc = Document(io.BytesIO(data))
+    except Exception as exc:
+        raise Rejected("Word 文档已损坏（malformed .docx）") from exc
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.append("\t".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def content_hash(text: str) -> str:
+    """Same words, same hash: whitespace and Unicode forms do not matter."""
+    norm = "".join(unicodedata.normalize("NFKC", text).split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def known_hashes(folders: list[Path]) -> set[str]:
+    hashes = set()
+    for path in source_files(folders):
+        try:
+            hashes.add(content_hash(decode(path.read_bytes())))
+        except (UnreadableFile, OSError):
+            continue
+    return hashes
+
+
+def save_upload(name: str, data: bytes, uploads: Path, library: list[Path]) -> Path:
+    """Validate one upload and store its text in ``uploads``; return the stored path.
+
+    ``library`` lists the folders whose documents count for duplicate detection.
+    """
+    display = safe_name(name)
+    text = extract_text(display, data)
+    if not "".join(text.split()):
+        raise Rejected("文件中没有可读取的文字（no text found; a scanned PDF?）")
+    digest = content_hash(text)
+    if digest in known_hashes([*library, uploads]):
+        raise Rejected("资料库中已有相同内容的文件（duplicate: same content already indexed）")
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = uploads / f"{digest[:16]}.txt"
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    _remember_title(uploads, target.name, Path(display).stem)
+    return target
+
+
+def _remember_title(uploads: Path, stored: str, title: str) -> None:
+    path = uploads / CATALOG
+    try:
+        catalog = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        catalog = {}
+    catalog[stored] = {"title": title}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(catalog, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)

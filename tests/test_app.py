@@ -1,0 +1,211 @@
+"""The Gradio app, launched for real: its API through gradio_client, its page in Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    index = tmp_path_factory.mktemp("app-index")
+    port = _free_port()
+    log = open(index / "app.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "app.py",
+            "--seeds",
+            str(SEEDS),
+            "--index",
+            str(index),
+            "--mode",
+            "lexical",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((index / "app.log").read_text())
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("app did not start: " + (index / "app.log").read_text())
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+    assert "semantic search: off" in (index / "app.log").read_text()
+
+
+def test_api_answers_with_citations(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    row = client.predict("深圳国际仲裁院有多少名仲裁员？", api_name="/ask")
+    assert not row["abstained"] and "[1]" in row["answer"]
+    p = row["passages"][0]
+    assert set(p) == {"text", "source", "title", "lines", "score"}
+    assert "1547名仲裁员" in p["text"] and p["source"].endswith(".txt")
+
+
+def test_api_abstains_on_unanswerable_and_reports_empty(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    row = client.predict("北京冬奥会的吉祥物叫什么名字？", "lexical", 3, api_name="/ask")
+    assert row["abstained"] and row["answer"].startswith("未在资料中找到答案")
+    assert 1 <= len(row["passages"]) <= 3
+    assert client.predict("  ", api_name="/ask")["error"] == "the question is empty"
+
+
+def _browser(playwright):
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+
+
+def _foreign(requests: list[str]) -> list[str]:
+    return [
+        u
+        for u in requests
+        if urlparse(u).scheme in ("http", "https", "ws", "wss")
+        and urlparse(u).hostname != "127.0.0.1"
+    ]
+
+
+def _ask(page, question: str):
+    page.fill("#question textarea", question)
+    page.click("#send")
+    page.locator("#chat details.sources").last.wait_for(timeout=30_000)
+
+
+@pytest.mark.browser
+def test_browser_question_answer_sources_and_no_foreign_requests(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    requests = []
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1100, "height": 1000}, locale="zh-CN")
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(app_url)
+        page.locator("#question textarea").wait_for()
+        page.locator("#k input[type=number]").fill("2")
+        page.locator("#k input[type=number]").press("Enter")
+        _ask(page, "香港在全球营商环境中排名第几？")
+        chat = page.locator("#chat")
+        assert "[1]" in chat.inner_text() and "排名第3位" in chat.inner_text()
+        page.locator("#chat details.sources summary").last.click()
+        source = page.locator("#chat details.sources .source").first
+        source.wait_for()
+        assert "2023粤港澳大湾区民营经济发展环境创新案例" in source.inner_text()
+        assert "香港在全球营商环境排名第3位" in source.inner_text()
+        assert page.locator("#chat details.sources mark").count() >= 1
+        # Show the question, the answer and the first sources rather than the list's end.
+        assert page.locator("#chat details.sources .source").count() == 2
+        shot = tmp_path / "screenshot.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("RAG_SCREENSHOT"):
+            shutil.copy(shot, os.environ["RAG_SCREENSHOT"])
+        browser.close()
+    assert requests and not _foreign(requests), _foreign(requests)
+
+
+@pytest.mark.browser
+def test_browser_injected_document_shows_literally_and_fetches_nothing(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    evil = tmp_path / "注入测试.txt"
+    evil.write_text(
+        "恶意文档测试段落：珊瑚礁保护计划 <img src=x onerror=alert(1)> 以及 "
+        "![](http://example.invalid/x.png) 均应原样显示。\n",
+        encoding="utf-8",
+    )
+    requests, dialogs = [], []
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(app_url)
+        page.get_by_text("添加文档").click()
+        page.set_input_files("#upload input[type=file]", str(evil))
+        page.wait_for_timeout(1000)
+        page.click("#add")
+        page.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=30_000)
+        _ask(page, "珊瑚礁保护计划的恶意文档测试段落")
+        page.locator("#chat details.sources summary").last.click()
+        text = page.locator("#chat details.sources").last.inner_text()
+        assert "<img src=x onerror=alert(1)>" in text
+        assert "![](http://example.invalid/x.png)" in text
+        assert page.locator("#chat img[src='x']").count() == 0
+        page.wait_for_timeout(500)
+        browser.close()
+    assert not dialogs
+    assert not _foreign(requests), _foreign(requests)
+
+
+@pytest.mark.browser
+def test_browser_upload_rejections_are_explained(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    bad = tmp_path / "fake.pdf"
+    bad.write_bytes(b"PK\x03\x04 not really a pdf")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        page.goto(app_url)
+        page.get_by_text("添加文档").click()
+        page.set_input_files("#upload input[type=file]", [str(bad), str(empty)])
+        page.wait_for_timeout(1000)
+        page.click("#add")
+        status = page.locator("#upload-status")
+        status.get_by_text("不是有效的 PDF").wait_for(timeout=30_000)
+        assert "文件为空" in status.inner_text()
+        browser.close()
+
+
+def test_app_module_sets_offline_flags_before_importing_gradio():
+    source = Path(ROOT / "app.py").read_text(encoding="utf-8")
+    assert source.index('GRADIO_ANALYTICS_ENABLED"] = "False"') < source.index("import gradio")
+    assert "share=False" in source and "GoogleFont" not in source

@@ -1,0 +1,35 @@
+from rag.records import Answer, Chunk, Hit
+from rag.render import escape, message
+
+EVIL = "<img src=x onerror=alert(1)> ![](http://example.invalid/x.png) [link](javascript:alert(1))"
+
+
+def _answer(text: str, title: str = "标题") -> Answer:
+    hit = Hit(Chunk("c#0", "index/uploads/e.txt", title, text, 3, 4), 0.9, "lexical")
+    return Answer("问题", f"{text}[1]", False, (hit,), ((1, text),))
+
+
+def test_escaped_text_has_no_html_or_markdown_syntax_left():
+    out = escape(EVIL)
+    for dangerous in ("<", ">", "![", "](", "[link]", "onerror="):
+        assert dangerous not in out
+
+
+def test_message_escapes_passages_titles_and_answer():
+    html = message(_answer(EVIL, title="<script>alert(1)</script>"), k=5)
+    assert "<img" not in html and "<script" not in html and "![" not in html
+    assert "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;" in html
+    assert "<details" in html and "来源" in html
+
+
+def test_quoted_sentence_is_highlighted_and_lines_are_cited():
+    html = message(_answer("香港在全球营商环境排名第3位。"), k=5)
+    assert "<mark>香港在全球营商环境排名第3位。</mark>" in html
+    assert "第 3–4 行" in html and "[1]" in html
+
+
+def test_abstention_lists_nearest_passages():
+    ans = _answer("澳门贸促局提供一站式服务。")
+    ans = Answer("问题", "未在资料中找到答案。", True, ans.hits)
+    html = message(ans, k=5)
+    assert html.startswith("未在资料中找到答案") and "最接近的段落" in html

@@ -1,0 +1,48 @@
+from concurrent.futures import ThreadPoolExecutor
+
+from rag.engine import Settings
+from rag.service import Library
+from tests.test_upload import _docx
+
+QUIET = {"say": lambda _: None}
+
+
+def _library(seeds, tmp_path) -> Library:
+    return Library(Settings(seeds=seeds, index=tmp_path / "ix", mode="lexical"), **QUIET)
+
+
+def test_uploaded_docx_is_searchable_at_once_and_survives_a_restart(tiny_seeds, tmp_path):
+    lib = _library(tiny_seeds, tmp_path)
+    [result] = lib.add_files(
+        [("河套.docx", _docx("河套深港科技创新合作区首批重大科研项目揭榜挂帅。"))]
+    )
+    assert result.ok, result.message
+    answer = lib.ask("河套合作区的科研项目怎么组织？", k=3)
+    assert answer.hits[0].chunk.title == "河套"
+    assert answer.hits[0].chunk.source.endswith(".txt") and "uploads" in answer.hits[0].chunk.source
+    again = _library(tiny_seeds, tmp_path)
+    assert len(again.engine.chunks) == len(lib.engine.chunks) == 4
+
+
+def test_rejected_upload_leaves_the_index_as_it_was(tiny_seeds, tmp_path):
+    lib = _library(tiny_seeds, tmp_path)
+    before = lib.engine
+    results = lib.add_files(
+        [("x.pdf", b"PK\x03\x04zip"), ("a.txt", (tiny_seeds / "a.txt").read_bytes())]
+    )
+    assert [r.ok for r in results] == [False, False]
+    assert "PDF" in results[0].message and "duplicate" in results[1].message
+    assert lib.engine is before
+
+
+def test_questions_keep_answering_while_an_upload_is_indexed(tiny_seeds, tmp_path):
+    lib = _library(tiny_seeds, tmp_path)
+    with ThreadPoolExecutor(4) as pool:
+        upload = pool.submit(
+            lib.add_files, [("新.txt", "横琴粤澳深度合作区法律事务局打造法务集聚区。".encode())]
+        )
+        answers = list(
+            pool.map(lambda _: lib.ask("澳门贸促局收到多少个新投资计划？", k=3), range(40))
+        )
+        assert upload.result()[0].ok
+    assert all("292个新投资计划" in a.text for a in answers)
