@@ -83,7 +83,7 @@ class SentenceTransformerEmbedder:
         )
         return int(get_dim())
 
-    def embed(self, texts: list[str], kind: str = "passage", progress: bool = False) -> np.ndarray:
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
         prefix = self.preset.query_prefix if kind == "query" else self.preset.passage_prefix
         kwargs = {}
         if kind == "query" and self.preset.query_prompt_name:
@@ -93,7 +93,7 @@ class SentenceTransformerEmbedder:
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
-            show_progress_bar=progress,
+            show_progress_bar=False,
             **kwargs,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)

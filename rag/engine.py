@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import threading
 from collections.abc import Callable
@@ -14,8 +15,13 @@ import numpy as np
 from rag import glossary, store
 from rag.answer import NOT_FOUND, Evidence, compose, should_abstain
 from rag.chunk import ChunkSettings, chunk_documents
-from rag.dense import DenseIndex, Embedder, ModelUnavailable, SentenceTransformerEmbedder
-from rag.dense import resolve_model as _resolve_model
+from rag.dense import (
+    DenseIndex,
+    Embedder,
+    ModelUnavailable,
+    SentenceTransformerEmbedder,
+    resolve_model,
+)
 from rag.fuse import calibrate, dense_weight, fuse, term_coverage
 from rag.ingest import fingerprint, read_folder, source_files
 from rag.lexical import LexicalIndex
@@ -44,10 +50,6 @@ class Settings:
 
     def files(self) -> list[Path]:
         return source_files([self.seeds, self.uploads])
-
-
-def resolve_model(name: str | None) -> str:
-    return _resolve_model(name)
 
 
 def index_text(chunk: Chunk) -> str:
@@ -113,8 +115,6 @@ def build(
         }
         return store.commit_build(settings.index, partial, manifest)
     except BaseException:
-        import shutil
-
         shutil.rmtree(partial, ignore_errors=True)
         raise
 
@@ -132,15 +132,16 @@ def _previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
 
 
 def _embed_chunks(embedder: Embedder, chunks: list[Chunk], previous: dict, progress: bool):
+    from tqdm import tqdm
+
     todo = [i for i, c in enumerate(chunks) if c.text not in previous]
     fresh = {}
-    if todo:
-        texts = [chunks[i].text for i in todo]
-        try:
-            out = embedder.embed(texts, kind="passage", progress=progress)
-        except TypeError:  # embedders without a progress option
-            out = embedder.embed(texts, kind="passage")
-        fresh = dict(zip(todo, out))
+    batch = 64
+    for start in tqdm(
+        range(0, len(todo), batch), desc="embedding", unit="batch", disable=not progress
+    ):
+        ids = todo[start : start + batch]
+        fresh.update(zip(ids, embedder.embed([chunks[i].text for i in ids], kind="passage")))
     return np.stack([fresh[i] if i in fresh else previous[c.text] for i, c in enumerate(chunks)])
 
 
