@@ -20,7 +20,7 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
 _ASKS_NUMBER = re.compile(
     r"多少|几[个家项次年位件种名倍天月]|多大|多高|多长|比例|比重|占比|排名|第几|规模|金额|"
-    r"增长了|how (many|much)|what (percentage|share|proportion)|rank",
+    r"增长了|成效|成果|成绩|效果如何|how (many|much)|what (percentage|share|proportion)|rank",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -79,12 +79,17 @@ def _clip(sentence: str, ev: Evidence, limit: int) -> str:
             return text
 
 
+def _new_figures(text: str, ev: Evidence) -> list[re.Match]:
+    """Numbers in normalised ``text`` that the question does not already state."""
+    return [m for m in _NUMBER.finditer(text) if m.group() not in ev.numbers]
+
+
 def _score(text: str, ev: Evidence) -> float:
     norm = normalize(text)
     score = term_coverage(ev.words, norm) + 0.5 * term_coverage(ev.bigrams, norm)
     if ev.asks_number:
         # A figure the question does not already state, best with the unit it asks for.
-        new = [m for m in _NUMBER.finditer(norm) if m.group() not in ev.numbers]
+        new = _new_figures(norm, ev)
         if ev.counter and any(
             re.match(rf"\s*(?:多|余|\+)?[十百千万亿]*\s*{ev.counter}", norm[m.end() :]) for m in new
         ):
@@ -136,10 +141,19 @@ def compose(ev: Evidence, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tup
     for n, hit in enumerate(hits[:top], start=1):
         parts = sentences(hit.chunk.text)
         for j, sentence in enumerate(parts):
-            # A bare heading (二是培育三大产业集群。) restates the question; what follows
-            # it in the passage is the answer.
-            if len(sentence) < 20 and j + 1 < len(parts):
-                sentence += parts[j + 1]
+            following = parts[j + 1] if j + 1 < len(parts) else ""
+            # A bare heading (二是培育三大产业集群。) restates the question, and a figure
+            # often follows the sentence that names its subject (该项服务……收到292个……):
+            # then the next sentence of the passage belongs to the answer.
+            if following and (
+                len(sentence) < 20
+                or (
+                    ev.asks_number
+                    and not _new_figures(sentence, ev)
+                    and _new_figures(following, ev)
+                )
+            ):
+                sentence += following
             # The rank prior breaks ties towards the passage retrieval trusted most.
             candidates.append((_score(sentence, ev) + 0.05 * (top - n), n, sentence))
     if not candidates:

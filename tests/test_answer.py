@@ -62,3 +62,15 @@ def test_sentence_split_keeps_closing_quotes():
 def test_number_question_detection():
     assert asks_number("How many national high-tech zones are there in China?")
     assert not asks_number("深i企平台是什么时候上线的？")
+
+
+def test_figure_in_the_next_sentence_completes_a_number_answer():
+    ev = Evidence.of(
+        "澳门贸促局的一站式服务有什么成效？",
+        {"澳门": 2.0, "贸促局": 4.0, "一站式": 3.0, "服务": 1.0},
+        {},
+    )
+    hits = [_hit("澳门贸促局提供投资者一站式服务。该项服务2023年首十月收到292个新投资计划。")]
+    text, quotes = compose(ev, hits)
+    assert "292个新投资计划" in text and text.startswith("澳门贸促局提供")
+    assert quotes[0][1] in hits[0].chunk.text
