@@ -1,4 +1,4 @@
-"""Command line: ``rag index``, ``rag ask``, ``rag download-model``.
+"""Command line: ``rag index``, ``rag ask``, ``rag eval``, ``rag download-model``.
 
 Heavy imports live inside the commands, so ``rag --help`` answers at once.
 """
@@ -95,39 +95,63 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def _ask_batch(args) -> int:
-    path = Path(args.batch)
+def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
+    """Answer every good line of a JSONL question file, writing results to ``out``.
+
+    Returns the questions read, the results written and the number of bad lines."""
     if not path.is_file():
         raise UserError(f"question file {path} does not exist")
     from rag.engine import open_engine
 
     engine = open_engine(_settings(args), progress=sys.stderr.isatty())
+    questions, results, skipped = [], [], 0
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError("not a JSON object")
+                question = row.get("question")
+                if not isinstance(question, str) or not question.strip():
+                    raise ValueError('no "question" text')
+            except ValueError as exc:
+                print(f"{path}:{n}: skipped: {exc}", file=sys.stderr)
+                skipped += 1
+                continue
+            row["id"] = str(row.get("id", f"line{n}"))
+            answer = engine.ask(question.strip(), k=max(args.k, 1), mode=args.mode)
+            result = answer.to_result(row["id"])
+            if out is not None:
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            questions.append(row)
+            results.append(result)
+    print(f"answered {len(results)} questions, skipped {skipped} bad lines", file=sys.stderr)
+    return questions, results, skipped
+
+
+def _ask_batch(args) -> int:
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
-    skipped = answered = 0
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for n, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    if not isinstance(row, dict):
-                        raise ValueError("not a JSON object")
-                    question = row.get("question")
-                    if not isinstance(question, str) or not question.strip():
-                        raise ValueError('no "question" text')
-                except ValueError as exc:
-                    print(f"{path}:{n}: skipped: {exc}", file=sys.stderr)
-                    skipped += 1
-                    continue
-                qid = str(row.get("id", f"line{n}"))
-                answer = engine.ask(question.strip(), k=max(args.k, 1), mode=args.mode)
-                out.write(json.dumps(answer.to_result(qid), ensure_ascii=False) + "\n")
-                answered += 1
+        _, _, skipped = _answer_file(args, Path(args.batch), out)
     finally:
         if out is not sys.stdout:
             out.close()
-    print(f"answered {answered} questions, skipped {skipped} bad lines", file=sys.stderr)
+    return EXIT_FAILURE if skipped else 0
+
+
+def cmd_eval(args) -> int:
+    from rag.evaluate import score, table
+
+    out = open(args.out, "w", encoding="utf-8") if args.out else None  # noqa: SIM115
+    try:
+        questions, results, skipped = _answer_file(args, Path(args.questions), out)
+    finally:
+        if out is not None:
+            out.close()
+    metrics = score(questions, {r["id"]: r for r in results})
+    print(json.dumps(metrics, ensure_ascii=False) if args.json else table(metrics))
     return EXIT_FAILURE if skipped else 0
 
 
@@ -187,6 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("eval", help="answer questions with keys and print hit@k, MRR, answers")
+    p.add_argument("questions", help="JSONL of {id, kind, question, keys}")
+    p.add_argument("--out", help="also write the per-question results (batch format)")
+    p.add_argument("-k", type=int, default=10, help="passages per question")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    common(p)
+    p.set_defaults(func=cmd_eval)
+
     p = sub.add_parser("download-model", help="fetch a hub model once, on a connected machine")
     p.add_argument("name", help="hub name, e.g. intfloat/multilingual-e5-small")
     p.set_defaults(func=cmd_download_model)
@@ -196,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "k", 0) is None:
-        args.k = 10 if args.batch or args.json else 5
+        args.k = 10 if getattr(args, "batch", None) or args.json else 5
     from rag.dense import ModelUnavailable
     from rag.store import IndexProblem
 
