@@ -196,15 +196,18 @@ class Engine:
         for group in glossary.translate(question):
             terms[group] = max(self.lexical.idf(t) for t in group)
         for w in words(norm):
-            unknown = self.lexical.idf(w) >= self.lexical.max_idf
+            idf = self.lexical.idf(w)
             # A lone Latin letter or digit is no evidence of anything.
-            if w.isascii() and (len(w) < 2 or (english and unknown)):
+            if w.isascii() and (len(w) < 2 or (english and idf >= self.lexical.max_idf)):
                 continue
-            terms[w] = self.lexical.idf(w)
+            terms[w] = idf
         grams = {b: self.lexical.idf(b) for b in bigrams(norm)}
         return Evidence.of(question, terms, grams)
 
-    def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+    def search(
+        self, question: str, k: int = 10, mode: str = "hybrid", evidence: Evidence | None = None
+    ) -> list[Hit]:
+        """Ranked passages; ``evidence`` is the question's, when the caller has it."""
         question = question[:MAX_QUESTION]
         expanded = glossary.expand(question)
         tokens = tokenize(strip_question_frames(expanded))
@@ -212,7 +215,7 @@ class Engine:
         weight = 0.0
         dense: list[tuple[int, float]] = []
         if mode == "hybrid" and self.semantic and self.trust > 0:
-            ev = self.evidence(question)
+            ev = evidence or self.evidence(question)
             top = normalize(self.chunks[lexical[0][0]].text) if lexical else ""
             weight = dense_weight(self.trust, term_coverage(ev.words, top))
             if weight > 0:
@@ -228,11 +231,9 @@ class Engine:
         if len(question) > MAX_QUESTION:
             notice = f"问题过长，只使用前 {MAX_QUESTION} 个字符 (question truncated)"
             question = question[:MAX_QUESTION]
-        hits = self.search(question, k=k, mode=mode)
         ev = self.evidence(question)
-        if should_abstain(ev, hits):
-            return Answer(question, NOT_FOUND, True, tuple(hits), (), notice)
-        text, quotes = compose(ev, hits)
+        hits = self.search(question, k=k, mode=mode, evidence=ev)
+        text, quotes = ("", ()) if should_abstain(ev, hits) else compose(ev, hits)
         if not text:
             return Answer(question, NOT_FOUND, True, tuple(hits), (), notice)
         return Answer(question, text, False, tuple(hits), quotes, notice)
