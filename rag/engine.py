@@ -76,16 +76,15 @@ def build(
     if not docs:
         raise store.IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
     chunks = chunk_documents(docs, settings.chunk)
-    token_lists = [
-        tokenize(index_text(c))
-        for c in tqdm(chunks, desc="tokenizing", unit="chunk", disable=not progress)
-    ]
     previous = _previous_vectors(settings.index, embedder) if embedder else {}
     partial = store.new_build_folder(settings.index)
     try:
         store.write_chunks(partial, chunks)
         (partial / store.LEXICAL).mkdir()
-        lexical = LexicalIndex.build(token_lists)
+        lexical = LexicalIndex.build(
+            tokenize(index_text(c))
+            for c in tqdm(chunks, desc="tokenizing", unit="chunk", disable=not progress)
+        )
         lexical.save(partial / store.LEXICAL)
         dense_info = None
         if embedder is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,18 @@ class LexicalIndex:
         self.max_idf = _idf(0, n)
 
     @classmethod
-    def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+    def build(
+        cls, token_lists: Iterable[list[str]], k1: float = 1.2, b: float = 0.75
+    ) -> LexicalIndex:
+        """Index token lists, each turned into ids as it arrives: a corpus of 25k chunks
+        then holds one string per distinct token, not one per occurrence."""
         import bm25s
 
-        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        vocab: dict[str, int] = {}
         # An empty token list would break bm25s; a placeholder token matches nothing real.
-        bm25.index([toks or ["\x00"] for toks in token_lists], show_progress=False)
+        ids = [[vocab.setdefault(t, len(vocab)) for t in toks or ["\x00"]] for toks in token_lists]
+        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        bm25.index((ids, vocab), show_progress=False)
         return cls(bm25)
 
     def idf(self, term: str) -> float:
