@@ -1,12 +1,14 @@
 """Score batch results against questions with answer keys, the way the project's scorer
 does: NFKC, all whitespace removed, a passage is relevant when it contains a key, an
-answer counts when it contains a key and is at most 240 normalised characters."""
+answer counts when it contains a key and is at most 240 normalised characters, and a
+cited passage is faithful when its text is found in the lines it cites."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections import defaultdict
+from pathlib import Path
 
 KINDS = ("fact", "num", "para", "trad", "en", "none")
 MAX_ANSWER = 240
@@ -14,7 +16,9 @@ _WS = re.compile(r"\s+")
 
 
 def norm(text: str | None) -> str:
-    """>>> norm("累计 设立\\n外资企业 ５２００家")
+    """The scorer's normal form: NFKC, no whitespace.
+
+    >>> norm("累计 设立\\n外资企业 ５２００家")
     '累计设立外资企业5200家'
     """
     return _WS.sub("", unicodedata.normalize("NFKC", text or ""))
@@ -29,8 +33,49 @@ def first_hit(passages: list[dict], keys: list[str]) -> int | None:
     return None
 
 
-def score(questions: list[dict], results: dict[str, dict]) -> dict[str, dict]:
-    """Metrics overall (``all``) and per kind."""
+def faithful(
+    text: str, lines: list[str], first: int, last: int, window: int = 8, need: float = 0.95
+) -> bool:
+    """At least ``need`` of the passage's characters lie in ``window``-character runs found
+    in ``lines[first-1:last]`` (normalised). Cleaning may rejoin lines or drop junk; invented
+    text, another file or a wrong line range fails."""
+    if not 1 <= first <= last <= len(lines):
+        return False
+    scope, t = norm("".join(lines[first - 1 : last])), norm(text)
+    if len(t) < window:
+        return bool(t) and t in scope
+    covered = [False] * len(t)
+    for i in range(len(t) - window + 1):
+        if t[i : i + window] in scope:
+            covered[i : i + window] = [True] * window
+    return sum(covered) / len(t) >= need
+
+
+def _citations(results: dict[str, dict], root: Path) -> float:
+    """Share of the first five passages of every result that are faithful to their file."""
+    files: dict[str, list[str] | None] = {}
+    cited = ok = 0
+    for r in results.values():
+        for p in r.get("passages", [])[:5]:
+            cited += 1
+            source = p.get("source", "")
+            if source not in files:
+                path = Path(source) if Path(source).is_absolute() else root / source
+                try:
+                    raw = path.read_text(encoding="utf-8", errors="replace")
+                    files[source] = raw.splitlines(keepends=True)
+                except OSError:
+                    files[source] = None
+            lines, span = files[source], p.get("lines") or [0, 0]
+            ok += lines is not None and faithful(p.get("text", ""), lines, *map(int, span[:2]))
+    return round(ok / cited, 3) if cited else 0.0
+
+
+def score(
+    questions: list[dict], results: dict[str, dict], root: Path | None = None
+) -> dict[str, dict]:
+    """Metrics overall (``all``) and per kind; with ``root`` (the folder cited sources are
+    relative to) also ``citations_faithful``."""
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for q in questions:
         r = results.get(q["id"]) or {"passages": [], "answer": "", "abstained": True}
@@ -60,6 +105,8 @@ def score(questions: list[dict], results: dict[str, dict]) -> dict[str, dict]:
             row["n_none"] = int(g["n_none"])
             row["abstain_ok"] = round(g["abstain_ok"] / g["n_none"], 3)
         out[group] = row
+    if root is not None and "all" in out:
+        out["all"]["citations_faithful"] = _citations(results, root)
     return out
 
 
@@ -80,4 +127,6 @@ def table(metrics: dict[str, dict]) -> str:
     for group in order:
         row = metrics[group]
         lines.append(group.ljust(8) + "".join(str(row.get(c, "-")).rjust(14) for c in cols))
+    if "citations_faithful" in metrics.get("all", {}):
+        lines.append(f"citations_faithful {metrics['all']['citations_faithful']}")
     return "\n".join(lines)

@@ -66,23 +66,8 @@ def seeds_engine(tmp_path_factory):
     return open_engine(settings, progress=False, say=lambda _: None)
 
 
-def faithful(text: str, path: Path, first: int, last: int, window: int = 8) -> bool:
-    """The scorer's citation check: ≥95% of the passage's characters lie in 8-character
-    runs found in the cited lines of the file (NFKC, whitespace removed)."""
-    import re
-    import unicodedata
+def faithful(text: str, path: Path, first: int, last: int) -> bool:
+    """The scorer's citation check against one file."""
+    from rag.evaluate import faithful as check
 
-    def norm(s: str) -> str:
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
-
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    if not 1 <= first <= last <= len(lines):
-        return False
-    scope, t = norm("".join(lines[first - 1 : last])), norm(text)
-    if len(t) < window:
-        return t in scope
-    covered = [False] * len(t)
-    for i in range(len(t) - window + 1):
-        if t[i : i + window] in scope:
-            covered[i : i + window] = [True] * window
-    return sum(covered) / len(t) >= 0.95
+    return check(text, path.read_text(encoding="utf-8").splitlines(keepends=True), first, last)

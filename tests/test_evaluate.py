@@ -58,3 +58,59 @@ def test_eval_command_prints_metrics_and_writes_results(tiny_seeds, tmp_path, ca
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["all"]["hit1"] == 1.0 and metrics["all"]["abstain_ok"] == 1.0
     assert len((tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_eval_agrees_with_the_reference_scorer(tiny_seeds, tmp_path, capsys, monkeypatch):
+    """`rag eval` and the project's score.py (kept verbatim in tests/data) give the same
+    figures, per kind, on the same results file, citations included."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    questions = [
+        {
+            "id": "1",
+            "kind": "num",
+            "question": "澳门贸促局首十月收到多少个新投资计划？",
+            "keys": ["292个"],
+        },
+        {
+            "id": "2",
+            "kind": "fact",
+            "question": "前海深港国际法务区何时启用？",
+            "keys": ["2022年1月4日"],
+        },
+        {
+            "id": "3",
+            "kind": "para",
+            "question": "共用注册地址的企业怎么监管？",
+            "keys": ["精准画像"],
+        },
+        {"id": "4", "kind": "trad", "question": "法務區集聚了哪些機構？", "keys": ["仲裁、调解"]},
+        {
+            "id": "5",
+            "kind": "fact",
+            "question": "南沙区首创了什么监管？",
+            "keys": ["不存在的答案键"],
+        },
+        {"id": "6", "kind": "none", "question": "北京冬奥会吉祥物叫什么？", "keys": []},
+    ]
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), "utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["--seeds", str(tiny_seeds), "--index", str(tmp_path / "ix"), "--mode", "lexical"]
+    assert main(["eval", str(qfile), "--json", "--out", "r.jsonl", *args]) == 0
+    ours = json.loads(capsys.readouterr().out)
+
+    scorer = Path(__file__).parent / "data" / "score.py"
+    done = subprocess.run(
+        [sys.executable, str(scorer), str(qfile), "r.jsonl", "--corpus", str(tiny_seeds), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    theirs = json.loads(done.stdout)
+    theirs["all"].pop("missing_results")
+    assert ours == theirs
+    # The fixture exercises misses and abstention, not only perfect scores.
+    assert ours["fact"]["hit5"] == 0.5 and ours["none"]["abstain_ok"] == 1.0
