@@ -2,19 +2,26 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+DEV     := $(VENV)/.installed-dev
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run test lint index eval browser-deps clean
+.PHONY: setup setup-dev run test lint index bench browser-deps clean
 
 setup: $(STAMP)
+setup-dev: $(DEV)
 
 # torch is installed first and pinned: the CPU build, never the CUDA wheels.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e .
 	touch $(STAMP)
+
+# Tests and the benchmark also need the test tools and the peer recipes.
+$(DEV): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $(DEV)
 
 run: setup
 	$(PY) app.py
@@ -30,13 +37,18 @@ browser-deps:
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium fonts-noto-cjk; \
 	fi
 
-test: setup browser-deps
+test: setup-dev browser-deps
 	$(VENV)/bin/ruff check rag tests app.py
 	$(PY) -m pytest -q
 
-lint: setup
+lint: setup-dev
 	$(VENV)/bin/ruff check rag tests app.py
 	$(VENV)/bin/ruff format --check rag tests app.py
+
+# The full benchmark (scales 1, 10, 100; about 5 minutes on 2 cores); see docs/benchmarks.md.
+bench: setup-dev
+	$(VENV)/bin/rag bench --questions $(or $(QUESTIONS),../shared/eval/dev.jsonl) \
+		--json docs/bench.json --md docs/benchmarks.md --png docs/bench.png
 
 clean:
 	rm -rf $(VENV) index/builds index/CURRENT .pytest_cache

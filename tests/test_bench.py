@@ -1,0 +1,115 @@
+import json
+import random
+
+import pytest
+
+from rag.bench import latency_queries, perturb, synthesize, targets
+from rag.cli import main
+from rag.ingest import read_folder
+
+
+def test_perturbed_copies_differ_but_keep_text_and_size():
+    text = "标题\n\n一是开放，共有12家企业。\n\n二是改革，\n\n分两段写成。\n\n三是创新，增长35.6%。"
+    a, b = perturb(text, random.Random(1)), perturb(text, random.Random(2))
+    assert a != text and b != text
+    assert a.startswith("标题") and len(a) == len(text)
+    assert "共有12家" not in a and "35.6%" not in a
+    # A paragraph cut over two blocks moves as one.
+    assert "二是改革，\n\n分两段写成。" in a
+
+
+def test_synthetic_corpus_has_one_original_and_perturbed_copies(tiny_seeds, tmp_path):
+    out = synthesize(tiny_seeds, 3, tmp_path / "corpus")
+    names = sorted(p.name for p in out.iterdir() if p.name != "catalog.json")
+    assert len(names) == 9
+    originals = {p.name: p.read_text(encoding="utf-8") for p in tiny_seeds.iterdir()}
+    for name, text in originals.items():
+        assert (out / f"c000_{name}").read_text(encoding="utf-8") == text
+        copies = {(out / f"c{i:03d}_{name}").read_text(encoding="utf-8") for i in (1, 2)}
+        if any(ch.isdigit() for ch in text):  # c.md has no figure and one paragraph
+            assert text not in copies and len(copies) == 2
+    assert len(read_folder(out)) == 9
+
+
+def test_latency_queries_start_with_the_questions_and_fill_up_from_documents(tiny_seeds):
+    queries = latency_queries([{"question": "问一"}, {"question": "问二"}], tiny_seeds, 5)
+    assert queries[:2] == ["问一", "问二"] and len(queries) == 5
+    assert all(10 <= len(q) <= 60 for q in queries[2:])
+    # A corpus this small runs out of clauses; queries then come round again.
+    assert len(latency_queries([], tiny_seeds, 50)) == 50
+
+
+def _run(system, scale, **figures):
+    row = {"system": system, "scale": scale, "chunks": 10, "build_s": 1.0, "rss_mb": 100.0}
+    row.update({"p50_ms": 1.0, "p95_ms": 1.0, "hit1": None, "hit5": None})
+    return row | figures
+
+
+def test_targets_are_checked_against_the_report():
+    report = {
+        "runs": [
+            _run("lexical", 1, build_s=2.0, hit5=1.0),
+            _run("langchain-faiss", 1, build_s=9.0, hit5=0.6),
+            _run("lexical", 100, p95_ms=3.0, rss_mb=400.0),
+            _run("langchain-bm25", 100, p95_ms=45.0),
+        ]
+    }
+    lines = targets(report)
+    assert lines[0].startswith("MISSED") and "15×" in lines[0]  # 45 / 3 < 20
+    assert lines[1].startswith("met") and lines[2].startswith("met")
+    assert lines[3].startswith("MISSED")  # 1.0 < 0.6 + 0.5
+    assert "need --scale 100" in targets({"runs": report["runs"][:2]})[0]
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_bench_command_runs_every_system_and_writes_its_reports(tiny_seeds, tmp_path, capsys):
+    qfile = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "1", "kind": "num", "question": "澳门贸促局收到多少个新投资计划？", "keys": ["292个"]},
+        {"id": "2", "kind": "fact", "question": "法务区何时启用？", "keys": ["2022年1月4日"]},
+    ]
+    qfile.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    out = {ext: tmp_path / f"bench.{ext}" for ext in ("json", "md", "png")}
+    code = main(
+        ["bench", "--scale", "1", "2", "--seeds", str(tiny_seeds), "--questions", str(qfile)]
+        + ["--queries", "20", "--json", str(out["json"]), "--md", str(out["md"])]
+        + ["--png", str(out["png"])]
+    )
+    assert code == 0, capsys.readouterr().err
+    report = json.loads(out["json"].read_text(encoding="utf-8"))
+    runs = {(r["system"], r["scale"]): r for r in report["runs"]}
+    assert set(runs) == {
+        ("lexical", 1),
+        ("hybrid", 1),
+        ("langchain-faiss", 1),
+        ("langchain-bm25", 1),
+        ("lexical", 2),
+        ("langchain-faiss", 2),
+        ("langchain-bm25", 2),
+    }
+    for row in report["runs"]:
+        assert row["queries"] >= 20 and 0 < row["p50_ms"] <= row["p95_ms"]
+        assert row["build_s"] > 0 and row["rss_mb"] > 0
+    assert runs[("lexical", 1)]["hit5"] == 1.0
+    assert runs[("lexical", 2)]["hit5"] is None
+    assert "random unit vectors" in runs[("langchain-faiss", 2)]["notes"]
+    assert runs[("lexical", 2)]["chunks"] == 2 * runs[("lexical", 1)]["chunks"]
+    assert report["machine"]["cores"] >= 1
+    assert "| (1) this engine, lexical | 1 |" in out["md"].read_text(encoding="utf-8")
+    assert out["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--systems", "elastic"], "unknown system 'elastic'"),
+        (["--scale", "0"], "--scale takes positive"),
+        (["--questions", "missing.jsonl"], "missing.jsonl does not exist"),
+        (["--json", "no/such/folder/x.json"], "its folder does not exist"),
+    ],
+)
+def test_bench_bad_input_is_one_line_and_exit_2(args, message, tiny_seeds, capsys):
+    assert main(["bench", "--seeds", str(tiny_seeds), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
