@@ -589,16 +589,20 @@ def plot(report: dict, path: Path) -> None:
     except ImportError as exc:
         raise BenchError(f"matplotlib is not installed; {PEER_PACKAGES}") from exc
     fig, (ax_build, ax_p95) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
-    for system in SYSTEMS:
-        rows = sorted(
-            (r for r in report["runs"] if r["system"] == system and "error" not in r),
-            key=lambda r: r["scale"],
-        )
-        if not rows:
-            continue
+    series: dict[tuple[str, bool], list[dict]] = {}
+    for r in report["runs"]:
+        if "error" not in r:
+            random_vectors = "random unit vectors" in r.get("notes", "")
+            series.setdefault((r["system"], random_vectors), []).append(r)
+    for (system, random_vectors), rows in series.items():
+        rows.sort(key=lambda r: r["scale"])
+        label = LABELS.get(system, system)
+        style = "o-"
+        if random_vectors:
+            label, style = f"{label}, random vectors (no encoding)", "o--"
         x = [r["scale"] for r in rows]
-        ax_build.plot(x, [r["build_s"] for r in rows], "o-", label=LABELS[system])
-        ax_p95.plot(x, [r["p95_ms"] for r in rows], "o-", label=LABELS[system])
+        ax_build.plot(x, [r["build_s"] for r in rows], style, label=label)
+        ax_p95.plot(x, [r["p95_ms"] for r in rows], style, label=label)
     for ax, title, unit in (
         (ax_build, "index build time", "seconds"),
         (ax_p95, "query latency p95 (one at a time)", "milliseconds"),
