@@ -54,6 +54,10 @@ def status_line(library: Library) -> str:
     )
 
 
+def _refusal(reason: str) -> dict:
+    return {"error": reason, "answer": "", "abstained": True, "passages": []}
+
+
 def build_ui(library: Library) -> gr.Blocks:
     def respond(message: str, history: list, mode: str, k: float):
         history = list(history or [])
@@ -86,14 +90,16 @@ def build_ui(library: Library) -> gr.Blocks:
         return "\n\n".join(lines) + f"\n\n{status_line(library)}"
 
     def ask(question: str, mode: str = "hybrid", k: int = 10) -> dict:
-        """Answer a question; returns one line of the batch results format."""
+        """Answer a question; returns one line of the batch results format, or the same
+        shape with an ``error`` when the request is not usable."""
         if not isinstance(question, str) or not question.strip():
-            return {
-                "error": "the question is empty",
-                "answer": "",
-                "abstained": True,
-                "passages": [],
-            }
+            return _refusal("the question is empty")
+        if mode not in ("hybrid", "lexical"):
+            return _refusal("mode must be hybrid or lexical")
+        try:
+            k = int(k)
+        except (TypeError, ValueError):
+            return _refusal("k must be a whole number from 1 to 10")
         return library.ask(question, mode=mode, k=k).to_result()
 
     with gr.Blocks(title="大湾区政策问答") as demo:

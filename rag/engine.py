@@ -70,6 +70,7 @@ def build(
     """Build the index from the seed and upload folders and make it live."""
     from tqdm import tqdm
 
+    _require_seeds(settings)
     docs = read_folder(settings.seeds)
     if settings.uploads.is_dir():
         docs += read_folder(settings.uploads)
@@ -116,6 +117,13 @@ def build(
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+
+
+def _require_seeds(settings: Settings) -> None:
+    if not settings.seeds.is_dir():
+        raise store.IndexProblem(
+            f"seed folder {settings.seeds} does not exist (give --seeds or set RAG_SEEDS)"
+        )
 
 
 def _previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
@@ -272,6 +280,7 @@ def open_engine(
     ``embedder`` overrides the configured model (tests pass a fake); in lexical mode
     none is loaded at all.
     """
+    _require_seeds(settings)
     notices = []
     if embedder is None and settings.mode == "hybrid":
         embedder, reason = load_embedder(settings)

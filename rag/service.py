@@ -57,13 +57,14 @@ class Library:
                 try:
                     self._reindex()
                 except Exception as exc:
+                    # The live index is the previous one, untouched: take the files back
+                    # out so that the folder matches it, and say why.
                     for path in stored:
                         path.unlink(missing_ok=True)
-                    self._reindex()
-                    failed = {r.name for r in results if r.ok}
+                    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     results = [
-                        UploadResult(r.name, False, f"索引失败（indexing failed: {exc}）")
-                        if r.name in failed
+                        UploadResult(r.name, False, f"索引失败，未加入（indexing failed: {why}）")
+                        if r.ok
                         else r
                         for r in results
                     ]

@@ -74,7 +74,12 @@ def commit_build(index_dir: Path, partial: Path, manifest: dict) -> Path:
     )
     final = partial.with_suffix("")
     os.replace(partial, final)
-    _write_atomic(index_dir / POINTER, final.name + "\n")
+    try:
+        _write_atomic(index_dir / POINTER, final.name + "\n")
+    except BaseException:
+        # CURRENT still names the previous build; this one was never live.
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     for old in (index_dir / "builds").iterdir():
         if old != final:
             shutil.rmtree(old, ignore_errors=True)

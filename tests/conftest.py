@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +76,44 @@ def faithful(text: str, path: Path, first: int, last: int) -> bool:
     from rag.evaluate import faithful as check
 
     return check(text, path.read_text(encoding="utf-8").splitlines(keepends=True), first, last)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def launch_app(index: Path, seeds: Path, *args: str):
+    """Run ``app.py`` (lexical mode) in its own process; yield its URL and log file."""
+    port = _free_port()
+    log_path = index / "app.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--seeds", str(seeds), "--index", str(index)]
+            + ["--mode", "lexical", "--port", str(port), *args],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            deadline = time.time() + 120
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError("app exited: " + log_path.read_text())
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    if time.time() > deadline:
+                        raise RuntimeError("app did not start: " + log_path.read_text()) from None
+                    time.sleep(0.5)
+            yield f"http://127.0.0.1:{port}/", log_path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -66,7 +66,12 @@ def test_targets_are_checked_against_the_report():
 def test_bench_command_runs_every_system_and_writes_its_reports(tiny_seeds, tmp_path, capsys):
     qfile = tmp_path / "q.jsonl"
     rows = [
-        {"id": "1", "kind": "num", "question": "澳门贸促局收到多少个新投资计划？", "keys": ["292个"]},
+        {
+            "id": "1",
+            "kind": "num",
+            "question": "澳门贸促局收到多少个新投资计划？",
+            "keys": ["292个"],
+        },
         {"id": "2", "kind": "fact", "question": "法务区何时启用？", "keys": ["2022年1月4日"]},
     ]
     qfile.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")

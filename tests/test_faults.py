@@ -1,0 +1,197 @@
+"""Faults: a build killed part-way, indexes from other versions or models, missing seed
+files, a full disk or an unwritable index folder. The previous index always survives."""
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from rag import store
+from rag.bench import synthesize
+from rag.cli import main
+from rag.engine import Settings, build, open_engine
+from rag.lexical import LexicalIndex
+from tests.conftest import ROOT, SEEDS, FakeEmbedder
+
+QUIET = {"progress": False, "say": lambda _: None}
+QUESTION = "前海深港国际法务区哪一天宣布启用？"
+
+
+def _lexical(seeds, tmp_path) -> Settings:
+    return Settings(seeds=seeds, index=tmp_path / "index", mode="lexical")
+
+
+def _state(index):
+    """What a reader sees: the live build and every file in it, with its bytes."""
+    live = store.current_build(index)
+    return live, {p: p.read_bytes() for p in sorted(live.rglob("*")) if p.is_file()}
+
+
+def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_path):
+    settings = _lexical(tiny_seeds, tmp_path)
+    first = build(settings, **QUIET)
+    before = _state(settings.index)
+    extra = synthesize(SEEDS, 6, tmp_path / "extra")  # enough text for a build of seconds
+    for path in extra.glob("*.txt"):
+        shutil.copy(path, tiny_seeds / path.name)
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rag", "index", "--mode", "lexical"]
+        + ["--seeds", str(tiny_seeds), "--index", str(settings.index)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while not list((settings.index / "builds").glob("*.partial")):
+        assert child.poll() is None, "the build finished before it could be killed"
+        assert time.time() < deadline
+        time.sleep(0.01)
+    time.sleep(0.3)
+    child.send_signal(signal.SIGKILL)
+    assert child.wait(timeout=30) == -signal.SIGKILL
+    assert list((settings.index / "builds").glob("*.partial")), "killed mid-build"
+
+    # The previous build is untouched and still the live one.
+    assert _state(settings.index) == before
+    for path in extra.glob("*.txt"):
+        (tiny_seeds / path.name).unlink()
+    messages = []
+    engine = open_engine(settings, progress=False, say=messages.append)
+    assert messages == [] and engine.stored.folder == first
+    assert "2022年1月4日" in engine.ask(QUESTION, mode="lexical").text
+
+    # With the new files back, the next start notices, rebuilds and clears the debris.
+    for path in extra.glob("*.txt"):
+        shutil.copy(path, tiny_seeds / path.name)
+    engine = open_engine(settings, progress=False, say=messages.append)
+    assert any("documents changed" in m for m in messages)
+    assert len(engine.chunks) > 100
+    assert not list((settings.index / "builds").glob("*.partial"))
+
+
+def test_index_built_with_another_model_is_rebuilt_for_this_one(tiny_seeds, tmp_path):
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "index", mode="hybrid")
+    build(settings, FakeEmbedder(name="model-a"), **QUIET)
+    messages = []
+    engine = open_engine(settings, FakeEmbedder(name="model-b"), False, messages.append)
+    assert engine.stored.manifest["dense"]["model"] == "model-b"
+    assert messages[0].endswith("(it has no vectors for model model-b)")
+
+
+def test_index_from_another_pipeline_version_is_rebuilt(tiny_seeds, tmp_path):
+    import json
+
+    settings = _lexical(tiny_seeds, tmp_path)
+    manifest_path = build(settings, **QUIET) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path.write_text(json.dumps(manifest | {"pipeline": 0}), encoding="utf-8")
+    messages = []
+    open_engine(settings, progress=False, say=messages.append)
+    why = "it was built by another version of the pipeline"
+    assert messages == [f"building the index in {settings.index} ({why})"]
+
+
+def test_a_deleted_seed_file_is_noticed_and_no_longer_cited(tiny_seeds, tmp_path):
+    settings = _lexical(tiny_seeds, tmp_path)
+    open_engine(settings, **QUIET)
+    (tiny_seeds / "a.txt").unlink()
+    messages = []
+    engine = open_engine(settings, progress=False, say=messages.append)
+    assert len(messages) == 1 and "documents changed" in messages[0]
+    assert not any(c.source.endswith("a.txt") for c in engine.chunks)
+    assert engine.ask(QUESTION, mode="lexical").abstained
+
+
+def test_a_missing_seed_folder_is_one_line_with_instructions(tmp_path, capsys):
+    missing = tmp_path / "gone"
+    code = main(
+        [
+            "ask",
+            "问题",
+            "--seeds",
+            str(missing),
+            "--index",
+            str(tmp_path / "ix"),
+            "--mode",
+            "lexical",
+        ]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.count("\n") == 0
+    assert err == f"error: seed folder {missing} does not exist (give --seeds or set RAG_SEEDS)"
+
+
+def _fail_with(err: int):
+    def fail(*args, **kwargs):
+        raise OSError(err, os.strerror(err))
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    "where, err",
+    [
+        ("lexical", errno.ENOSPC),  # disk full while the keyword index is written
+        ("pointer", errno.ENOSPC),  # disk full at the very swap of CURRENT
+        ("folder", errno.EACCES),  # the index folder is not writable
+        ("folder", errno.EROFS),  # ... or on a read-only file system
+    ],
+)
+def test_write_failures_leave_the_previous_index_untouched(
+    where, err, tiny_seeds, tmp_path, monkeypatch, capsys
+):
+    settings = _lexical(tiny_seeds, tmp_path)
+    build(settings, **QUIET)
+    before = _state(settings.index)
+    (tiny_seeds / "d.txt").write_text("横琴粤澳深度合作区打造法务集聚区。", encoding="utf-8")
+    target = {
+        "lexical": (LexicalIndex, "save"),
+        "pointer": (store.os, "replace"),
+        "folder": (store.tempfile, "mkdtemp"),
+    }[where]
+    if where == "pointer":  # the build folder's own rename must still work
+        real = os.replace
+        monkeypatch.setattr(
+            store.os,
+            "replace",
+            lambda a, b: _fail_with(err)() if str(b).endswith("CURRENT") else real(a, b),
+        )
+    else:
+        monkeypatch.setattr(*target, _fail_with(err))
+
+    code = main(
+        ["index", "--seeds", str(tiny_seeds), "--index", str(settings.index), "--mode", "lexical"]
+    )
+    out = capsys.readouterr().err.strip()
+    assert code == 1 and out == f"error: {os.strerror(err)}"
+    assert _state(settings.index) == before
+    assert [p for p in (settings.index / "builds").iterdir()] == [before[0]]
+    assert not list(settings.index.glob(".CURRENT.*"))
+
+
+def test_an_index_path_that_is_a_file_is_a_one_line_error(tiny_seeds, tmp_path, capsys):
+    blocker = tmp_path / "index"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code = main(["index", "--seeds", str(tiny_seeds), "--index", str(blocker), "--mode", "lexical"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.startswith("error: ") and "\n" not in err
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_failed_upload_index_keeps_serving_and_says_why(tiny_seeds, tmp_path, monkeypatch):
+    from rag.service import Library
+
+    library = Library(_lexical(tiny_seeds, tmp_path), say=lambda _: None)
+    live = library.engine
+    monkeypatch.setattr(LexicalIndex, "save", _fail_with(errno.ENOSPC))
+    [result] = library.add_files([("new.txt", "横琴法务集聚区新设调解中心。".encode())])
+    assert not result.ok and "No space left on device" in result.message
+    assert library.engine is live
+    assert not list((tmp_path / "index" / "uploads").glob("*.txt"))
+    assert "2022年1月4日" in library.ask(QUESTION, mode="lexical").text
