@@ -381,13 +381,16 @@ def run_job(job: Job, timeout: float = 3600) -> dict:
     spec.parent.mkdir(parents=True, exist_ok=True)
     spec.write_text(json.dumps(asdict(job), ensure_ascii=False), encoding="utf-8")
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    proc = subprocess.run(
-        [sys.executable, "-m", "rag.bench", str(spec)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "rag.bench", str(spec)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        return {"system": job.system, "scale": job.scale, "error": f"over {timeout:.0f} s"}
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from rag.bench import latency_queries, perturb, synthesize, targets
+from rag.bench import latency_queries, markdown, perturb, synthesize, targets
 from rag.cli import main
 from rag.ingest import read_folder
 
@@ -118,3 +118,15 @@ def test_bench_bad_input_is_one_line_and_exit_2(args, message, tiny_seeds, capsy
     assert main(["bench", "--seeds", str(tiny_seeds), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_a_failing_run_is_reported_not_raised(tmp_path):
+    from rag.bench import Job, run_job
+
+    row = run_job(Job("lexical", 1, str(tmp_path / "nowhere"), str(tmp_path / "w"), None, ["问"]))
+    assert row["system"] == "lexical" and "seed folder" in row["error"]
+    assert "failed: " in markdown({"machine": _MACHINE, "runs": [row]})
+
+
+_MACHINE = {"cpu": "x", "cores": 2, "memory_gb": 1, "platform": "p", "python": "3", "date": "d"}
+_MACHINE["packages"] = {}
