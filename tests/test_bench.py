@@ -7,6 +7,8 @@ from rag.bench import latency_queries, markdown, perturb, synthesize, targets
 from rag.cli import main
 from rag.ingest import read_folder
 
+MACHINE = {"cpu": "x", "cores": 2, "memory_gb": 1, "platform": "p", "python": "3", "date": "d"}
+
 
 def test_perturbed_copies_differ_but_keep_text_and_size():
     text = "标题\n\n一是开放，共有12家企业。\n\n二是改革，\n\n分两段写成。\n\n三是创新，增长35.6%。"
@@ -125,8 +127,4 @@ def test_a_failing_run_is_reported_not_raised(tmp_path):
 
     row = run_job(Job("lexical", 1, str(tmp_path / "nowhere"), str(tmp_path / "w"), None, ["问"]))
     assert row["system"] == "lexical" and "seed folder" in row["error"]
-    assert "failed: " in markdown({"machine": _MACHINE, "runs": [row]})
-
-
-_MACHINE = {"cpu": "x", "cores": 2, "memory_gb": 1, "platform": "p", "python": "3", "date": "d"}
-_MACHINE["packages"] = {}
+    assert "failed: " in markdown({"machine": MACHINE | {"packages": {}}, "runs": [row]})
