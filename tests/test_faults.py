@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -173,6 +174,52 @@ def test_write_failures_leave_the_previous_index_untouched(
     assert _state(settings.index) == before
     assert [p for p in (settings.index / "builds").iterdir()] == [before[0]]
     assert not list(settings.index.glob(".CURRENT.*"))
+
+
+def test_a_really_unwritable_index_folder_changes_nothing():
+    """No injection: the index folder is made read-only and a forked build tries to write
+    there (as the unprivileged user ``nobody`` when the tests run as root, who would
+    otherwise write anyway)."""
+    import tempfile
+
+    from tests.conftest import TINY
+
+    root = Path(tempfile.mkdtemp(prefix="rag-readonly-"))
+    root.chmod(0o755)
+    try:
+        seeds = root / "seeds"
+        seeds.mkdir()
+        for name, text in TINY.items():
+            (seeds / name).write_text(text, encoding="utf-8")
+        settings = Settings(seeds=seeds, index=root / "index", mode="lexical")
+        build(settings, **QUIET)
+        before = _state(settings.index)
+        (seeds / "d.txt").write_text("横琴粤澳深度合作区打造法务集聚区。", encoding="utf-8")
+        for folder in (settings.index, settings.index / "builds"):
+            folder.chmod(0o555)  # r-x for everyone
+
+        pid = os.fork()
+        if pid == 0:  # the child: drop privileges, try to build, report by exit code
+            code = 1
+            try:
+                if os.geteuid() == 0:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                build(settings, **QUIET)
+                code = 0
+            except PermissionError:
+                code = 13
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 13
+        assert _state(settings.index) == before
+        assert [p for p in (settings.index / "builds").iterdir()] == [before[0]]
+    finally:
+        for folder in root.rglob("*"):
+            if folder.is_dir():
+                folder.chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_an_index_path_that_is_a_file_is_a_one_line_error(tiny_seeds, tmp_path, capsys):
