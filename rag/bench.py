@@ -144,23 +144,6 @@ def latency_queries(questions: list[dict], seeds: Path, n: int, seed: int = 0) -
     return queries
 
 
-def read_questions(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise BenchError(f"question file {path} does not exist")
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict) or not isinstance(row.get("question"), str):
-                raise ValueError
-        except ValueError as exc:
-            raise BenchError(f"{path}:{n}: not a JSON object with a question") from exc
-        rows.append(row)
-    return rows
-
-
 # ---------------------------------------------------------------- the systems
 
 

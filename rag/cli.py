@@ -102,33 +102,21 @@ def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
     if not path.is_file():
         raise UserError(f"question file {path} does not exist")
     from rag.engine import open_engine
+    from rag.evaluate import read_questions
 
+    questions, bad = read_questions(path)
+    for n, reason in bad:
+        print(f"{path}:{n}: skipped: {reason}", file=sys.stderr)
     engine = open_engine(_settings(args), progress=sys.stderr.isatty())
-    questions, results, skipped = [], [], 0
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row, dict):
-                    raise ValueError("not a JSON object")
-                question = row.get("question")
-                if not isinstance(question, str) or not question.strip():
-                    raise ValueError('no "question" text')
-            except ValueError as exc:
-                print(f"{path}:{n}: skipped: {exc}", file=sys.stderr)
-                skipped += 1
-                continue
-            row["id"] = str(row.get("id", f"line{n}"))
-            answer = engine.ask(question.strip(), k=max(args.k, 1), mode=args.mode)
-            result = answer.to_result(row["id"])
-            if out is not None:
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            questions.append(row)
-            results.append(result)
-    print(f"answered {len(results)} questions, skipped {skipped} bad lines", file=sys.stderr)
-    return questions, results, skipped
+    results = []
+    for row in questions:
+        answer = engine.ask(row["question"].strip(), k=max(args.k, 1), mode=args.mode)
+        result = answer.to_result(row["id"])
+        if out is not None:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        results.append(result)
+    print(f"answered {len(results)} questions, skipped {len(bad)} bad lines", file=sys.stderr)
+    return questions, results, len(bad)
 
 
 def _ask_batch(args) -> int:
@@ -177,7 +165,12 @@ def cmd_bench(args) -> int:
     if args.questions:
         if not Path(args.questions).is_file():
             raise UserError(f"question file {args.questions} does not exist")
-        questions = bench.read_questions(Path(args.questions))
+        from rag.evaluate import read_questions
+
+        questions, bad = read_questions(Path(args.questions))
+        if bad:
+            n, reason = bad[0]
+            raise bench.BenchError(f"{args.questions}:{n}: {reason}")
     else:
         print("no question file: hit1/hit5 are not measured (give --questions)", file=sys.stderr)
     report = bench.run(

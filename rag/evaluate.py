@@ -5,6 +5,7 @@ cited passage is faithful when its text is found in the lines it cites."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -22,6 +23,29 @@ def norm(text: str | None) -> str:
     '累计设立外资企业5200家'
     """
     return _WS.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+def read_questions(path: Path) -> tuple[list[dict], list[tuple[int, str]]]:
+    """The usable lines of a JSONL question file, each with a string ``id`` (``line<n>``
+    when absent), and the (line number, reason) of every line that is not usable."""
+    rows, bad = [], []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError("not a JSON object")
+                question = row.get("question")
+                if not isinstance(question, str) or not question.strip():
+                    raise ValueError('no "question" text')
+            except ValueError as exc:
+                bad.append((n, str(exc)))
+                continue
+            row["id"] = str(row.get("id", f"line{n}"))
+            rows.append(row)
+    return rows, bad
 
 
 def first_hit(passages: list[dict], keys: list[str]) -> int | None:
