@@ -27,6 +27,17 @@ TINY = {
 }
 
 
+# Builds and opens in tests: no progress bars, no messages.
+QUIET = {"progress": False, "say": lambda _: None}
+
+
+def lexical_settings(seeds: Path, tmp_path: Path, **kw):
+    """Keyword-only settings with the index under ``tmp_path``."""
+    from rag.engine import Settings
+
+    return Settings(seeds=seeds, index=tmp_path / "index", mode="lexical", **kw)
+
+
 class FakeEmbedder:
     """Bag-of-characters vectors: texts sharing characters are close. Deterministic."""
 

@@ -5,9 +5,7 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Settings, build, open_engine
-from tests.conftest import SEEDS, faithful
-
-QUIET = {"progress": False, "say": lambda _: None}
+from tests.conftest import QUIET, SEEDS, faithful
 
 # Written for these tests from the seed documents (not the evaluation questions).
 SEED_QUESTIONS = [

@@ -17,14 +17,9 @@ from rag.bench import synthesize
 from rag.cli import main
 from rag.engine import Settings, build, open_engine
 from rag.lexical import LexicalIndex
-from tests.conftest import ROOT, SEEDS, FakeEmbedder
+from tests.conftest import QUIET, ROOT, SEEDS, FakeEmbedder, lexical_settings
 
-QUIET = {"progress": False, "say": lambda _: None}
 QUESTION = "前海深港国际法务区哪一天宣布启用？"
-
-
-def _lexical(seeds, tmp_path) -> Settings:
-    return Settings(seeds=seeds, index=tmp_path / "index", mode="lexical")
 
 
 def _state(index):
@@ -34,7 +29,7 @@ def _state(index):
 
 
 def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_path):
-    settings = _lexical(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     first = build(settings, **QUIET)
     before = _state(settings.index)
     extra = synthesize(SEEDS, 6, tmp_path / "extra")  # enough text for a build of seconds
@@ -88,7 +83,7 @@ def test_index_built_with_another_model_is_rebuilt_for_this_one(tiny_seeds, tmp_
 def test_index_from_another_pipeline_version_is_rebuilt(tiny_seeds, tmp_path):
     import json
 
-    settings = _lexical(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     manifest_path = build(settings, **QUIET) / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest_path.write_text(json.dumps(manifest | {"pipeline": 0}), encoding="utf-8")
@@ -99,7 +94,7 @@ def test_index_from_another_pipeline_version_is_rebuilt(tiny_seeds, tmp_path):
 
 
 def test_a_deleted_seed_file_is_noticed_and_no_longer_cited(tiny_seeds, tmp_path):
-    settings = _lexical(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     open_engine(settings, **QUIET)
     (tiny_seeds / "a.txt").unlink()
     messages = []
@@ -147,7 +142,7 @@ def _fail_with(err: int):
 def test_write_failures_leave_the_previous_index_untouched(
     where, err, tiny_seeds, tmp_path, monkeypatch, capsys
 ):
-    settings = _lexical(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     build(settings, **QUIET)
     before = _state(settings.index)
     (tiny_seeds / "d.txt").write_text("横琴粤澳深度合作区打造法务集聚区。", encoding="utf-8")
@@ -234,7 +229,7 @@ def test_an_index_path_that_is_a_file_is_a_one_line_error(tiny_seeds, tmp_path, 
 def test_a_failed_upload_index_keeps_serving_and_says_why(tiny_seeds, tmp_path, monkeypatch):
     from rag.service import Library
 
-    library = Library(_lexical(tiny_seeds, tmp_path), say=lambda _: None)
+    library = Library(lexical_settings(tiny_seeds, tmp_path), say=lambda _: None)
     live = library.engine
     monkeypatch.setattr(LexicalIndex, "save", _fail_with(errno.ENOSPC))
     [result] = library.add_files([("new.txt", "横琴法务集聚区新设调解中心。".encode())])

@@ -5,17 +5,12 @@ from pathlib import Path
 import pytest
 
 from rag import store
-from rag.engine import Settings, build, open_engine
-
-QUIET = {"progress": False, "say": lambda _: None}
-
-
-def _settings(seeds: Path, tmp_path: Path, **kw) -> Settings:
-    return Settings(seeds=seeds, index=tmp_path / "index", mode="lexical", **kw)
+from rag.engine import build, open_engine
+from tests.conftest import QUIET, lexical_settings
 
 
 def test_index_is_plain_files_with_a_manifest(tiny_seeds, tmp_path):
-    folder = build(_settings(tiny_seeds, tmp_path), **QUIET)
+    folder = build(lexical_settings(tiny_seeds, tmp_path), **QUIET)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == store.FORMAT_VERSION
     assert manifest["chunks"] == 3 and manifest["documents"] == 3
@@ -26,7 +21,7 @@ def test_index_is_plain_files_with_a_manifest(tiny_seeds, tmp_path):
 
 
 def test_interrupted_build_leaves_previous_index_live(tiny_seeds, tmp_path, monkeypatch):
-    settings = _settings(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     first = build(settings, **QUIET)
     (tiny_seeds / "d.txt").write_text("新增文件。", encoding="utf-8")
 
@@ -42,7 +37,7 @@ def test_interrupted_build_leaves_previous_index_live(tiny_seeds, tmp_path, monk
 
 
 def test_changed_seeds_trigger_a_rebuild(tiny_seeds, tmp_path):
-    settings = _settings(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     engine = open_engine(settings, **QUIET)
     assert len(engine.chunks) == 3
     (tiny_seeds / "d.txt").write_text(
@@ -67,7 +62,7 @@ def test_changed_seeds_trigger_a_rebuild(tiny_seeds, tmp_path):
     ids=["bad-manifest", "other-format", "bad-chunks", "missing-chunks", "bad-bm25", "bad-pointer"],
 )
 def test_damaged_index_is_rebuilt_with_a_message(tiny_seeds, tmp_path, damage):
-    settings = _settings(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     damage(build(settings, **QUIET))
     messages = []
     engine = open_engine(settings, progress=False, say=messages.append)
@@ -76,7 +71,7 @@ def test_damaged_index_is_rebuilt_with_a_message(tiny_seeds, tmp_path, damage):
 
 
 def test_pickles_in_the_index_folder_are_never_loaded(tiny_seeds, tmp_path):
-    settings = _settings(tiny_seeds, tmp_path)
+    settings = lexical_settings(tiny_seeds, tmp_path)
     folder = build(settings, **QUIET)
     marker = tmp_path / "pwned"
 
