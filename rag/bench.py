@@ -308,9 +308,19 @@ def percentile_ms(seconds: list[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(seconds) * 1000.0, q)), 2)
 
 
+def _timed(call, queries: list[str]) -> list[float]:
+    """Seconds each query took, one at a time."""
+    times = []
+    for q in queries:
+        start = time.perf_counter()
+        call(q)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def measure(job: Job) -> dict:
     """Build, time the queries one at a time (warm), score the questions; in this process."""
-    from rag.evaluate import first_hit, norm
+    from rag.evaluate import score
 
     system = make_system(job.system, job.scale, job.model)
     system.prepare()
@@ -320,11 +330,7 @@ def measure(job: Job) -> dict:
 
     for q in job.queries[:WARMUP]:
         system.search(q, TOP_K)
-    times = []
-    for q in job.queries:
-        t0 = time.perf_counter()
-        system.search(q, TOP_K)
-        times.append(time.perf_counter() - t0)
+    times = _timed(lambda q: system.search(q, TOP_K), job.queries)
     row = {
         "system": job.system,
         "scale": job.scale,
@@ -338,21 +344,18 @@ def measure(job: Job) -> dict:
         "hit5": None,
     }
     if isinstance(system, EngineSystem):
-        answer_times = []
-        for q in job.queries:
-            t0 = time.perf_counter()
-            system.answer(q, TOP_K)
-            answer_times.append(time.perf_counter() - t0)
+        answer_times = _timed(lambda q: system.answer(q, TOP_K), job.queries)
         row["answer_p50_ms"] = percentile_ms(answer_times, 50)
         row["answer_p95_ms"] = percentile_ms(answer_times, 95)
     keyed = [q for q in job.questions if q.get("keys")]
     if keyed:
-        ranks = []
-        for q in keyed:
-            keys = [norm(k) for k in q["keys"]]
-            ranks.append(first_hit([{"text": t} for t in system.search(q["question"], 5)], keys))
-        row["hit1"] = round(sum(r == 1 for r in ranks) / len(ranks), 3)
-        row["hit5"] = round(sum(r is not None for r in ranks) / len(ranks), 3)
+        # Passages only, scored by the same rules as `rag eval`.
+        results = {
+            q["id"]: {"passages": [{"text": t} for t in system.search(q["question"], 5)]}
+            for q in keyed
+        }
+        overall = score(keyed, results)["all"]
+        row["hit1"], row["hit5"] = overall["hit1"], overall["hit5"]
     row["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     row["notes"] = "; ".join(system.notes)
     return row
