@@ -38,12 +38,12 @@ browser-deps:
 	fi
 
 test: setup-dev browser-deps
-	$(VENV)/bin/ruff check rag tests app.py
+	$(VENV)/bin/ruff check rag bench tests app.py
 	$(PY) -m pytest -q
 
 lint: setup-dev
-	$(VENV)/bin/ruff check rag tests app.py
-	$(VENV)/bin/ruff format --check rag tests app.py
+	$(VENV)/bin/ruff check rag bench tests app.py
+	$(VENV)/bin/ruff format --check rag bench tests app.py
 
 # The full benchmark (scales 1, 10, 100; about 5 minutes on 2 cores); see docs/benchmarks.md.
 bench: setup-dev

@@ -15,13 +15,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from pathlib import Path  # noqa: E402
-
 import gradio as gr  # noqa: E402
 
 from rag import render  # noqa: E402
-from rag.engine import Settings  # noqa: E402
 from rag.service import Library, read_upload  # noqa: E402
+from rag.settings import MAX_K, MAX_QUESTION, MODES, BadRequest, Settings, listen_address  # noqa: E402
 from rag.upload import MAX_BYTES  # noqa: E402
 
 EXAMPLES = [
@@ -67,9 +65,14 @@ def build_ui(library: Library) -> gr.Blocks:
             )
             yield history, ""
             return
+        try:
+            answer = library.ask(message, mode=mode, k=k)
+        except BadRequest as exc:
+            history.append({"role": "assistant", "content": render.escape(str(exc))})
+            yield history, message
+            return
         k = int(k)
-        answer = library.ask(message, mode=mode, k=k)
-        history.append({"role": "user", "content": render.escape(message.strip()[:2000])})
+        history.append({"role": "user", "content": render.escape(message.strip()[:MAX_QUESTION])})
         history.append({"role": "assistant", "content": ""})
         raw = answer.text
         step = max(4, len(raw) // 12)
@@ -92,15 +95,10 @@ def build_ui(library: Library) -> gr.Blocks:
     def ask(question: str, mode: str = "hybrid", k: int = 10) -> dict:
         """Answer a question; returns one line of the batch results format, or the same
         shape with an ``error`` when the request is not usable."""
-        if not isinstance(question, str) or not question.strip():
-            return _refusal("the question is empty")
-        if mode not in ("hybrid", "lexical"):
-            return _refusal("mode must be hybrid or lexical")
         try:
-            k = int(k)
-        except (TypeError, ValueError):
-            return _refusal("k must be a whole number from 1 to 10")
-        return library.ask(question, mode=mode, k=k).to_result()
+            return library.ask(question, mode=mode, k=k).to_result()
+        except BadRequest as exc:
+            return _refusal(str(exc))
 
     with gr.Blocks(title="大湾区政策问答") as demo:
         gr.Markdown(
@@ -114,12 +112,12 @@ def build_ui(library: Library) -> gr.Blocks:
                 show_label=False,
                 scale=8,
                 elem_id="question",
-                max_length=2000,
+                max_length=MAX_QUESTION,
             )
             send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
         with gr.Row():
-            mode = gr.Radio(["hybrid", "lexical"], value="hybrid", label="检索模式")
-            k = gr.Slider(1, 10, value=5, step=1, label="来源段落数", elem_id="k")
+            mode = gr.Radio(list(MODES), value="hybrid", label="检索模式")
+            k = gr.Slider(1, MAX_K, value=5, step=1, label="来源段落数", elem_id="k")
         gr.Examples(EXAMPLES, inputs=box, label="示例问题")
         with gr.Accordion("添加文档（.txt .md .pdf .docx，每个 ≤ 20 MB）", open=False):
             files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
@@ -142,22 +140,23 @@ def build_ui(library: Library) -> gr.Blocks:
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="大湾区政策问答 web UI (offline)")
-    p.add_argument("--host", default=os.environ.get("RAG_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
-    p.add_argument("--seeds", default=os.environ.get("RAG_SEEDS", "seeds"))
-    p.add_argument("--index", default=os.environ.get("RAG_INDEX", "index"))
-    p.add_argument("--model", default=None)
-    p.add_argument(
-        "--mode", choices=("hybrid", "lexical"), default=os.environ.get("RAG_MODE", "hybrid")
-    )
+    p.add_argument("--host", help="default: $RAG_HOST or 127.0.0.1")
+    p.add_argument("--port", type=int, help="default: $RAG_PORT or 7860")
+    p.add_argument("--seeds", help="document folder (default: $RAG_SEEDS or seeds)")
+    p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
+    p.add_argument("--model", help="embedding model (default: $RAG_MODEL or the bundled one)")
+    p.add_argument("--mode", choices=MODES, help="default: $RAG_MODE or hybrid")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    settings = Settings(
-        seeds=Path(args.seeds), index=Path(args.index), model=args.model, mode=args.mode
-    )
+    try:
+        settings = Settings.from_env(args.seeds, args.index, args.model, args.mode)
+        host, port = listen_address(args.host, args.port)
+    except BadRequest as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from rag.store import IndexProblem
 
     try:
@@ -167,12 +166,12 @@ def main(argv=None) -> int:
         return 1
     semantic = "on" if library.engine.semantic else "off (keyword search only)"
     print(f"semantic search: {semantic}")
-    print(f"serving on http://{args.host}:{args.port}", flush=True)
+    print(f"serving on http://{host}:{port}", flush=True)
     demo = build_ui(library)
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(
-        server_name=args.host,
-        server_port=args.port,
+        server_name=host,
+        server_port=port,
         share=False,
         max_file_size=MAX_BYTES,
         footer_links=["api"],

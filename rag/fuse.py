@@ -23,28 +23,6 @@ from collections.abc import Callable, Sequence
 Ranking = Sequence[tuple[int, float]]
 
 
-Term = str | tuple[str, ...]
-
-
-def term_coverage(terms: dict[Term, float], text: str) -> float:
-    """Weighted share of ``terms`` (term → weight) found in normalised ``text``; a tuple
-    term is a set of alternatives (translations of one English phrase), any of which counts.
-
-    >>> term_coverage({"外资": 2.0, "最低工资": 6.0}, "累计设立外资企业超5200家")
-    0.25
-    >>> term_coverage({("国家", "全国"): 1.0}, "全国有178家国家高新区")
-    1.0
-    """
-    total = sum(terms.values())
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in terms.items() if present(t, text)) / total
-
-
-def present(term: Term, text: str) -> bool:
-    return term in text if isinstance(term, str) else any(t in text for t in term)
-
-
 def dense_weight(trust: float, coverage: float, max_weight: float = 0.7) -> float:
     """How much say the dense ranking gets for one question.
 

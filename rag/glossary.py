@@ -229,8 +229,11 @@ _WORD = re.compile(r"[a-z][a-z0-9'\-]*")
 
 
 @lru_cache(maxsize=1)
-def _phrases() -> list[tuple[list[str], str]]:
-    entries = [(phrase.split(), zh) for phrase, zh in GLOSSARY.items()]
+def _phrases() -> list[tuple[list[str], tuple[str, ...]]]:
+    """(stemmed words, Chinese terms) of every entry, longest phrase first."""
+    entries = [
+        ([_stem(w) for w in phrase.split()], tuple(zh.split())) for phrase, zh in GLOSSARY.items()
+    ]
     return sorted(entries, key=lambda e: -len(e[0]))
 
 
@@ -245,29 +248,16 @@ def translate(question: str) -> list[tuple[str, ...]]:
     [('国家', '全国', '国家级'), ('高新区',), ('中国', '我国', '全国')]
     """
     text = question.lower()
-    tokens = _WORD.findall(text.replace("–", "-"))
+    tokens = [_stem(w) for w in _WORD.findall(text.replace("–", "-"))]
     found: list[tuple[str, ...]] = []
     i = 0
     while i < len(tokens):
         for words, zh in _phrases():
             n = len(words)
-            window = tokens[i : i + n]
-            if len(window) == n and [_stem(w) for w in window] == [_stem(w) for w in words]:
-                found.append(tuple(zh.split()))
+            if tokens[i : i + n] == words:
+                found.append(zh)
                 i += n
                 break
         else:
             i += 1
     return found
-
-
-def expand(question: str) -> str:
-    """The question with glossary translations appended when it contains English.
-
-    >>> expand("广州的外资企业")
-    '广州的外资企业'
-    """
-    if not re.search(r"[A-Za-z]{2,}", question):
-        return question
-    extra = " ".join(t for group in translate(question) for t in group)
-    return f"{question} {extra}" if extra else question

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rag.records import Document
+from rag.tokenize import CJK
 
 SUFFIXES = (".txt", ".md")
 CATALOG = "catalog.json"
@@ -68,7 +69,7 @@ def is_junk(line: str) -> bool:
     s = "".join(line.split())
     if not s:
         return False
-    cjk = sum(1 for c in s if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+    cjk = len(CJK.findall(s))
     if cjk / len(s) >= 0.5:
         return False
     if "\ufffd" in s or any("\u0080" <= c <= "\u00ff" and c not in "·°×÷" for c in s):
@@ -186,26 +187,15 @@ def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
-def display_path(path: Path, root: Path | None = None) -> str:
-    """The path as cited: relative to the working folder when inside it."""
-    root = (root or Path.cwd()).resolve()
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(root).as_posix()
-    except ValueError:
-        return resolved.as_posix()
-
-
-def read_document(path: Path, catalog: dict | None = None, source: str | None = None) -> Document:
-    """Read and clean one file; raise UnreadableFile when it is not text."""
+def read_document(path: Path, catalog: dict | None = None, label: str = "seeds") -> Document:
+    """Read and clean one file; raise UnreadableFile when it is not text. Its source is
+    ``label/NAME``: the label of its corpus folder, not a path, so citations are the same
+    whatever directory the index is read from."""
     raw = decode(path.read_bytes())
     text, lines = clean(raw)
     entry = (catalog or {}).get(path.name, {})
     title = entry.get("title") or guess_title(text, path.stem)
-    meta = {k: v for k, v in entry.items() if k in ("publication", "date")}
-    return Document(
-        source=source or display_path(path), title=title, text=text, lines=lines, meta=meta
-    )
+    return Document(source=f"{label}/{path.name}", title=title, text=text, lines=lines)
 
 
 def source_files(folders: Iterable[Path]) -> list[Path]:
@@ -219,13 +209,14 @@ def source_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
-def read_folder(folder: Path) -> list[Document]:
-    """Every readable document in ``folder``; unreadable ones are skipped with a warning."""
+def read_folder(folder: Path, label: str = "seeds") -> list[Document]:
+    """Every readable document in ``folder``, cited as ``label/NAME``; unreadable ones are
+    skipped with a warning."""
     catalog = load_catalog(folder)
     docs = []
     for path in source_files([folder]):
         try:
-            doc = read_document(path, catalog)
+            doc = read_document(path, catalog, label)
         except (UnreadableFile, OSError) as exc:
             warn(f"skipped {path}: {exc}")
             continue

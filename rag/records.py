@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -13,7 +13,6 @@ class Document:
     title: str
     text: str
     lines: tuple[int, ...]
-    meta: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rag.engine import Engine, Settings, build, open_engine
+from rag.build import build
+from rag.engine import Engine, open_engine
 from rag.records import Answer
+from rag.settings import Settings, check_request
 from rag.upload import Rejected, safe_name, save_upload
 
 
@@ -35,9 +37,11 @@ class Library:
     def engine(self) -> Engine:
         return self._engine
 
-    def ask(self, question: str, mode: str | None = None, k: int = 5) -> Answer:
+    def ask(self, question: str, mode: str = "hybrid", k: int = 5) -> Answer:
+        """Answer one request; BadRequest (one line) when it cannot be used as given."""
+        question, mode, k = check_request(question, mode, k)
         engine = self._engine  # one snapshot for the whole question
-        return engine.ask(question, k=max(1, min(int(k), 10)), mode=mode or "hybrid")
+        return engine.ask(question, k=k, mode=mode)
 
     def add_files(self, files: list[tuple[str, bytes]]) -> list[UploadResult]:
         """Validate, store and index uploads; the index is rebuilt once for all of them.

@@ -30,7 +30,10 @@ _QUESTION_FRAMES = re.compile(
     r"如何|为什么|为何|是否|有没有|请问|一共|总共|分别|之处"
 )
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+# Chinese characters (CJK Unified Ideographs and Extension A): one definition for all.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+CJK = re.compile(f"[{_HAN}]")
+_CJK_RUN = re.compile(f"[{_HAN}]{{2,}}")
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,7 @@ QUIET = {"progress": False, "say": lambda _: None}
 
 def lexical_settings(seeds: Path, tmp_path: Path, **kw):
     """Keyword-only settings with the index under ``tmp_path``."""
-    from rag.engine import Settings
+    from rag.settings import Settings
 
     return Settings(seeds=seeds, index=tmp_path / "index", mode="lexical", **kw)
 
@@ -75,7 +75,8 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture(scope="session")
 def seeds_engine(tmp_path_factory):
     """A lexical engine over the real seed documents, built once per test session."""
-    from rag.engine import Settings, open_engine
+    from rag.engine import open_engine
+    from rag.settings import Settings
 
     index = tmp_path_factory.mktemp("seeds-index")
     settings = Settings(seeds=SEEDS, index=index, mode="lexical")

@@ -1,12 +1,7 @@
-from rag.answer import (
-    MAX_ANSWER,
-    NOT_FOUND,
-    Evidence,
-    asks_number,
-    compose,
-    sentences,
-    should_abstain,
-)
+from dataclasses import replace
+
+from rag.answer import MAX_ANSWER, NOT_FOUND, compose, sentences, should_abstain
+from rag.query import Query, asks_number
 from rag.records import Chunk, Hit
 
 
@@ -14,7 +9,12 @@ def _hit(text: str, n: int = 0) -> Hit:
     return Hit(Chunk(f"s#{n}", "seeds/s.txt", "标题", text, 1, 2), 1.0, "lexical")
 
 
-EV = Evidence({"经开区": 3.0, "上市": 4.0, "企业": 1.0}, {"上市": 4.0}, asks_number=True)
+def _query(question: str, terms: dict, bigrams: dict | None = None) -> Query:
+    """The question's analysis with chosen term weights, as a corpus's IDF would give."""
+    return replace(Query.of(question), terms=terms, bigrams=bigrams or {})
+
+
+EV = _query("经开区有多少家上市企业？", {"经开区": 3.0, "上市": 4.0, "企业": 1.0}, {"上市": 4.0})
 
 
 def test_answer_quotes_the_best_sentence_with_its_citation_marker():
@@ -48,7 +48,7 @@ def test_number_questions_prefer_sentences_with_figures():
 
 
 def test_abstains_when_key_terms_are_missing():
-    ev = Evidence({"澳门": 2.0, "最低工资": 8.0}, {}, asks_number=True)
+    ev = _query("澳门的最低工资是多少？", {"澳门": 2.0, "最低工资": 8.0})
     assert should_abstain(ev, [_hit("澳门贸促局提供一站式服务。")])
     assert not should_abstain(EV, [_hit("广州经开区上市企业达88家。")])
     assert should_abstain(EV, [])
@@ -65,10 +65,9 @@ def test_number_question_detection():
 
 
 def test_figure_in_the_next_sentence_completes_a_number_answer():
-    ev = Evidence.of(
+    ev = _query(
         "澳门贸促局的一站式服务有什么成效？",
         {"澳门": 2.0, "贸促局": 4.0, "一站式": 3.0, "服务": 1.0},
-        {},
     )
     hits = [_hit("澳门贸促局提供投资者一站式服务。该项服务2023年首十月收到292个新投资计划。")]
     text, quotes = compose(ev, hits)

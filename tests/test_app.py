@@ -37,7 +37,7 @@ def test_api_abstains_on_unanswerable_and_reports_empty(app_url):
     row = client.predict("北京冬奥会的吉祥物叫什么名字？", "lexical", 3, api_name="/ask")
     assert row["abstained"] and row["answer"].startswith("未在资料中找到答案")
     assert 1 <= len(row["passages"]) <= 3
-    assert client.predict("  ", api_name="/ask")["error"] == "the question is empty"
+    assert client.predict("  ", api_name="/ask")["error"].startswith("the question is empty")
 
 
 def _browser(playwright):

@@ -3,7 +3,8 @@ import random
 
 import pytest
 
-from rag.bench import latency_queries, markdown, perturb, synthesize, targets
+from bench.corpus import latency_queries, perturb, synthesize
+from bench.report import markdown, targets
 from rag.cli import main
 from rag.ingest import read_folder
 
@@ -123,7 +124,7 @@ def test_bench_bad_input_is_one_line_and_exit_2(args, message, tiny_seeds, capsy
 
 
 def test_a_failing_run_is_reported_not_raised(tmp_path):
-    from rag.bench import Job, run_job
+    from bench.runner import Job, run_job
 
     row = run_job(Job("lexical", 1, str(tmp_path / "nowhere"), str(tmp_path / "w"), None, ["问"]))
     assert row["system"] == "lexical" and "seed folder" in row["error"]

@@ -96,3 +96,42 @@ def test_help_does_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_the_runtime_never_imports_the_benchmark():
+    code = "import sys, rag.cli, rag.engine, rag.service; print(any(m.startswith('bench') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def _exit_code(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        return int(exc.code)
+
+
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["ask", "  "], 2),
+        (["ask"], 2),
+        (["ask", "问题", "--mode", "semantic"], 2),
+        (["bench", "--systems", "nope"], 2),
+        (["bench", "--scale", "0"], 2),
+        (["ask", "问题", "--index", "FILE"], 1),
+    ],
+    ids=["empty-question", "no-question", "bad-mode", "bad-system", "bad-scale", "failure"],
+)
+def test_one_exit_code_rule_bad_input_2_failure_1(argv, code, tiny_seeds, tmp_path, capsys):
+    (tmp_path / "FILE").write_text("not a folder")
+    argv = [str(tmp_path / a) if a == "FILE" else a for a in argv]
+    if "--index" not in argv and argv[0] != "bench":
+        argv += ["--index", str(tmp_path / "ix")]
+    assert _exit_code([*argv, "--seeds", str(tiny_seeds)]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    # Our own messages are one line; argparse's end with one line naming the problem.
+    assert err and "Traceback" not in "\n".join(err)
+    assert err[-1].startswith("error: ") or "error: argument" in err[-1]
+    if argv[0] == "bench":
+        assert "choose from" in err[-1] or "--scale" in err[-1]

@@ -1,11 +1,15 @@
 """End to end over the real seeds (lexical) and over tiny corpora (hybrid, fake model)."""
 
-from pathlib import Path
+import json
+import subprocess
+import sys
 
 import pytest
 
-from rag.engine import Settings, build, open_engine
-from tests.conftest import QUIET, SEEDS, faithful
+from rag.build import build
+from rag.engine import open_engine
+from rag.settings import Settings
+from tests.conftest import QUIET, ROOT, SEEDS, faithful
 
 # Written for these tests from the seed documents (not the evaluation questions).
 SEED_QUESTIONS = [
@@ -112,9 +116,38 @@ def test_empty_corpus_is_a_clear_error(tmp_path):
         build(Settings(seeds=tmp_path / "empty", index=tmp_path / "ix", mode="lexical"), **QUIET)
 
 
-def test_index_relative_sources_when_outside_the_working_folder(tiny_seeds, tmp_path):
-    engine = open_engine(Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical"), **QUIET)
-    assert Path(engine.chunks[0].source).name in {"a.txt", "b.txt", "c.md"}
+def test_sources_are_labelled_by_corpus_folder_and_resolve_to_their_files(tiny_seeds, tmp_path):
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical")
+    engine = open_engine(settings, **QUIET)
+    assert {c.source for c in engine.chunks} == {"seeds/a.txt", "seeds/b.txt", "seeds/c.md"}
+    for chunk in engine.chunks:
+        assert faithful(
+            chunk.text, settings.resolve(chunk.source), chunk.first_line, chunk.last_line
+        )
+    assert settings.resolve("seeds/../../etc/passwd") is None
+    assert settings.resolve("elsewhere/a.txt") is None
+
+
+def test_rag_ask_cites_the_same_sources_from_any_working_directory(tmp_path):
+    """Run from the repository and from /tmp-like elsewhere: same ``source`` values, and
+    each resolves against the seed folder."""
+    index = tmp_path / "ix"
+    args = ["-m", "rag", "ask", "深圳国际仲裁院有多少名仲裁员？", "--json", "--mode", "lexical"]
+    rows = []
+    for cwd, seeds in ((ROOT, "seeds"), (tmp_path, str(SEEDS))):
+        out = subprocess.run(
+            [sys.executable, *args, "--seeds", seeds, "--index", str(index)],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            check=True,
+        )
+        rows.append(json.loads(out.stdout))
+    sources = [[p["source"] for p in row["passages"]] for row in rows]
+    assert sources[0] == sources[1] and sources[0]
+    for p in rows[1]["passages"]:
+        assert p["source"].startswith("seeds/")
+        assert faithful(p["text"], SEEDS / p["source"].split("/", 1)[1], *p["lines"])
 
 
 @pytest.mark.parametrize(

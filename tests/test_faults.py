@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.corpus import synthesize
 from rag import store
-from rag.bench import synthesize
+from rag.build import build
 from rag.cli import main
-from rag.engine import Settings, build, open_engine
+from rag.engine import open_engine
 from rag.lexical import LexicalIndex
+from rag.settings import Settings
 from tests.conftest import QUIET, ROOT, SEEDS, FakeEmbedder, lexical_settings
 
 QUESTION = "前海深港国际法务区哪一天宣布启用？"
@@ -104,22 +106,16 @@ def test_a_deleted_seed_file_is_noticed_and_no_longer_cited(tiny_seeds, tmp_path
     assert engine.ask(QUESTION, mode="lexical").abstained
 
 
-def test_a_missing_seed_folder_is_one_line_with_instructions(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "command", [["ask", "问题"], ["index"], ["eval", "q.jsonl"], ["ask", "--batch", "q.jsonl"]]
+)
+def test_a_missing_seed_folder_is_bad_input_for_every_command(command, tmp_path, capsys):
+    (tmp_path / "q.jsonl").write_text('{"id": "1", "question": "问题"}\n', encoding="utf-8")
     missing = tmp_path / "gone"
-    code = main(
-        [
-            "ask",
-            "问题",
-            "--seeds",
-            str(missing),
-            "--index",
-            str(tmp_path / "ix"),
-            "--mode",
-            "lexical",
-        ]
-    )
+    command = [c if c != "q.jsonl" else str(tmp_path / c) for c in command]
+    code = main([*command, "--seeds", str(missing), "--index", str(tmp_path / "ix")])
     err = capsys.readouterr().err.strip()
-    assert code == 1 and err.count("\n") == 0
+    assert code == 2 and err.count("\n") == 0
     assert err == f"error: seed folder {missing} does not exist (give --seeds or set RAG_SEEDS)"
 
 

@@ -1,4 +1,5 @@
-from rag.fuse import calibrate, dense_weight, fuse, term_coverage
+from rag.fuse import calibrate, dense_weight, fuse
+from rag.query import term_coverage
 
 LEX = [(1, 12.0), (2, 8.0), (3, 7.5), (4, 2.0)]
 DENSE = [(9, 0.91), (4, 0.90), (3, 0.52), (1, 0.50)]

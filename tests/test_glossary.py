@@ -1,4 +1,5 @@
-from rag.glossary import expand, translate
+from rag.glossary import translate
+from rag.query import Query
 
 
 def test_english_policy_phrases_get_chinese_terms_longest_first():
@@ -11,6 +12,7 @@ def test_plurals_match_singular_entries():
     assert ("仲裁员",) in translate("the arbitrators")
 
 
-def test_chinese_questions_are_left_alone():
-    assert expand("广州经开区的上市企业") == "广州经开区的上市企业"
-    assert "香港" in expand("Hong Kong smart regulation")
+def test_chinese_questions_get_no_translations_and_english_ones_search_chinese_tokens():
+    assert Query.of("广州经开区的上市企业").translations == []
+    tokens = Query.of("Hong Kong smart regulation").tokens
+    assert "香港" in tokens

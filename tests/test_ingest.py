@@ -102,10 +102,9 @@ def test_catalog_gives_title_and_unlisted_file_gets_one_from_text(tmp_path: Path
     (tmp_path / "x.txt").write_text("正文。", encoding="utf-8")
     body = "广州开发区集国家级经济技术开发区和高新技术产业开发区等多功能区优势于一体。"
     (tmp_path / "y.txt").write_text(f"广州开发区：创建引领之地\n\n{body}\n", encoding="utf-8")
-    docs = {Path(d.source).name: d for d in read_folder(tmp_path)}
-    assert docs["x.txt"].title == "正式标题"
-    assert docs["x.txt"].meta == {"publication": "南方日报", "date": "2023-12"}
-    assert docs["y.txt"].title == "广州开发区：创建引领之地"
+    docs = {d.source: d for d in read_folder(tmp_path, "uploads")}
+    assert docs["uploads/x.txt"].title == "正式标题"
+    assert docs["uploads/y.txt"].title == "广州开发区：创建引领之地"
     assert guess_title("只有一句完整的话。", "fallback") == "fallback"
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from rag.engine import Settings, open_engine
+from rag.engine import open_engine
+from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.test_engine import SEED_QUESTIONS
 

@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from rag.chunk import ChunkSettings, chunk_document
 from rag.ingest import UnreadableFile, clean, decode
+from rag.query import Query
 from rag.records import Document
-from rag.tokenize import normalize, strip_question_frames, tokenize
+from rag.tokenize import normalize, tokenize
 
 # Every code point, lone surrogates and control characters included, mixed with the
 # characters policy documents are made of.
@@ -53,7 +54,11 @@ def test_cleaning_keeps_a_source_line_for_every_character(raw):
 def test_tokenizing_any_text_gives_clean_tokens(raw):
     tokens = tokenize(raw)
     assert all(t and t == t.strip() for t in tokens)
-    assert tokenize(strip_question_frames(raw)) is not None
+    query = Query.of(raw)
+    assert all(t and t == t.strip() for t in query.tokens)
+    # What a model is fed can always be encoded and holds no control characters.
+    query.embed_text.encode("utf-8")
+    assert not any(ord(ch) < 0x20 and ch not in "\t\n" for ch in query.embed_text)
     assert normalize(normalize(raw)) == normalize(raw)
 
 

@@ -1,7 +1,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
-from rag.engine import Settings
 from rag.service import Library
+from rag.settings import Settings
 from tests.test_upload import _docx
 
 QUIET = {"say": lambda _: None}

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from rag import store
-from rag.engine import build, open_engine
+from rag.build import build
+from rag.engine import open_engine
 from tests.conftest import QUIET, lexical_settings
 
 

@@ -1,0 +1,157 @@
+"""The systems compared: this engine (lexical, hybrid) and the LangChain recipes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from bench import PEER_PACKAGES, SYSTEMS, TOP_K, BenchError
+
+_QUIET = {"say": lambda _message: None}
+
+
+class EngineSystem:
+    """This engine, built and queried through its library API."""
+
+    def __init__(self, mode: str, model: str | None) -> None:
+        self.mode = mode
+        self.model = model
+        self.embedder = None
+        self.engine = None
+        self.notes = []
+
+    def prepare(self) -> None:
+        if self.mode == "hybrid":
+            from rag.dense import SentenceTransformerEmbedder, resolve_model
+
+            self.embedder = SentenceTransformerEmbedder(resolve_model(self.model))
+
+    def build(self, corpus: Path, work: Path) -> int:
+        from rag.build import build
+        from rag.engine import open_engine
+        from rag.settings import Settings
+
+        settings = Settings(seeds=corpus, index=work / "index", mode=self.mode)
+        build(settings, self.embedder, progress=False, **_QUIET)
+        self.engine = open_engine(settings, self.embedder, progress=False, **_QUIET)
+        if self.mode == "hybrid":
+            trust = self.engine.trust
+            self.notes.append(
+                f"model trust {trust:.2f} (self-retrieval calibration); "
+                + ("vectors never consulted, ranking = lexical" if trust == 0 else "fused")
+            )
+        return len(self.engine.chunks)
+
+    def search(self, question: str, k: int) -> list[str]:
+        return [h.chunk.text for h in self.engine.search(question, k=k, mode=self.mode)]
+
+    def answer(self, question: str, k: int) -> None:
+        self.engine.ask(question, k=k, mode=self.mode)
+
+
+class LangChainFaiss:
+    """The common recipe: split the raw files, embed, FAISS (langchain-community)."""
+
+    def __init__(self, model: str | None, random_vectors: bool) -> None:
+        self.model = model
+        self.random_vectors = random_vectors
+        self.store = None
+        self.notes = ["RecursiveCharacterTextSplitter(500, 50) on the raw files, IndexFlatL2"]
+
+    def prepare(self) -> None:
+        from rag.dense import resolve_model
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        HuggingFaceEmbeddings = _peer("langchain_huggingface", "HuggingFaceEmbeddings")
+        self.embeddings = HuggingFaceEmbeddings(
+            model_name=resolve_model(self.model),
+            model_kwargs={"device": "cpu"},
+            encode_kwargs={"normalize_embeddings": True},
+        )
+
+    def build(self, corpus: Path, work: Path) -> int:
+        from rag.ingest import decode, source_files
+
+        FAISS = _peer("langchain_community.vectorstores", "FAISS")
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
+        files = source_files([corpus])
+        docs = splitter.create_documents(
+            [decode(p.read_bytes()) for p in files], [{"source": p.name} for p in files]
+        )
+        texts = [d.page_content for d in docs]
+        metadatas = [d.metadata for d in docs]
+        if self.random_vectors:
+            dim = len(self.embeddings.embed_query("维度"))
+            rng = np.random.default_rng(0)
+            vectors = rng.standard_normal((len(texts), dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            self.store = FAISS.from_embeddings(
+                list(zip(texts, vectors.tolist())), self.embeddings, metadatas=metadatas
+            )
+            self.notes.append(
+                "random unit vectors: build time excludes encoding, answers are meaningless; "
+                "queries are still encoded by the model"
+            )
+        else:
+            self.store = FAISS.from_texts(texts, self.embeddings, metadatas=metadatas)
+        return len(texts)
+
+    def search(self, question: str, k: int) -> list[str]:
+        return [d.page_content for d in self.store.similarity_search(question, k=k)]
+
+
+class LangChainBM25:
+    """LangChain's BM25Retriever (rank_bm25) with jieba tokens, over this engine's chunks."""
+
+    def __init__(self) -> None:
+        self.retriever = None
+        self.notes = ["BM25Okapi over jieba.lcut tokens; build includes reading and chunking"]
+
+    def prepare(self) -> None:
+        import jieba
+
+        jieba.setLogLevel(60)
+        jieba.initialize()
+
+    def build(self, corpus: Path, work: Path) -> int:
+        import jieba
+
+        BM25Retriever = _peer("langchain_community.retrievers", "BM25Retriever")
+        from rag.chunk import chunk_documents
+        from rag.ingest import read_folder
+
+        texts = [c.text for c in chunk_documents(read_folder(corpus))]
+        self.retriever = BM25Retriever.from_texts(texts, preprocess_func=jieba.lcut, k=TOP_K)
+        return len(texts)
+
+    def search(self, question: str, k: int) -> list[str]:
+        self.retriever.k = k
+        return [d.page_content for d in self.retriever.invoke(question)]
+
+
+def _peer(module: str, name: str):
+    import importlib
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        raise BenchError(f"{module} is not installed; the peers need: {PEER_PACKAGES}") from exc
+
+
+def make_system(name: str, scale: int, model: str | None):
+    if name == "lexical":
+        return EngineSystem("lexical", None)
+    if name == "hybrid":
+        return EngineSystem("hybrid", model)
+    if name == "langchain-faiss":
+        return LangChainFaiss(model, random_vectors=scale > 1)
+    if name == "langchain-bm25":
+        return LangChainBM25()
+    raise BenchError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")

@@ -1,0 +1,132 @@
+"""A question, analysed once: every later stage (retrieval, fusion, abstention, answer
+selection) reads this one record instead of taking the question apart again."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rag import glossary
+from rag.settings import MAX_QUESTION
+from rag.tokenize import CJK, bigrams, normalize, strip_question_frames, words
+
+# A term is a word, or a tuple of alternatives (the translations of one English phrase).
+Term = str | tuple[str, ...]
+
+_ASKS_NUMBER = re.compile(
+    r"多少|几[个家项次年位件种名倍天月]|多大|多高|多长|比例|比重|占比|排名|第几|规模|金额|"
+    r"增长了|成效|成果|成绩|效果如何|how (many|much)|what (percentage|share|proportion)|rank",
+    re.IGNORECASE,
+)
+_COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条亿万元户人批版所只台座])")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# What a model must never be fed: control and format characters, lone surrogates.
+_UNEMBEDDABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question, ready for every stage.
+
+    ``terms`` and ``bigrams`` map each content term to its weight (IDF) for evidence and
+    abstention; ``tokens`` are what BM25 searches; ``counter`` is the measure word of a
+    figure asked for (家 in 多少家); ``numbers`` are the figures the question itself states.
+    """
+
+    text: str
+    norm: str
+    tokens: list[str]
+    terms: dict[Term, float]
+    bigrams: dict[str, float]
+    asks_number: bool
+    counter: str = ""
+    numbers: frozenset[str] = frozenset()
+    english: bool = False
+    truncated: bool = False
+    translations: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def embed_text(self) -> str:
+        """The text a model embeds: the question, without characters a model cannot take.
+
+        >>> Query.of("深圳\\x00有多少家？\\ud800").embed_text
+        '深圳有多少家？'
+        """
+        text = self.text.encode("utf-8", "ignore").decode("utf-8")
+        return _UNEMBEDDABLE.sub("", text).strip()
+
+    @classmethod
+    def of(cls, question: str, idf: Callable[[str], float] | None = None, max_idf: float = 0.0):
+        """Analyse ``question``; ``idf`` weighs each term (a corpus's BM25 IDF; 1.0 when
+        none is given). English words the corpus never uses say nothing either way.
+
+        >>> q = Query.of("广州经开区累计设立了多少家外资企业？")
+        >>> q.asks_number, q.counter, sorted(q.terms)[:3]
+        (True, '家', ['企业', '外资', '外资企业'])
+        """
+        idf = idf or (lambda _term: 1.0)
+        truncated = len(question) > MAX_QUESTION
+        question = question[:MAX_QUESTION]
+        framed = strip_question_frames(question)
+        norm = normalize(framed)
+        english = not CJK.search(norm)
+        translations = glossary.translate(question)
+        terms: dict[Term, float] = {}
+        for group in translations:
+            terms[group] = max(idf(t) for t in group)
+        content = words(norm)
+        for w in content:
+            weight = idf(w)
+            # A lone Latin letter or digit is no evidence of anything.
+            if w.isascii() and (len(w) < 2 or (english and max_idf and weight >= max_idf)):
+                continue
+            terms[w] = weight
+        grams = bigrams(norm)
+        if translations:
+            extra = normalize(" ".join(t for group in translations for t in group))
+            tokens = content + words(extra) + grams + bigrams(extra)
+        else:
+            tokens = content + grams
+        counter = _COUNTER.search(question)
+        return cls(
+            text=question,
+            norm=norm,
+            tokens=tokens,
+            terms=terms,
+            bigrams={b: idf(b) for b in grams},
+            asks_number=asks_number(question),
+            counter=counter.group(1) if counter else "",
+            numbers=frozenset(NUMBER.findall(question)),
+            english=english,
+            truncated=truncated,
+            translations=translations,
+        )
+
+
+def asks_number(question: str) -> bool:
+    """True when the question wants a figure.
+
+    >>> asks_number("广州经开区的上市企业有多少家？"), asks_number("前海法务区是哪天启用的？")
+    (True, False)
+    """
+    return bool(_ASKS_NUMBER.search(question))
+
+
+def term_coverage(terms: dict[Term, float], text: str) -> float:
+    """Weighted share of ``terms`` (term → weight) found in normalised ``text``; a tuple
+    term is a set of alternatives, any of which counts.
+
+    >>> term_coverage({"外资": 2.0, "最低工资": 6.0}, "累计设立外资企业超5200家")
+    0.25
+    >>> term_coverage({("国家", "全国"): 1.0}, "全国有178家国家高新区")
+    1.0
+    """
+    total = sum(terms.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in terms.items() if present(t, text)) / total
+
+
+def present(term: Term, text: str) -> bool:
+    return term in text if isinstance(term, str) else any(t in text for t in term)
