@@ -77,7 +77,7 @@ def synthesize(seeds: Path, scale: int, dest: Path, seed: int = 0) -> Path:
 def latency_queries(questions: list[dict], seeds: Path, n: int, seed: int = 0) -> list[str]:
     """At least ``n`` queries: every question, then clauses drawn from the documents,
     repeated when there are too few."""
-    from rag.answer import sentences
+    from rag.chunk import sentences
     from rag.ingest import read_folder
 
     queries = [q["question"] for q in questions]

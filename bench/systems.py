@@ -24,7 +24,7 @@ class EngineSystem:
 
     def prepare(self) -> None:
         if self.mode == "hybrid":
-            from rag.dense import SentenceTransformerEmbedder, resolve_model
+            from rag.embed import SentenceTransformerEmbedder, resolve_model
 
             self.embedder = SentenceTransformerEmbedder(resolve_model(self.model))
 
@@ -61,7 +61,7 @@ class LangChainFaiss:
         self.notes = ["RecursiveCharacterTextSplitter(500, 50) on the raw files, IndexFlatL2"]
 
     def prepare(self) -> None:
-        from rag.dense import resolve_model
+        from rag.embed import resolve_model
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         HuggingFaceEmbeddings = _peer("langchain_huggingface", "HuggingFaceEmbeddings")

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import re
 
+from rag.chunk import sentences
+from rag.dense import Meaning
 from rag.query import NUMBER, Query, present, term_coverage
 from rag.records import Hit
 from rag.tokenize import normalize
 
 MAX_ANSWER = 240
+# Term support (0–1) above which the passages answer the question on words alone, and
+# below which no closeness in meaning makes up for the missing terms.
+SUPPORTED = 0.5
+SUPPORTED_IN_OTHER_WORDS = 0.15
 NOT_FOUND = "未在资料中找到答案。以下是最接近的段落，供参考。"
 
-_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
-
-
-def sentences(text: str) -> list[str]:
-    """Split a passage into sentences, keeping end punctuation and closing quotes.
-
-    >>> sentences("一是创新。二是开放！“三是改革。”")
-    ['一是创新。', '二是开放！', '“三是改革。”']
-    """
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
 def _clip(sentence: str, q: Query, limit: int) -> str:
@@ -79,15 +75,25 @@ def support(q: Query, hits: list[Hit], top: int = 3) -> float:
     return (best + term_coverage(q.terms, "".join(texts))) / 2
 
 
-def should_abstain(q: Query, hits: list[Hit], threshold: float = 0.5) -> bool:
-    """Abstain when the top passages miss too much of the question's weight.
+def should_abstain(
+    q: Query, hits: list[Hit], meaning: Meaning | None = None, close: float = 1.0
+) -> bool:
+    """Abstain when the top passages miss too much of the question's weight, unless the
+    model finds a sentence there that says what the question asks in other words: at
+    least ``close`` similar (calibrated per corpus, see rag.build), with some of the
+    question's terms still present.
 
     >>> from rag.records import Chunk
     >>> hit = Hit(Chunk("a#0", "a", "t", "澳门贸促局一站式服务", 1, 1), 1.0, "lexical")
     >>> should_abstain(Query.of("澳门的最低工资是多少？"), [hit])
     True
     """
-    return support(q, hits) < threshold
+    found = support(q, hits)
+    if found >= SUPPORTED:
+        return False
+    if meaning is None or found < SUPPORTED_IN_OTHER_WORDS:
+        return True
+    return max(meaning.closeness(h.chunk.text) for h in hits[:3]) < close
 
 
 def compose(q: Query, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tuple[int, str], ...]]:

