@@ -10,7 +10,7 @@ import re
 
 from rag.chunk import sentences
 from rag.dense import Meaning
-from rag.query import NUMBER, Query, present, term_coverage
+from rag.query import NUMBER, Query, mentions, present, term_coverage
 from rag.records import Hit
 from rag.tokenize import normalize
 
@@ -76,12 +76,17 @@ def support(q: Query, hits: list[Hit], top: int = 3) -> float:
 
 
 def should_abstain(
-    q: Query, hits: list[Hit], meaning: Meaning | None = None, close: float = 1.0
+    q: Query,
+    hits: list[Hit],
+    meaning: Meaning | None = None,
+    close: float = 1.0,
+    agree: bool = False,
 ) -> bool:
     """Abstain when the top passages miss too much of the question's weight, unless the
-    model finds a sentence there that says what the question asks in other words: at
-    least ``close`` similar (calibrated per corpus, see rag.build), with some of the
-    question's terms still present.
+    model finds that they say what the question asks in other words: some of the
+    question's terms are still there, and either a sentence of them is at least ``close``
+    to the question (calibrated per corpus, see rag.build) or the model and the keyword
+    index, two independent retrievers, ``agree`` on the first passage.
 
     >>> from rag.records import Chunk
     >>> hit = Hit(Chunk("a#0", "a", "t", "澳门贸促局一站式服务", 1, 1), 1.0, "lexical")
@@ -93,7 +98,7 @@ def should_abstain(
         return False
     if meaning is None or found < SUPPORTED_IN_OTHER_WORDS:
         return True
-    return max(meaning.closeness(h.chunk.text) for h in hits[:3]) < close
+    return not agree and max(meaning.closeness(h.chunk.text) for h in hits[:3]) < close
 
 
 def compose(q: Query, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tuple[int, str], ...]]:
@@ -104,6 +109,10 @@ def compose(q: Query, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tuple[i
     """
     candidates = []
     for n, hit in enumerate(hits[:top], start=1):
+        # A question pinned to a year or a city is not answered by a passage about others
+        # (the title counts: it often names the place a whole document is about).
+        if not mentions(q, normalize(hit.chunk.text), normalize(hit.chunk.title)):
+            continue
         parts = sentences(hit.chunk.text)
         for j, sentence in enumerate(parts):
             following = parts[j + 1] if j + 1 < len(parts) else ""

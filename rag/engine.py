@@ -63,18 +63,23 @@ class Engine:
         query = question if isinstance(question, Query) else self.analyze(question)
         if meaning is None:
             meaning = self.meaning(query, mode)
+        return self._rank(query, k, meaning)[0]
+
+    def _rank(self, query: Query, k: int, meaning: Meaning | None) -> tuple[list[Hit], bool]:
+        """Fused hits, and whether both retrievers put the same passage first."""
         lexical = self.lexical.search(query.tokens, max(CANDIDATES, k))
         dense = meaning.passages(max(CANDIDATES, k)) if meaning else []
         ranked = fuse(lexical, dense, dense_weight(self.trust) if meaning else 0.0, k)
-        return [Hit(self.chunks[i], score, via) for i, score, via in ranked]
+        agree = bool(lexical and dense and lexical[0][0] == dense[0][0])
+        return [Hit(self.chunks[i], score, via) for i, score, via in ranked], agree
 
     def ask(self, question: str, k: int = 10, mode: str = "hybrid") -> Answer:
         """Answer a question with cited passages, or abstain."""
         query = self.analyze(question)
         notice = TRUNCATED if query.truncated else ""
         meaning = self.meaning(query, mode)
-        hits = self.search(query, k=k, mode=mode, meaning=meaning)
-        if should_abstain(query, hits, meaning, self.threshold):
+        hits, agree = self._rank(query, k, meaning)
+        if should_abstain(query, hits, meaning, self.threshold, agree):
             text, quotes = "", ()
         else:
             text, quotes = compose(query, hits)

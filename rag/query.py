@@ -4,6 +4,7 @@ selection) reads this one record instead of taking the question apart again."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,25 @@ _ASKS_NUMBER = re.compile(
 )
 _COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条亿万元户人批版所只台座])")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# The Greater Bay Area's province and cities, with the one-character form the documents
+# use in compounds (港澳, 粤港澳, 穗港, 深港): a question about one of them is not
+# answered by a passage that never names it.
+PLACES = {
+    "广东": "粤",
+    "香港": "港",
+    "澳门": "澳",
+    "广州": "穗",
+    "深圳": "深",
+    "珠海": "珠",
+    "佛山": "佛",
+    "东莞": "莞",
+    "中山": "",
+    "江门": "",
+    "惠州": "惠",
+    "肇庆": "肇",
+}
+_COMPOUND = re.compile(f"[{''.join(a for a in PLACES.values() if a)}]{{2,}}")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,8 @@ class Query:
     asks_number: bool
     counter: str = ""
     numbers: frozenset[str] = frozenset()
+    years: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
     english: bool = False
     truncated: bool = False
     translations: list[tuple[str, ...]] = field(default_factory=list)
@@ -96,10 +118,29 @@ class Query:
             asks_number=asks_number(question),
             counter=counter.group(1) if counter else "",
             numbers=frozenset(NUMBER.findall(question)),
+            years=frozenset(YEAR.findall(unicodedata.normalize("NFKC", question))),
+            places=frozenset(p for p in PLACES if p in norm),
             english=english,
             truncated=truncated,
             translations=translations,
         )
+
+
+def mentions(query: Query, text: str, context: str = "") -> bool:
+    """True when ``text`` names every year the question is pinned to, and ``text`` or
+    its ``context`` (a document title) every place.
+
+    >>> q = Query.of("2023年前海有多少名香港律师？")
+    >>> mentions(q, "2023年，74名港澳律师在前海执业"), mentions(q, "2023年，澳门律师")
+    (True, False)
+    >>> mentions(q, "2022年，74名港澳律师在前海执业")
+    False
+    """
+    if not all(y in text for y in query.years):
+        return False
+    text += context
+    compounds = "".join(_COMPOUND.findall(text))
+    return all(p in text or (PLACES[p] and PLACES[p] in compounds) for p in query.places)
 
 
 def asks_number(question: str) -> bool:

@@ -74,3 +74,30 @@ def test_figure_in_the_next_sentence_completes_a_number_answer():
     text, quotes = compose(ev, hits)
     assert "292个新投资计划" in text and text.startswith("澳门贸促局提供")
     assert quotes[0][1] in hits[0].chunk.text
+
+
+def test_a_question_pinned_to_a_year_or_city_is_not_answered_about_others():
+    hits = [_hit("2023年，广州经开区实现地区生产总值超4300亿元。", 0)]
+    assert compose(Query.of("广州经开区2023年的地区生产总值是多少？"), hits)[0]
+    assert compose(Query.of("广州经开区2024年的地区生产总值是多少？"), hits) == ("", ())
+    assert compose(Query.of("中山市2023年的地区生产总值是多少？"), hits) == ("", ())
+
+
+def test_places_count_in_the_compound_forms_the_documents_use():
+    hits = [_hit("截至目前，已有74名港澳律师在前海执业。", 0)]
+    text, _ = compose(Query.of("前海有多少名香港、澳门律师在那里执业？"), hits)
+    assert "74名港澳律师" in text
+
+
+def test_agreeing_retrievers_answer_a_question_asked_in_other_words():
+    hit = _hit("广州开发区累计设立外资企业超5200家。")
+    q = Query.of("广州开发区前后开了多少家外商投资的公司？")
+
+    class Far:
+        def closeness(self, text):
+            return 0.0
+
+    assert should_abstain(q, [hit], Far(), close=0.9)
+    assert not should_abstain(q, [hit], Far(), close=0.9, agree=True)
+    # Without a model there is no second opinion to agree with.
+    assert should_abstain(q, [hit], None, close=0.9, agree=True)
