@@ -19,6 +19,8 @@ MAX_ANSWER = 240
 # below which no closeness in meaning makes up for the missing terms.
 SUPPORTED = 0.5
 SUPPORTED_IN_OTHER_WORDS = 0.15
+# What a sentence cut in half by the splitter loses against a whole one.
+FRAGMENT_PENALTY = 0.3
 NOT_FOUND = "未在资料中找到答案。以下是最接近的段落，供参考。"
 
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
@@ -101,9 +103,13 @@ def should_abstain(
     return not agree and max(meaning.closeness(h.chunk.text) for h in hits[:3]) < close
 
 
-def compose(q: Query, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tuple[int, str], ...]]:
+def compose(
+    q: Query, hits: list[Hit], cut: dict | None = None, top: int = 3
+) -> tuple[str, tuple[tuple[int, str], ...]]:
     """Pick the best sentence (and a second one if it adds missing terms) from the first
-    ``top`` passages; each is followed by its citation marker ``[n]``.
+    ``top`` passages; each is followed by its citation marker ``[n]``. ``cut`` says which
+    passages begin or end on a sentence the splitter cut (see ``rag.chunk.cut_edges``):
+    such a fragment is quoted only when nothing whole does better.
 
     Returns the answer text and the (passage number, sentence) pairs it quotes.
     """
@@ -114,7 +120,11 @@ def compose(q: Query, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tuple[i
         if not mentions(q, normalize(hit.chunk.text), normalize(hit.chunk.title)):
             continue
         parts = sentences(hit.chunk.text)
+        head, tail = (cut or {}).get(hit.chunk.id, (False, False))
         for j, sentence in enumerate(parts):
+            # A cut sentence, or a Markdown heading with nothing after it.
+            fragment = (j == 0 and head) or (j == len(parts) - 1 and tail)
+            fragment = fragment or (sentence.startswith("#") and j == len(parts) - 1)
             following = parts[j + 1] if j + 1 < len(parts) else ""
             # A bare heading (二是培育三大产业集群。) restates the question, and a figure
             # often follows the sentence that names its subject (该项服务……收到292个……):
@@ -125,7 +135,8 @@ def compose(q: Query, hits: list[Hit], top: int = 3) -> tuple[str, tuple[tuple[i
             ):
                 sentence += following
             # The rank prior breaks ties towards the passage retrieval trusted most.
-            candidates.append((_score(sentence, q) + 0.05 * (top - n), n, sentence))
+            prior = 0.05 * (top - n) - (FRAGMENT_PENALTY if fragment else 0.0)
+            candidates.append((_score(sentence, q) + prior, n, sentence))
     if not candidates:
         return "", ()
     candidates.sort(key=lambda c: (-round(c[0], 6), len(c[2])))

@@ -76,3 +76,28 @@ def sentences(text: str) -> list[str]:
     ['一是创新。', '二是开放！', '“三是改革。”']
     """
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+_ENDS = "。！？；!?;…”’」』）)\n"
+
+
+def cut_edges(chunks: list[Chunk]) -> dict[str, tuple[bool, bool]]:
+    """For each chunk id, whether its first and its last sentence were cut by the
+    splitter rather than ended by the text: such fragments make poor answers.
+
+    >>> a = Chunk("d#0", "d", "t", "第一句。第二句的前半", 1, 1)
+    >>> b = Chunk("d#1", "d", "t", "第二句的前半，后半。", 1, 1)
+    >>> cut_edges([a, b])
+    {'d#0': (False, True), 'd#1': (True, False)}
+    """
+    edges = {}
+    for i, chunk in enumerate(chunks):
+        prev = chunks[i - 1] if i and chunks[i - 1].source == chunk.source else None
+        head = False
+        if prev is not None:
+            at = prev.text.find(chunk.text[:12])
+            before = prev.text[at - 1] if at > 0 else "\n" if at == 0 else prev.text[-1:]
+            head = bool(before) and before not in _ENDS
+        tail = bool(chunk.text) and chunk.text[-1] not in _ENDS
+        edges[chunk.id] = (head, tail)
+    return edges

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from rag import store
 from rag.answer import NOT_FOUND, Meaning, compose, should_abstain
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
+from rag.chunk import cut_edges
 from rag.dense import DenseIndex
 from rag.embed import Embedder, load_embedder
 from rag.fuse import dense_weight, fuse
@@ -36,6 +37,7 @@ class Engine:
         self.dense = dense
         self.embedder = embedder
         self.notices = notices
+        self.cut = cut_edges(self.chunks)
         dense_info = stored.manifest.get("dense") or {}
         self.trust = float(dense_info.get("trust", 0.0))
         # The sentence similarity that counts as "says the same" (see rag.build).
@@ -82,7 +84,7 @@ class Engine:
         if should_abstain(query, hits, meaning, self.threshold, agree):
             text, quotes = "", ()
         else:
-            text, quotes = compose(query, hits)
+            text, quotes = compose(query, hits, self.cut)
         if not text:
             return Answer(query.text, NOT_FOUND, True, tuple(hits), (), notice)
         return Answer(query.text, text, False, tuple(hits), quotes, notice)

@@ -74,13 +74,13 @@ def fuse(lexical: Ranking, dense: Ranking, weight: float, k: int) -> list[tuple[
     return [(i, round(score, 6), via) for i, (score, via) in ranked[:k]]
 
 
-def calibrate(rate: float, floor: float = 0.08, ceiling: float = 0.2) -> tuple[float, float]:
+def calibrate(rate: float, floor: float = 0.2, ceiling: float = 0.35) -> tuple[float, float]:
     """A model's trust from its hit rate on the corpus's own probe (see rag.build): at or
     below ``floor`` no trust, at or above ``ceiling`` full trust, linear between.
     Returns (hit rate, trust).
 
-    >>> calibrate(0.05), calibrate(0.14), calibrate(0.24)
-    ((0.05, 0.0), (0.14, 0.5), (0.24, 1.0))
+    >>> calibrate(0.14), calibrate(0.275), calibrate(0.4)
+    ((0.14, 0.0), (0.275, 0.5), (0.4, 1.0))
     """
     trust = min(max((rate - floor) / (ceiling - floor), 0.0), 1.0)
     return round(rate, 4), round(trust, 4)

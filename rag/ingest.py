@@ -28,7 +28,7 @@ _LOOKALIKE_RANGES = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF), (0x2F
 _TERMINAL = set("。！？!?；;…：:")
 _CLOSERS = set("”’」』）)】》\"'")
 _HEADING = re.compile(
-    r"^(#+\s|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、]\s*\S)"
+    r"^(#+\s|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、](?!\d)\s*\S)"
 )
 
 
@@ -94,6 +94,36 @@ def _joiner(prev: str, nxt: str) -> str:
     return ""
 
 
+_SHORT_END = re.compile(r"^[^，,。；;]{1,8}[。；;]")
+
+
+def continues(line: str, following: str) -> bool:
+    """True when a heading-like line goes on in the next line: a word runs across the
+    break (……金融资源市场 / 化，精准服务……), or the next line opens with a few characters
+    that end a sentence (……跨境研发统合 / 需求。探索……), which a new paragraph never does.
+
+    >>> continues("2. 推动数字、专利和金融资源市场", "化，精准服务中小企业。")
+    True
+    >>> continues("3.市场体制引进人才，跨境研发统合", "需求。探索市场导向科技体制")
+    True
+    >>> continues("（一）百年变局叠加世纪疫情", "新一轮科技革命和产业变革蓄势待发")
+    False
+    """
+    return bool(_SHORT_END.match(following)) or _splits_a_word(line, following)
+
+
+def _splits_a_word(line: str, following: str) -> bool:
+    from rag.tokenize import segment
+
+    head, tail = line[-4:], following[:4]
+    edge = 0
+    for word in segment(head + tail):
+        if edge < len(head) < edge + len(word):
+            return True
+        edge += len(word)
+    return False
+
+
 def clean(raw: str) -> tuple[str, tuple[int, ...]]:
     """Repair extraction damage; return the text and the source line of each character.
 
@@ -123,8 +153,8 @@ def clean(raw: str) -> tuple[str, tuple[int, ...]]:
             wrapped = (
                 not _ends_sentence(prev)
                 and len(prev) >= 0.6 * width
-                and not _HEADING.match(prev)
                 and not _HEADING.match(s)
+                and (not _HEADING.match(prev) or continues(prev, s))
             )
             sep = _joiner(prev, s) if wrapped else "\n\n"
             parts.append(sep)

@@ -64,6 +64,15 @@ def normalize(text: str) -> str:
     return _t2s().convert(text).lower()
 
 
+def segment(text: str) -> list[str]:
+    """Words in order, covering the text (jieba's accurate mode).
+
+    >>> segment("市场化改革")
+    ['市场化', '改革']
+    """
+    return _jieba().lcut(text)
+
+
 def words(text: str) -> list[str]:
     """Content words of normalised text (jieba search mode), stopwords and punctuation out.
 

@@ -101,3 +101,12 @@ def test_agreeing_retrievers_answer_a_question_asked_in_other_words():
     assert not should_abstain(q, [hit], Far(), close=0.9, agree=True)
     # Without a model there is no second opinion to agree with.
     assert should_abstain(q, [hit], None, close=0.9, agree=True)
+
+
+def test_a_sentence_cut_by_the_splitter_loses_to_a_whole_one():
+    cut = _hit("经开区上市企业达88家，居全国", 0)
+    whole = _hit("经开区上市企业达88家。", 1)
+    edges = {cut.chunk.id: (False, True)}
+    text, quotes = compose(EV, [cut, whole], edges)
+    assert quotes[0] == (2, "经开区上市企业达88家。")
+    assert compose(EV, [cut, whole])[1][0][0] == 1  # without the edges, rank decides

@@ -114,3 +114,17 @@ def test_seed_files_clean_without_junk_or_lookalikes():
     assert "南方日报" in doc.text and "\u2f45" not in doc.text
     assert "ijkl" not in doc.text and "\ufffd" not in doc.text
     assert len(doc.lines) == len(doc.text)
+
+
+def test_a_numbered_heading_that_wraps_is_rejoined_and_a_real_heading_is_not():
+    raw = (
+        "2. 推动数字、专利和金融资源市场\n化，精准服务中小企业。\n"
+        "（一）百年变局叠加世纪疫情\n新一轮科技革命和产业变革蓄势待发。\n"
+        "投资1920.9亿元，投资总额位居全国经开\n区第一。\n"
+    )
+    text, lines = clean(raw)
+    assert "金融资源市场化，精准服务" in text
+    assert "世纪疫情\n\n新一轮" in text
+    # A decimal figure at a line start is no numbered heading.
+    assert "全国经开区第一" in text
+    assert lines[text.index("化，精准")] == 2
