@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import LABELS, SCALED, SYSTEMS, TOP_K, WARMUP
+from bench import LABELS, REAL_VECTORS, SCALED, SYSTEMS, TOP_K, WARMUP
 from bench.corpus import latency_queries, synthesize
 from bench.report import summary
 from bench.systems import EngineSystem, make_system
@@ -171,7 +171,9 @@ def run(
         for scale in sorted(set(scales)):
             corpus = seeds if scale == 1 else synthesize(seeds, scale, root / f"corpus-{scale}")
             for name in systems:
-                if scale > 1 and name not in SCALED:
+                if (scale > 1 and name not in SCALED) or (
+                    name == "hybrid" and scale > REAL_VECTORS
+                ):
                     continue
                 say(f"{LABELS[name]} at scale {scale} …")
                 job = Job(

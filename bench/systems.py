@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
-from bench import PEER_PACKAGES, SYSTEMS, TOP_K, BenchError
+from bench import PEER_PACKAGES, REAL_VECTORS, SYSTEMS, TOP_K, BenchError
 
 _QUIET = {"say": lambda _message: None}
 
@@ -24,9 +24,7 @@ class EngineSystem:
 
     def prepare(self) -> None:
         if self.mode == "hybrid":
-            from rag.embed import SentenceTransformerEmbedder, resolve_model
-
-            self.embedder = SentenceTransformerEmbedder(resolve_model(self.model))
+            self.embedder = _embedder(self.model)
 
     def build(self, corpus: Path, work: Path) -> int:
         from rag.build import build
@@ -61,15 +59,7 @@ class LangChainFaiss:
         self.notes = ["RecursiveCharacterTextSplitter(500, 50) on the raw files, IndexFlatL2"]
 
     def prepare(self) -> None:
-        from rag.embed import resolve_model
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        HuggingFaceEmbeddings = _peer("langchain_huggingface", "HuggingFaceEmbeddings")
-        self.embeddings = HuggingFaceEmbeddings(
-            model_name=resolve_model(self.model),
-            model_kwargs={"device": "cpu"},
-            encode_kwargs={"normalize_embeddings": True},
-        )
+        self.embeddings = LangChainEmbeddings(_embedder(self.model))
 
     def build(self, corpus: Path, work: Path) -> int:
         from rag.ingest import decode, source_files
@@ -133,6 +123,40 @@ class LangChainBM25:
         return [d.page_content for d in self.retriever.invoke(question)]
 
 
+def _embedder(model: str | None):
+    from rag.embed import load_embedder
+
+    embedder, reason = load_embedder(model)
+    if embedder is None:
+        raise BenchError(reason)
+    return embedder
+
+
+class LangChainEmbeddings(Embeddings):
+    """A LangChain ``Embeddings`` over this product's embedder, so that the LangChain
+    recipe and this engine use the very same model.
+
+    >>> import numpy as np
+    >>> class Unit:
+    ...     def embed(self, texts, kind="passage"):
+    ...         return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+    >>> [round(x, 4) for x in LangChainEmbeddings(Unit()).embed_query("问题")]
+    [0.7071, 0.7071]
+    """
+
+    def __init__(self, embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), 8):
+            out += self.embedder.embed(texts[start : start + 8], kind="passage").tolist()
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed([text], kind="query")[0].tolist()
+
+
 def _peer(module: str, name: str):
     import importlib
     import warnings
@@ -151,7 +175,7 @@ def make_system(name: str, scale: int, model: str | None):
     if name == "hybrid":
         return EngineSystem("hybrid", model)
     if name == "langchain-faiss":
-        return LangChainFaiss(model, random_vectors=scale > 1)
+        return LangChainFaiss(model, random_vectors=scale > REAL_VECTORS)
     if name == "langchain-bm25":
         return LangChainBM25()
     raise BenchError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")

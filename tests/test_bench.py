@@ -80,7 +80,7 @@ def test_bench_command_runs_every_system_and_writes_its_reports(tiny_seeds, tmp_
     qfile.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
     out = {ext: tmp_path / f"bench.{ext}" for ext in ("json", "md", "png")}
     code = main(
-        ["bench", "--scale", "1", "2", "--seeds", str(tiny_seeds), "--questions", str(qfile)]
+        ["bench", "--scale", "1", "11", "--seeds", str(tiny_seeds), "--questions", str(qfile)]
         + ["--queries", "20", "--json", str(out["json"]), "--md", str(out["md"])]
         + ["--png", str(out["png"])]
     )
@@ -92,17 +92,19 @@ def test_bench_command_runs_every_system_and_writes_its_reports(tiny_seeds, tmp_
         ("hybrid", 1),
         ("langchain-faiss", 1),
         ("langchain-bm25", 1),
-        ("lexical", 2),
-        ("langchain-faiss", 2),
-        ("langchain-bm25", 2),
-    }
+        ("lexical", 11),
+        ("langchain-faiss", 11),
+        ("langchain-bm25", 11),
+    }  # beyond 10 copies hybrid is not run and the FAISS recipe gets random vectors
     for row in report["runs"]:
         assert row["queries"] >= 20 and 0 < row["p50_ms"] <= row["p95_ms"]
         assert row["build_s"] > 0 and row["rss_mb"] > 0
     assert runs[("lexical", 1)]["hit5"] == 1.0
-    assert runs[("lexical", 2)]["hit5"] is None
-    assert "random unit vectors" in runs[("langchain-faiss", 2)]["notes"]
-    assert runs[("lexical", 2)]["chunks"] == 2 * runs[("lexical", 1)]["chunks"]
+    assert runs[("lexical", 11)]["hit5"] is None
+    assert "random unit vectors" in runs[("langchain-faiss", 11)]["notes"]
+    assert "random unit vectors" not in runs[("langchain-faiss", 1)]["notes"]
+    assert runs[("hybrid", 1)]["hit5"] == 1.0 and "trust 1.00" in runs[("hybrid", 1)]["notes"]
+    assert runs[("lexical", 11)]["chunks"] == 11 * runs[("lexical", 1)]["chunks"]
     assert report["machine"]["cores"] >= 1
     assert "| (1) this engine, lexical | 1 |" in out["md"].read_text(encoding="utf-8")
     assert out["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
