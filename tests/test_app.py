@@ -163,3 +163,19 @@ def test_app_module_sets_offline_flags_before_importing_gradio():
     source = Path(ROOT / "app.py").read_text(encoding="utf-8")
     assert source.index('GRADIO_ANALYTICS_ENABLED"] = "False"') < source.index("import gradio")
     assert "share=False" in source and "GoogleFont" not in source
+
+
+def test_status_line_names_the_model_or_says_why_semantic_search_is_off():
+    from types import SimpleNamespace
+
+    from app import status_line
+
+    def library(semantic, name, notices=()):
+        embedder = SimpleNamespace(name=name) if name else None
+        engine = SimpleNamespace(semantic=semantic, embedder=embedder, chunks=[1, 2, 3])
+        return SimpleNamespace(engine=engine, notices=notices)
+
+    on = status_line(library(True, "e5-small-q4"))
+    assert on.startswith("语义检索已开启（e5-small-q4）") and "3 个段落" in on
+    off = status_line(library(False, None, ("semantic search off: <b>no engine</b>",)))
+    assert "语义检索未开启" in off and "<b>" not in off and "no engine" in off
