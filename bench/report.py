@@ -59,11 +59,11 @@ def targets(report: dict) -> list[str]:
             f"{_mark(ours1['build_s'] <= faiss1['build_s'])} build at scale 1: "
             f"(1) {ours1['build_s']} s vs (3) {faiss1['build_s']} s (target: (1) ≤ (3))"
         )
-        if ours1["hit5"] is not None and faiss1["hit5"] is not None:
-            out.append(
-                f"{_mark(ours1['hit5'] >= faiss1['hit5'] + 0.5)} dev hit5: (1) {ours1['hit5']} "
-                f"vs (3) {faiss1['hit5']} (target: (1) ≥ (3) + 0.5)"
-            )
+    if hybrid1 and faiss1 and hybrid1["hit1"] is not None and faiss1["hit1"] is not None:
+        out.append(
+            f"{_mark(hybrid1['hit1'] > faiss1['hit1'])} dev hit1 with the same model: "
+            f"(2) {hybrid1['hit1']} vs (3) {faiss1['hit1']} (target: (2) > (3))"
+        )
     return out
 
 

