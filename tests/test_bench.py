@@ -52,16 +52,20 @@ def test_targets_are_checked_against_the_report():
     report = {
         "runs": [
             _run("lexical", 1, build_s=2.0, hit5=1.0),
-            _run("langchain-faiss", 1, build_s=9.0, hit5=0.6),
+            _run("hybrid", 1, build_s=70.0, hit1=0.5, answer_p95_ms=20.0),
+            _run("langchain-faiss", 1, build_s=9.0, hit1=0.6),
             _run("lexical", 100, p95_ms=3.0, rss_mb=400.0),
             _run("langchain-bm25", 100, p95_ms=45.0),
         ]
     }
     lines = targets(report)
     assert lines[0].startswith("MISSED") and "15×" in lines[0]  # 45 / 3 < 20
-    assert lines[1].startswith("met") and lines[2].startswith("met")
-    assert lines[3].startswith("MISSED")  # 1.0 < 0.6 + 0.5
-    assert "need --scale 100" in targets({"runs": report["runs"][:2]})[0]
+    assert lines[1].startswith("met")  # RSS
+    assert lines[2].startswith("met") and "20.0 ms" in lines[2]  # hybrid answer p95
+    assert lines[3].startswith("MISSED") and "70.0 s" in lines[3]  # hybrid build > 60 s
+    assert lines[4].startswith("met")  # lexical build 2 s <= 9 s
+    assert lines[5].startswith("MISSED")  # hybrid hit1 0.5 is not above 0.6
+    assert "need --scale 100" in targets({"runs": report["runs"][:3]})[0]
 
 
 @pytest.mark.model

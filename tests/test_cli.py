@@ -135,3 +135,33 @@ def test_one_exit_code_rule_bad_input_2_failure_1(argv, code, tiny_seeds, tmp_pa
     assert err[-1].startswith("error: ") or "error: argument" in err[-1]
     if argv[0] == "bench":
         assert "choose from" in err[-1] or "--scale" in err[-1]
+
+
+def test_docs_add_list_and_remove_an_upload(index_args, tmp_path, capsys):
+    doc = tmp_path / "月球.txt"
+    doc.write_text("月球科研站共有九十九名驻站研究员。", encoding="utf-8")
+    assert main(["docs", "add", str(doc), *index_args]) == 0
+    assert "added: 月球.txt" in capsys.readouterr().out
+    assert main(["docs", "list", *index_args]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    uploads = [r for r in rows if r[1] == "upload"]
+    assert len(rows) == 4 and len(uploads) == 1 and uploads[0][-1] == "月球"
+    assert main(["docs", "remove", uploads[0][0], *index_args]) == 0
+    assert "removed: uploads/" in capsys.readouterr().out
+    assert main(["docs", "list", *index_args]) == 0
+    assert "upload" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["docs", "remove", "seeds/a.txt"], "read-only"),
+        (["docs", "remove", "nothing"], "no such document"),
+        (["docs", "remove"], "needs at least one document name"),
+        (["docs", "add", "/no/such/file.txt"], "does not exist"),
+    ],
+)
+def test_docs_refuses_what_it_cannot_do_with_one_line(argv, message, index_args, capsys):
+    assert main([*argv, *index_args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ") and message in err[-1]

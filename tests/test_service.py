@@ -1,5 +1,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from rag.service import Library
 from rag.settings import Settings
 from tests.test_upload import _docx
@@ -46,3 +48,42 @@ def test_questions_keep_answering_while_an_upload_is_indexed(tiny_seeds, tmp_pat
         )
         assert upload.result()[0].ok
     assert all("292个新投资计划" in a.text for a in answers)
+
+
+def test_a_removed_upload_is_never_cited_again_and_other_vectors_are_reused(
+    tiny_seeds, tmp_path, fake_embedder
+):
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid")
+    lib = Library(settings, embedder=fake_embedder, **QUIET)
+    text = "月球科研站共有九十九名驻站研究员。"
+    [added] = lib.add_files([("月球.txt", text.encode("utf-8"))])
+    assert added.ok
+    docs = {d.source: d for d in lib.documents()}
+    [upload] = [d for d in docs.values() if d.upload]
+    assert upload.title == "月球" and upload.passages == 1 and upload.added
+    assert sum(not d.upload for d in docs.values()) == 3
+    assert "九十九名" in lib.ask("月球科研站有多少名驻站研究员？", mode="lexical").text
+
+    embedded = []
+    original = fake_embedder.embed
+    fake_embedder.embed = lambda texts, kind="passage": (
+        (embedded.extend(texts) if kind == "passage" else None) or original(texts, kind)
+    )
+    removed = lib.remove("月球")  # by title; the file name and the source work too
+    assert removed.source == upload.source and embedded == []
+    assert upload.source not in {c.source for c in lib.engine.chunks}
+    assert not settings.resolve(upload.source).exists()
+    answer = lib.ask("月球科研站有多少名驻站研究员？", mode="lexical")
+    assert answer.abstained and all(h.chunk.source != upload.source for h in answer.hits)
+
+
+def test_seed_files_and_unknown_names_cannot_be_removed(tiny_seeds, tmp_path):
+    from rag.service import NotRemovable
+
+    lib = _library(tiny_seeds, tmp_path)
+    before = lib.engine
+    with pytest.raises(NotRemovable, match="read-only"):
+        lib.remove("seeds/a.txt")
+    with pytest.raises(NotRemovable, match="no such document"):
+        lib.remove("nothing.txt")
+    assert lib.engine is before and (tiny_seeds / "a.txt").exists()
