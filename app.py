@@ -18,7 +18,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 import gradio as gr  # noqa: E402
 
 from rag import render  # noqa: E402
-from rag.service import Library, read_upload  # noqa: E402
+from rag.service import Library, NotViewable, read_upload  # noqa: E402
 from rag.settings import MAX_K, MAX_QUESTION, MODES, BadRequest, Settings, listen_address  # noqa: E402
 from rag.upload import MAX_BYTES  # noqa: E402
 
@@ -32,6 +32,10 @@ CSS = """
 .sources summary { cursor: pointer; font-weight: 600; }
 .sources .passage { white-space: normal; border-left: 3px solid #c7d2fe; padding-left: .6em; }
 .sources mark { background: #fde68a; }
+.viewer { max-height: 420px; overflow-y: auto; font-size: .92em; }
+.viewer .line { white-space: pre-wrap; }
+.viewer .ln { color: #9ca3af; display: inline-block; min-width: 3em; text-align: right; }
+.viewer mark { background: #fde68a; }
 """
 # System fonts only: a web font would be a request leaving the machine.
 THEME = gr.themes.Soft(
@@ -65,6 +69,16 @@ def _uploads(library: Library) -> list[tuple[str, str]]:
     return [(f"{d.title}（{d.source}）", d.source) for d in library.documents() if d.upload]
 
 
+def _citations(answer, k: int) -> list[tuple[str, str]]:
+    """(label, value) of each source of an answer, for the viewer's list."""
+    out = []
+    for n, hit in enumerate(answer.hits[:k], start=1):
+        c = hit.chunk
+        label = f"[{n}] {c.title} · {c.source} 第 {c.first_line}–{c.last_line} 行"
+        out.append((label, f"{c.source}|{c.first_line}|{c.last_line}"))
+    return out
+
+
 def _refusal(reason: str) -> dict:
     return {"error": reason, "answer": "", "abstained": True, "passages": []}
 
@@ -72,17 +86,18 @@ def _refusal(reason: str) -> dict:
 def build_ui(library: Library) -> gr.Blocks:
     def respond(message: str, history: list, mode: str, k: float):
         history = list(history or [])
+        keep = gr.update()
         if not message or not message.strip():
             history.append(
                 {"role": "assistant", "content": "请输入问题。（Please type a question.）"}
             )
-            yield history, ""
+            yield history, "", keep
             return
         try:
             answer = library.ask(message, mode=mode, k=k)
         except BadRequest as exc:
             history.append({"role": "assistant", "content": render.escape(str(exc))})
-            yield history, message
+            yield history, message, keep
             return
         k = int(k)
         history.append({"role": "user", "content": render.escape(message.strip()[:MAX_QUESTION])})
@@ -91,9 +106,19 @@ def build_ui(library: Library) -> gr.Blocks:
         step = max(4, len(raw) // 12)
         for cut in range(step, len(raw), step):
             history[-1] = {"role": "assistant", "content": render.escape(raw[:cut])}
-            yield history, ""
+            yield history, "", keep
         history[-1] = {"role": "assistant", "content": render.message(answer, k)}
-        yield history, ""
+        yield history, "", gr.update(choices=_citations(answer, k), value=None)
+
+    def show(cited: str | None):
+        """The document around a citation chosen in 查看原文."""
+        if not cited:
+            return ""
+        try:
+            source, first, last = cited.rsplit("|", 2)
+            return render.view_html(library.view(source, int(first), int(last)))
+        except (ValueError, NotViewable) as exc:
+            return f"<p>{render.escape(str(exc).splitlines()[0])}</p>"
 
     def upload(files):
         if not files:
@@ -152,6 +177,9 @@ def build_ui(library: Library) -> gr.Blocks:
                     files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
                     add = gr.Button("加入资料库", elem_id="add")
                     upload_status = gr.Markdown(elem_id="upload-status")
+                with gr.Accordion("查看原文（选择上一条回答的来源）", open=True):
+                    cited = gr.Dropdown([], label="来源", elem_id="cited")
+                    viewer = gr.HTML(elem_id="viewer")
 
             with gr.Tab("资料库", id="library"):
                 docs = gr.Dataframe(
@@ -170,7 +198,8 @@ def build_ui(library: Library) -> gr.Blocks:
                 library_status = gr.Markdown(elem_id="library-status")
 
         for trigger in (box.submit, send.click):
-            trigger(respond, [box, chat, mode, k], [chat, box], api_visibility="private")
+            trigger(respond, [box, chat, mode, k], [chat, box, cited], api_visibility="private")
+        cited.change(show, cited, viewer, api_visibility="private")
         add.click(
             upload,
             files,

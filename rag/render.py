@@ -74,3 +74,22 @@ def message(answer: Answer, k: int) -> str:
         parts.append(f"<small>{escape(answer.notice)}</small>")
     parts.append(sources_html(answer, k))
     return "\n\n".join(parts)
+
+
+def view_html(view) -> str:
+    """A document around its cited lines (a ``rag.service.View``): numbered lines, the
+    cited ones marked, everything escaped."""
+    rows = []
+    for n, line in view.lines:
+        text = escape(line) or "&#160;"
+        cited = view.first <= n <= view.last
+        body = f"<mark>{text}</mark>" if cited else text
+        rows.append(
+            f'<div class="line{" cited" if cited else ""}" data-line="{n}">'
+            f'<span class="ln">{n}</span> {body}</div>'
+        )
+    head = (
+        f"<p><b>{escape(view.title)}</b><br><code>{escape(view.source)}</code> · "
+        f"第 {view.first}–{view.last} 行（共 {view.total} 行）</p>"
+    )
+    return f'<div class="viewer">{head}{"".join(rows)}</div>'

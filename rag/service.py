@@ -34,6 +34,22 @@ class DocumentInfo:
     added: str  # when the file was last written, local time
 
 
+@dataclass(frozen=True)
+class View:
+    """A stretch of a source file around a cited passage."""
+
+    source: str
+    title: str
+    lines: list[tuple[int, str]]  # (line number, text), 1-based
+    first: int  # the cited lines
+    last: int
+    total: int  # lines in the file
+
+
+class NotViewable(ValueError):
+    """A document or line range that cannot be shown; says why in one line."""
+
+
 class NotRemovable(ValueError):
     """A removal that cannot be done (a seed file, an unknown name); says why in one line."""
 
@@ -107,6 +123,24 @@ class Library:
             upload = source.startswith(f"{UPLOADS_LABEL}/")
             out.append(DocumentInfo(source, titles[source], upload, count, added))
         return out
+
+    def view(self, source: str, first: int, last: int, around: int = 8) -> View:
+        """The lines ``first``–``last`` of an indexed document with ``around`` lines of
+        context each side, read from the local file."""
+        titles = {c.source: c.title for c in self._engine.chunks}
+        path = self.settings.resolve(source) if source in titles else None
+        if path is None or not path.is_file():
+            raise NotViewable(f"资料库中没有 {source!r}（no such document）")
+        from rag.ingest import decode
+
+        lines = decode(path.read_bytes()).splitlines()
+        if not 1 <= first <= last <= len(lines):
+            raise NotViewable(
+                f"第 {first}–{last} 行超出文件范围（the file has {len(lines)} lines）"
+            )
+        lo, hi = max(1, first - around), min(len(lines), last + around)
+        shown = [(n, lines[n - 1]) for n in range(lo, hi + 1)]
+        return View(source, titles[source], shown, first, last, len(lines))
 
     def remove(self, name: str) -> DocumentInfo:
         """Remove an uploaded document, named by its source (uploads/NAME), file name or

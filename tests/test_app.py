@@ -65,9 +65,12 @@ def _foreign(requests: list[str]) -> list[str]:
 
 
 def _ask(page, question: str):
+    """Ask in the chat and wait for this question's own answer to be complete."""
+    answers = page.locator("#chat details.sources")
+    before = answers.count()
     page.fill("#question textarea", question)
     page.click("#send")
-    page.locator("#chat details.sources").last.wait_for(timeout=30_000)
+    answers.nth(before).wait_for(timeout=30_000)
 
 
 @pytest.mark.browser
@@ -217,4 +220,28 @@ def test_browser_removing_an_upload_in_the_library_means_it_is_never_cited_again
         _ask(page, question)
         last = page.locator("#chat .message").last.inner_text()
         assert "未在资料中找到答案" in last and "九十九名" not in last.split("最接近的段落")[0]
+        browser.close()
+
+
+def test_browser_a_citation_opens_its_document_at_the_cited_lines(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        page.goto(app_url)
+        _ask(page, "深圳国际仲裁院有多少名仲裁员？")
+        page.locator("#cited input").click()
+        option = page.get_by_role("option").first
+        label = option.inner_text()
+        assert label.startswith("[1]") and "seeds/" in label
+        option.click()
+        viewer = page.locator("#viewer .viewer")
+        viewer.wait_for(timeout=30_000)
+        first, last = (int(x) for x in label.split("第 ")[1].split(" 行")[0].split("–"))
+        cited = page.locator("#viewer .line.cited")
+        numbers = [int(n) for n in cited.evaluate_all("els => els.map(e => e.dataset.line)")]
+        assert numbers == list(range(first, last + 1))
+        assert "1547" in "".join(cited.all_inner_texts()).replace(" ", "")
+        assert page.locator("#viewer .line").count() > len(numbers)  # context around it
         browser.close()

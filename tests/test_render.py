@@ -33,3 +33,16 @@ def test_abstention_lists_nearest_passages():
     ans = Answer("问题", "未在资料中找到答案。", True, ans.hits)
     html = message(ans, k=5)
     assert html.startswith("未在资料中找到答案") and "最接近的段落" in html
+
+
+def test_the_viewer_escapes_document_text_and_marks_only_the_cited_lines():
+    from rag.render import view_html
+    from rag.service import View
+
+    view = View(
+        "uploads/x.txt", "<b>标题</b>", [(1, "前文"), (2, "<img src=x>引文"), (3, "后文")], 2, 2, 3
+    )
+    html = view_html(view)
+    assert "<img" not in html and "<b>标题" not in html
+    assert '<div class="line cited" data-line="2">' in html and html.count("<mark>") == 1
+    assert "第 2–2 行（共 3 行）" in html

@@ -87,3 +87,22 @@ def test_seed_files_and_unknown_names_cannot_be_removed(tiny_seeds, tmp_path):
     with pytest.raises(NotRemovable, match="no such document"):
         lib.remove("nothing.txt")
     assert lib.engine is before and (tiny_seeds / "a.txt").exists()
+
+
+def test_the_viewer_shows_a_cited_passage_in_its_file_and_refuses_other_ranges(
+    tiny_seeds, tmp_path
+):
+    from rag.service import NotViewable
+
+    lib = _library(tiny_seeds, tmp_path)
+    hit = lib.ask("澳门贸促局收到多少个新投资计划？", mode="lexical").hits[0]
+    c = hit.chunk
+    view = lib.view(c.source, c.first_line, c.last_line)
+    assert view.title == c.title and view.total == 2
+    shown = dict(view.lines)
+    assert "292个新投资计划" in "".join(shown[n] for n in range(c.first_line, c.last_line + 1))
+    for source, first, last in [(c.source, 0, 1), (c.source, 2, 9), ("seeds/nope.txt", 1, 1)]:
+        with pytest.raises(NotViewable):
+            lib.view(source, first, last)
+    with pytest.raises(NotViewable, match="no such document"):
+        lib.view("../../etc/passwd", 1, 1)
