@@ -91,13 +91,13 @@ def build_ui(library: Library) -> gr.Blocks:
             history.append(
                 {"role": "assistant", "content": "请输入问题。（Please type a question.）"}
             )
-            yield history, "", keep
+            yield history, "", keep, keep
             return
         try:
             answer = library.ask(message, mode=mode, k=k)
         except BadRequest as exc:
             history.append({"role": "assistant", "content": render.escape(str(exc))})
-            yield history, message, keep
+            yield history, message, keep, keep
             return
         k = int(k)
         history.append({"role": "user", "content": render.escape(message.strip()[:MAX_QUESTION])})
@@ -106,9 +106,10 @@ def build_ui(library: Library) -> gr.Blocks:
         step = max(4, len(raw) // 12)
         for cut in range(step, len(raw), step):
             history[-1] = {"role": "assistant", "content": render.escape(raw[:cut])}
-            yield history, "", keep
+            yield history, "", keep, keep
         history[-1] = {"role": "assistant", "content": render.message(answer, k)}
-        yield history, "", gr.update(choices=_citations(answer, k), value=None)
+        citations = gr.update(choices=_citations(answer, k), value=None)
+        yield history, "", citations, render.markdown_export(answer, k)
 
     def show(cited: str | None):
         """The document around a citation chosen in 查看原文."""
@@ -177,6 +178,14 @@ def build_ui(library: Library) -> gr.Blocks:
                     files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
                     add = gr.Button("加入资料库", elem_id="add")
                     upload_status = gr.Markdown(elem_id="upload-status")
+                with gr.Accordion("复制为 Markdown（上一条回答及其出处）", open=False):
+                    export = gr.Code(
+                        language="markdown",
+                        interactive=False,
+                        wrap_lines=True,
+                        buttons=["copy"],
+                        elem_id="export",
+                    )
                 with gr.Accordion("查看原文（选择上一条回答的来源）", open=True):
                     cited = gr.Dropdown([], label="来源", elem_id="cited")
                     viewer = gr.HTML(elem_id="viewer")
@@ -198,7 +207,9 @@ def build_ui(library: Library) -> gr.Blocks:
                 library_status = gr.Markdown(elem_id="library-status")
 
         for trigger in (box.submit, send.click):
-            trigger(respond, [box, chat, mode, k], [chat, box, cited], api_visibility="private")
+            trigger(
+                respond, [box, chat, mode, k], [chat, box, cited, export], api_visibility="private"
+            )
         cited.change(show, cited, viewer, api_visibility="private")
         add.click(
             upload,

@@ -93,3 +93,28 @@ def view_html(view) -> str:
         f"第 {view.first}–{view.last} 行（共 {view.total} 行）</p>"
     )
     return f'<div class="viewer">{head}{"".join(rows)}</div>'
+
+
+def markdown_export(answer: Answer, k: int = 5) -> str:
+    """The answer as Markdown to paste into a report: the quoted sentences with their
+    ``[n]`` markers, then each cited source (title, file, lines). Plain text for the
+    clipboard, shown in a code box, never rendered as HTML.
+
+    >>> from rag.records import Chunk, Hit
+    >>> hit = Hit(Chunk("a#0", "seeds/a.txt", "法务区", "法务区于2022年启用。", 3, 4), 1.0, "x")
+    >>> print(markdown_export(Answer("何时启用？", "法务区于2022年启用。[1]", False, (hit,),
+    ...       ((1, "法务区于2022年启用。"),))))
+    **问：** 何时启用？
+    <BLANKLINE>
+    **答：** 法务区于2022年启用。[1]
+    <BLANKLINE>
+    [1] 《法务区》，seeds/a.txt，第 3–4 行
+    """
+    cited = sorted({n for n, _ in answer.quotes}) or range(1, min(k, len(answer.hits)) + 1)
+    lines = [f"**问：** {answer.question}", "", f"**答：** {answer.text}", ""]
+    if answer.abstained and answer.hits:
+        lines.append("最接近的段落：")
+    for n in cited:
+        c = answer.hits[n - 1].chunk
+        lines.append(f"[{n}] 《{c.title}》，{c.source}，第 {c.first_line}–{c.last_line} 行")
+    return "\n".join(lines).rstrip()

@@ -245,3 +245,20 @@ def test_browser_a_citation_opens_its_document_at_the_cited_lines(app_url):
         assert "1547" in "".join(cited.all_inner_texts()).replace(" ", "")
         assert page.locator("#viewer .line").count() > len(numbers)  # context around it
         browser.close()
+
+
+def test_browser_the_answer_can_be_copied_as_markdown_with_its_citations(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        page.goto(app_url)
+        _ask(page, "深圳国际仲裁院有多少名仲裁员？")
+        page.get_by_text("复制为 Markdown").click()
+        export = page.locator("#export")
+        export.get_by_text("**答：**").wait_for(timeout=30_000)
+        text = export.inner_text()
+        assert "**问：** 深圳国际仲裁院有多少名仲裁员？" in text and "1547" in text
+        assert "[1] 《" in text and "seeds/" in text and "行" in text
+        browser.close()

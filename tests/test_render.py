@@ -46,3 +46,18 @@ def test_the_viewer_escapes_document_text_and_marks_only_the_cited_lines():
     assert "<img" not in html and "<b>标题" not in html
     assert '<div class="line cited" data-line="2">' in html and html.count("<mark>") == 1
     assert "第 2–2 行（共 3 行）" in html
+
+
+def test_markdown_export_lists_the_cited_sources_or_the_nearest_on_abstention():
+    from rag.render import markdown_export
+
+    hits = tuple(
+        Hit(Chunk(f"s#{i}", f"seeds/{i}.txt", f"标题{i}", "正文。", i, i + 1), 1.0, "x")
+        for i in (1, 2, 3)
+    )
+    quoted = Answer("问？", "正文。[2]", False, hits, ((2, "正文。"),))
+    text = markdown_export(quoted)
+    assert "[2] 《标题2》，seeds/2.txt，第 2–3 行" in text and "[1]" not in text
+    declined = Answer("问？", "未在资料中找到答案。", True, hits)
+    text = markdown_export(declined, k=2)
+    assert "最接近的段落" in text and "[2] 《标题2》" in text and "[3]" not in text
