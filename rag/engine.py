@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rag import store
-from rag.answer import NOT_FOUND, Meaning, compose, should_abstain
+from rag.answer import NOT_FOUND, compose, should_abstain
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
 from rag.chunk import cut_edges
-from rag.dense import DenseIndex
+from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
@@ -59,7 +59,11 @@ class Engine:
         return Meaning(vector, self.dense)
 
     def search(
-        self, question: str | Query, k: int = 10, mode: str = "hybrid", meaning=None
+        self,
+        question: str | Query,
+        k: int = 10,
+        mode: str = "hybrid",
+        meaning: Meaning | None = None,
     ) -> list[Hit]:
         """Ranked passages for a question (text, or a Query already analysed)."""
         query = question if isinstance(question, Query) else self.analyze(question)
