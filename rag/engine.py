@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rag import store
 from rag.answer import NOT_FOUND, compose, should_abstain
@@ -10,6 +10,7 @@ from rag.build import build, is_fresh, require_seeds, say_on_stderr
 from rag.chunk import cut_edges
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
+from rag.followup import understand
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
@@ -79,19 +80,26 @@ class Engine:
         agree = bool(lexical and dense and lexical[0][0] == dense[0][0])
         return [Hit(self.chunks[i], score, via) for i, score, via in ranked], agree
 
-    def ask(self, question: str, k: int = 10, mode: str = "hybrid") -> Answer:
-        """Answer a question with cited passages, or abstain."""
-        query = self.analyze(question)
-        notice = TRUNCATED if query.truncated else ""
+    def ask(
+        self, question: str, k: int = 10, mode: str = "hybrid", history: Sequence[str] = ()
+    ) -> Answer:
+        """Answer a question with cited passages, or abstain; a follow-up is completed
+        from the earlier questions in ``history`` (oldest first) before retrieval."""
+        truncated = len(question) > MAX_QUESTION
+        question = question[:MAX_QUESTION]
+        understood = understand(question, history)
+        query = self.analyze(understood)
+        notice = TRUNCATED if truncated or query.truncated else ""
         meaning = self.meaning(query, mode)
         hits, agree = self._rank(query, k, meaning)
         if should_abstain(query, hits, meaning, self.threshold, agree):
             text, quotes = "", ()
         else:
             text, quotes = compose(query, hits, self.cut)
+        said = understood if understood != question else ""
         if not text:
-            return Answer(query.text, NOT_FOUND, True, tuple(hits), (), notice)
-        return Answer(query.text, text, False, tuple(hits), quotes, notice)
+            return Answer(question, NOT_FOUND, True, tuple(hits), (), notice, said)
+        return Answer(question, text, False, tuple(hits), quotes, notice, said)
 
 
 def open_engine(

@@ -41,6 +41,9 @@ def read_questions(path: Path) -> tuple[list[dict], list[tuple[int, str]]]:
                 question = row.get("question")
                 if not isinstance(question, str) or not question.strip():
                     raise ValueError('no "question" text')
+                history = row.get("history", [])
+                if not isinstance(history, list) or not all(isinstance(t, str) for t in history):
+                    raise ValueError('"history" must be a list of earlier questions, oldest first')
             except ValueError as exc:
                 bad.append((n, str(exc)))
                 continue

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# English phrase (lower case) → Chinese terms. Longer phrases win over their parts.
-GLOSSARY: dict[str, str] = {
-    # places and zones
+# English place and zone names → Chinese; also what rag.followup counts as a place.
+PLACES: dict[str, str] = {
     "greater bay area": "大湾区 粤港澳大湾区",
     "bay area": "湾区 大湾区",
     "guangdong-hong kong-macao": "粤港澳",
@@ -68,6 +67,11 @@ GLOSSARY: dict[str, str] = {
     "bio-island": "生物岛",
     "international legal service zone": "国际法务区",
     "legal services zone": "法务区",
+}
+
+# English phrase (lower case) → Chinese terms. Longer phrases win over their parts.
+GLOSSARY: dict[str, str] = {
+    **PLACES,
     # economy and business
     "business environment": "营商环境",
     "foreign investment": "外资 利用外资 外商投资",

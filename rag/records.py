@@ -61,11 +61,14 @@ class Answer:
     # (passage number, sentence) for every sentence quoted in ``text``
     quotes: tuple[tuple[int, str], ...] = ()
     notice: str = ""
+    # The question as answered: completed from the conversation when it was a follow-up.
+    understood_as: str = ""
 
     def to_result(self, qid: str | None = None) -> dict:
         """One line of the batch results format (see README)."""
         row = {
             "question": self.question,
+            "understood_as": self.understood_as or self.question,
             "answer": self.text,
             "abstained": self.abstained,
             "passages": [

@@ -68,8 +68,14 @@ def sources_html(answer: Answer, k: int) -> str:
 
 
 def message(answer: Answer, k: int) -> str:
-    """The whole assistant message: answer, notice, then the 来源 section."""
-    parts = [answer_text(answer)]
+    """The whole assistant message: how a follow-up was understood, the answer, a notice,
+    then the 来源 section."""
+    parts = []
+    if answer.understood_as:
+        parts.append(
+            f'<small class="understood">按上文理解为：{escape(answer.understood_as)}</small>'
+        )
+    parts.append(answer_text(answer))
     if answer.notice:
         parts.append(f"<small>{escape(answer.notice)}</small>")
     parts.append(sources_html(answer, k))

@@ -12,7 +12,7 @@ from pathlib import Path
 from rag.build import build
 from rag.engine import Engine, open_engine
 from rag.records import Answer
-from rag.settings import UPLOADS_LABEL, Settings, check_request
+from rag.settings import UPLOADS_LABEL, Settings, check_history, check_request
 from rag.upload import Rejected, remember_title, remove_upload, safe_name, save_upload
 
 
@@ -69,11 +69,13 @@ class Library:
     def engine(self) -> Engine:
         return self._engine
 
-    def ask(self, question: str, mode: str = "hybrid", k: int = 5) -> Answer:
-        """Answer one request; BadRequest (one line) when it cannot be used as given."""
+    def ask(self, question: str, mode: str = "hybrid", k: int = 5, history=None) -> Answer:
+        """Answer one request (``history``: earlier questions, oldest first); BadRequest
+        (one line) when it cannot be used as given."""
         question, mode, k = check_request(question, mode, k)
+        turns = check_history(history)
         engine = self._engine  # one snapshot for the whole question
-        return engine.ask(question, k=k, mode=mode)
+        return engine.ask(question, k=k, mode=mode, history=turns)
 
     def add_files(self, files: list[tuple[str, bytes]]) -> list[UploadResult]:
         """Validate, store and index uploads; the index is rebuilt once for all of them.

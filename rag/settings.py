@@ -16,6 +16,8 @@ from rag.ingest import source_files
 MODES = ("hybrid", "lexical")
 MAX_QUESTION = 2000
 MAX_K = 10
+# Earlier questions a follow-up is read against, most recent kept.
+MAX_HISTORY = 10
 # Labels that cited sources carry in place of a folder path: the same whatever directory
 # the index is queried from (seeds/NAME for seed files, uploads/NAME for uploads).
 SEEDS_LABEL = "seeds"
@@ -101,6 +103,21 @@ def listen_address(
     if not 0 < port < 65536:
         raise BadRequest(f"the port must be from 1 to 65535, not {port}")
     return host, port
+
+
+def check_history(history: object) -> list[str]:
+    """Earlier questions of a conversation, oldest first: a list of strings (None is an
+    empty conversation); the last ``MAX_HISTORY``, each cut to ``MAX_QUESTION``.
+
+    >>> check_history(["广州开发区有多少家外资企业？", "  "])
+    ['广州开发区有多少家外资企业？']
+    """
+    if history is None:
+        return []
+    if not isinstance(history, list) or not all(isinstance(t, str) for t in history):
+        raise BadRequest("history must be a list of earlier questions (strings), oldest first")
+    turns = [t.strip()[:MAX_QUESTION] for t in history if t.strip()]
+    return turns[-MAX_HISTORY:]
 
 
 def check_request(question: object, mode: object = "hybrid", k: object = 5) -> tuple[str, str, int]:

@@ -262,3 +262,33 @@ def test_browser_the_answer_can_be_copied_as_markdown_with_its_citations(app_url
         assert "**问：** 深圳国际仲裁院有多少名仲裁员？" in text and "1547" in text
         assert "[1] 《" in text and "seeds/" in text and "行" in text
         browser.close()
+
+
+def test_api_reads_a_follow_up_against_its_history_and_refuses_a_bad_one(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    first = "深圳国际仲裁院有多少名仲裁员？"
+    row = client.predict("其境外仲裁员占比是多少？", "hybrid", 5, [first], api_name="/ask")
+    assert row["understood_as"] == "深圳国际仲裁院境外仲裁员占比是多少？"
+    assert "36.78%" in row["answer"]
+    alone = client.predict(first, "hybrid", 5, [], api_name="/ask")
+    assert alone["understood_as"] == first
+    bad = client.predict(first, "hybrid", 5, [1, 2], api_name="/ask")
+    assert bad["error"].startswith("history must be a list")
+
+
+def test_browser_a_follow_up_shows_how_it_was_understood(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        page.goto(app_url)
+        _ask(page, "深圳国际仲裁院的仲裁员覆盖多少个国家和地区？")
+        assert "理解为" not in page.locator("#chat .message").last.inner_text()
+        _ask(page, "其境外仲裁员占比是多少？")
+        last = page.locator("#chat .message").last.inner_text()
+        assert "按上文理解为：深圳国际仲裁院境外仲裁员占比是多少？" in last
+        assert "36.78%" in last
+        browser.close()

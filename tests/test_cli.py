@@ -46,7 +46,7 @@ def test_batch_writes_one_result_line_per_good_question(index_args, tmp_path, ca
     assert [r["id"] for r in rows] == ["q1", "q4"]
     assert "292个新投资计划" in rows[0]["answer"]
     for r in rows:
-        assert set(r) == {"id", "question", "answer", "abstained", "passages"}
+        assert set(r) == {"id", "question", "understood_as", "answer", "abstained", "passages"}
         for p in r["passages"]:
             assert set(p) == {"text", "source", "title", "lines", "score"}
     err = capsys.readouterr().err
@@ -165,3 +165,43 @@ def test_docs_refuses_what_it_cannot_do_with_one_line(argv, message, index_args,
     assert main([*argv, *index_args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: ") and message in err[-1]
+
+
+def test_batch_lines_carry_history_and_results_say_how_they_were_understood(
+    index_args, tmp_path, capsys
+):
+    lines = [
+        {"id": "1", "question": "澳门贸促局提供什么服务？"},
+        {
+            "id": "2",
+            "question": "它收到多少个新投资计划？",
+            "history": ["澳门贸促局提供什么服务？"],
+        },
+        {"id": "3", "question": "它收到多少个新投资计划？", "history": "not a list"},
+    ]
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), "utf-8")
+    out = tmp_path / "r.jsonl"
+    assert main(["ask", "--batch", str(qfile), "--out", str(out), *index_args]) == 1
+    assert "q.jsonl:3: skipped" in capsys.readouterr().err
+    rows = {r["id"]: r for r in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert set(rows) == {"1", "2"}
+    assert rows["1"]["understood_as"] == rows["1"]["question"]
+    assert rows["2"]["understood_as"] == "澳门贸促局收到多少个新投资计划？"
+    assert "292个新投资计划" in rows["2"]["answer"]
+
+
+def test_rag_chat_follows_the_conversation_and_leaves_on_end_of_input(index_args):
+    turns = "澳门贸促局提供什么服务？\n\n它收到多少个新投资计划？\n"
+    out = subprocess.run(
+        [sys.executable, "-m", "rag", "chat", *index_args],
+        input=turns,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("答案：") == 2  # the empty line asks nothing
+    assert "按上文理解为：澳门贸促局收到多少个新投资计划？" in out.stdout
+    assert "292个新投资计划" in out.stdout.split("按上文理解为")[1]

@@ -49,7 +49,7 @@ def test_english_questions_reach_chinese_passages_through_the_glossary(seeds_eng
 
 def test_batch_result_shape(seeds_engine):
     row = seeds_engine.ask("广州经开区实际利用外资首次突破多少？", mode="lexical").to_result("x1")
-    assert list(row) == ["id", "question", "answer", "abstained", "passages"]
+    assert list(row) == ["id", "question", "understood_as", "answer", "abstained", "passages"]
     p = row["passages"][0]
     assert set(p) == {"text", "source", "title", "lines", "score"}
     assert p["source"].startswith("seeds/") and len(p["lines"]) == 2

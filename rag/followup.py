@@ -1,0 +1,175 @@
+"""Follow-up questions: an elliptical question is completed from the conversation before
+retrieval ("那深圳呢？" after "广州开发区有多少家外资企业？" → "深圳有多少家外资企业？").
+
+Pure functions over text. Two shapes are completed, the two that users type:
+
+* **the same question about something else** — "那X呢？", "X呢？", "其中X的呢？",
+  "And X?", "What about X?": the subject of the previous question is replaced by X;
+* **a pronoun for the previous subject** — "它的投资额是多少？", "该区……", "其……",
+  "What is its …?": the pronoun is replaced by that subject.
+
+A question of any other shape stands on its own and is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from rag.query import asks_number
+
+_ELLIPSIS = re.compile(
+    r"^\s*(?:那么|那|而|还有|其中|至于)?\s*(?P<x>[^，,。？?！!]{1,24}?)\s*(?:的)?"
+    r"(?:呢|又如何|又怎样|怎么样|情况如何)\s*[？?]?\s*$"
+)
+_ELLIPSIS_EN = re.compile(
+    r"^\s*(?:and|what about|how about)\s+(?:the\s+)?(?P<x>[^?]{1,60}?)\s*\??\s*$", re.I
+)
+# Pronouns that stand for the previous question's subject (其 only as a pronoun: not 其中,
+# 其他, 其实, 其余, 其次).
+_PRONOUN = re.compile(
+    r"它们|它|该区|该市|该平台|该项目|该企业|该机构|这个地方|这里|那里|其(?=[^中他实余次])"
+)
+_PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
+# Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
+_OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)[^，,]{0,20}[，,]\s*")
+# Where the subject ends: the first predicate or question word after it.
+_PREDICATE = re.compile(
+    r"有|是|在|为|于|将|已|共|累计|一共|总共|多少|几|哪|什么|如何|怎么|能否|可以|要|"
+    r"的[^，,]{0,12}[是有]|\s(?:have|has|is|are|was|were|did|does|do|had|will|can)\b"
+)
+# An English subject: the first run of capitalised words after the question word.
+_EN_SUBJECT = re.compile(r"(?<=\s)(?P<s>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)")
+
+
+# Word classes (jieba) that do not end a subject: verbs, particles, numbers and times,
+# adverbs and adjectives left over from the predicate ("广州开发区2018年集聚了").
+_TRAILING = ("v", "u", "m", "t", "q", "p", "d", "c", "a", "x")
+_LEADING = ("m", "t", "q", "x", "p")
+# Names of things a question can be about, as against one of their attributes.
+_NAMES = r"区|市|省|县|镇|局|院|平台|公司|集团|银行|中心|委员会|协会|大学|园区"
+_ENTITY_END = re.compile(f"(?:{_NAMES})$")
+# Where a name ends inside a longer span (市 left out: 上市, 城市 are no names).
+_NAME_END = re.compile(r"区|省|县|局|院|平台|公司|集团|银行|中心|委员会|协会|大学|园区")
+_OPEN, _CLOSE = "“「《", "”」》"
+
+
+def _trim(span: str) -> str:
+    """The subject inside the span before a predicate: up to its first 的 (广州经开区的
+    地区生产总值), or its last name ending (深圳地方征信平台 of 深圳地方征信平台服务企业
+    融资), without trailing verbs or leading times and numbers."""
+    import jieba.posseg
+
+    span = span.split("的")[0]
+    ends = list(_NAME_END.finditer(span))
+    if ends:
+        span = span[: ends[-1].end()]
+    words = [(w.word, w.flag) for w in jieba.posseg.lcut(span)]
+    while (
+        words
+        and words[-1][1].startswith(_TRAILING)
+        and words[-1][1] != "vn"
+        and words[-1][0] not in _CLOSE
+    ):
+        words.pop()
+    while words and words[0][1].startswith(_LEADING) and words[0][0] not in _OPEN:
+        words.pop(0)
+    return "".join(w for w, _ in words)
+
+
+def is_entity(text: str) -> bool:
+    """True for a place, organisation or platform, False for an attribute of one.
+
+    >>> is_entity("深圳"), is_entity("龙华区"), is_entity("政务事项")
+    (True, True, False)
+    """
+    import jieba.posseg
+
+    if text.isascii():
+        return text[:1].isupper()
+    if _ENTITY_END.search(text) or any(place in text for place in _places()):
+        return True
+    # Organisation and person names; jieba's place tag is too loose (上市 is one).
+    return any(w.flag in ("nt", "nr", "nz") for w in jieba.posseg.lcut(text))
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Chinese place names the glossary knows (广州, 前海, 横琴 …): its two- and
+    three-character renderings, not the single 区, 市, 省."""
+    from rag.glossary import PLACES as NAMES
+
+    return frozenset(zh for names in NAMES.values() for zh in names.split() if 2 <= len(zh) <= 3)
+
+
+def subject(question: str) -> str:
+    """The subject a question is about: the span before its predicate.
+
+    >>> subject("广州开发区有多少家外资企业？")
+    '广州开发区'
+    >>> subject("截至2024年，深圳前海累计注册多少家港资企业？")
+    '深圳前海'
+    >>> subject("广州开发区2018年集聚了多少家科技企业？")
+    '广州开发区'
+    """
+    body = _OPENING.sub("", question.strip())
+    if body.isascii():
+        m = _EN_SUBJECT.search(body)
+        return m.group("s").strip() if m else ""
+    m = _PREDICATE.search(body)
+    span = _trim(body[: m.start()].strip(" ，,。？?")) if m else ""
+    return span if 2 <= len(span) <= 24 else ""
+
+
+def understand(question: str, history: Sequence[str] = ()) -> str:
+    """The question as it is meant in the conversation (oldest turn first in ``history``).
+
+    >>> understand("那深圳呢？", ["广州开发区有多少家外资企业？"])
+    '深圳有多少家外资企业？'
+    >>> understand("它的投资额是多少？", ["广州开发区有多少家外资企业？"])
+    '广州开发区的投资额是多少？'
+    >>> understand("深圳有多少家外资企业？", ["广州开发区有多少家外资企业？"])
+    '深圳有多少家外资企业？'
+    >>> understand("那上市企业呢？", ["广州开发区有多少家外资企业？"])
+    '广州开发区的上市企业有多少？'
+    >>> understand("前海有多少名香港律师在那里执业？", ["广州开发区有多少家外资企业？"])
+    '前海有多少名香港律师在那里执业？'
+    >>> understand("And Shenzhen?", ["How many listed companies are there in Guangzhou?"])
+    'How many listed companies are there in Shenzhen?'
+    """
+    if not history:
+        return question
+    previous = understand(history[-1], history[:-1])
+    topic = subject(previous)
+    if not topic:
+        return question
+    for pattern in (_ELLIPSIS, _ELLIPSIS_EN):
+        m = pattern.match(question)
+        other = m.group("x").strip() if m else ""
+        # A question of its own that merely ends in 呢 has a predicate: not elliptical.
+        if other and other != topic and not _PRONOUN.search(other) and not _PREDICATE.search(other):
+            if is_entity(other):
+                return previous.replace(topic, other, 1)
+            if question.isascii():  # What about its tax revenue? → … Guangzhou tax revenue?
+                return (
+                    _PRONOUN_EN.sub(topic, question, count=1)
+                    if _PRONOUN_EN.search(question)
+                    else f"{question.rstrip(' ?')} of {topic}?"
+                )
+            # Another attribute of the same subject (那政务事项呢？).
+            return f"{topic}的{other}{'有多少' if asks_number(previous) else '是什么'}？"
+    pronoun = _PRONOUN_EN if question.isascii() else _PRONOUN
+    m = pronoun.search(question)
+    # A pronoun whose antecedent stands earlier in the question itself (南沙是怎么对它们
+    # 进行监管的) refers to that, not to the conversation.
+    if m and not _names_something(question[: m.start()]):
+        return question[: m.start()] + topic + question[m.end() :]
+    return question
+
+
+def _names_something(text: str) -> bool:
+    """True when ``text`` (the start of a question) already names a place or body."""
+    if text.isascii():
+        return any(w[:1].isupper() for w in text.split()[1:])
+    return bool(text.strip()) and is_entity(text) or any(p in text for p in _places())
