@@ -21,6 +21,8 @@ SUPPORTED = 0.5
 SUPPORTED_IN_OTHER_WORDS = 0.15
 # What a sentence cut in half by the splitter loses against a whole one.
 FRAGMENT_PENALTY = 0.3
+# The longest point of a list answer to a broad question.
+POINT = 52
 NOT_FOUND = "未在资料中找到答案。以下是最接近的段落，供参考。"
 
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
@@ -103,16 +105,9 @@ def should_abstain(
     return not agree and max(meaning.closeness(h.chunk.text) for h in hits[:3]) < close
 
 
-def compose(
-    q: Query, hits: list[Hit], cut: dict | None = None, top: int = 3
-) -> tuple[str, tuple[tuple[int, str], ...]]:
-    """Pick the best sentence (and a second one if it adds missing terms) from the first
-    ``top`` passages; each is followed by its citation marker ``[n]``. ``cut`` says which
-    passages begin or end on a sentence the splitter cut (see ``rag.chunk.cut_edges``):
-    such a fragment is quoted only when nothing whole does better.
-
-    Returns the answer text and the (passage number, sentence) pairs it quotes.
-    """
+def _candidates(q: Query, hits: list[Hit], cut: dict | None, top: int) -> list:
+    """(score, passage number, sentence) for every sentence of the first ``top``
+    passages that may answer ``q``, best first."""
     candidates = []
     for n, hit in enumerate(hits[:top], start=1):
         # A question pinned to a year or a city is not answered by a passage about others
@@ -137,9 +132,23 @@ def compose(
             # The rank prior breaks ties towards the passage retrieval trusted most.
             prior = 0.05 * (top - n) - (FRAGMENT_PENALTY if fragment else 0.0)
             candidates.append((_score(sentence, q) + prior, n, sentence))
+    candidates.sort(key=lambda c: (-round(c[0], 6), len(c[2])))
+    return candidates
+
+
+def compose(
+    q: Query, hits: list[Hit], cut: dict | None = None, top: int = 3
+) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """Pick the best sentence (and a second one if it adds missing terms) from the first
+    ``top`` passages; each is followed by its citation marker ``[n]``. ``cut`` says which
+    passages begin or end on a sentence the splitter cut (see ``rag.chunk.cut_edges``):
+    such a fragment is quoted only when nothing whole does better.
+
+    Returns the answer text and the (passage number, sentence) pairs it quotes.
+    """
+    candidates = _candidates(q, hits, cut, top)
     if not candidates:
         return "", ()
-    candidates.sort(key=lambda c: (-round(c[0], 6), len(c[2])))
     _, n, best = candidates[0]
     chosen = [(n, _clip(best, q, MAX_ANSWER - 8))]
     covered = normalize(chosen[0][1])
@@ -153,3 +162,59 @@ def compose(
             break
     text = "".join(f"{s}[{m}]" for m, s in chosen)
     return text, tuple(chosen)
+
+
+_BROAD = re.compile(
+    r"哪些(?:改革|措施|举措|政策|做法|经验|成效|亮点|行动|创新|服务|支持)|"
+    r"\b(?:what|which)\s+(?:reforms|measures|policies|steps|initiatives|actions|services)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_broad(question: str) -> bool:
+    """True for a question that asks for several things (有哪些改革, what measures …).
+
+    >>> asks_broad("大湾区营商环境有哪些改革？"), asks_broad("广州高新区计划加快建设哪些地铁线路？")
+    (True, False)
+    """
+    return bool(_BROAD.search(normalize(question)))
+
+
+def compose_points(
+    q: Query, hits: list[Hit], cut: dict | None = None, top: int = 8, most: int = 5
+) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """A short list for a broad question: the best sentence of each of the first ``top``
+    passages, most relevant first, at most ``most`` points, no two alike, each with its
+    ``[n]``, all within the answer limit. A list of one is an ordinary answer."""
+    best_of: dict[int, tuple[float, str]] = {}
+    for score, n, sentence in _candidates(q, hits, cut, top):
+        best_of.setdefault(n, (score, sentence))
+    if not best_of:
+        return "", ()
+    floor = 0.5 * max(score for score, _ in best_of.values())
+    chosen: list[tuple[int, str]] = []
+    used = 0
+    for n in sorted(best_of):
+        score, sentence = best_of[n]
+        # A clipped clause ends on its comma; a question is no point made.
+        point = _clip(sentence, q, POINT).rstrip("，,、：:；;")
+        if sentence.rstrip("”’」』）)").endswith(("？", "?")):
+            continue
+        if score < floor or any(_alike(point, other) for _, other in chosen):
+            continue
+        if used + len(point) + 6 > MAX_ANSWER:
+            break
+        chosen.append((n, point))
+        used += len(point) + 6
+        if len(chosen) == most:
+            break
+    if len(chosen) == 1:
+        return f"{chosen[0][1]}[{chosen[0][0]}]", tuple(chosen)
+    return "\n".join(f"{i}. {s}[{n}]" for i, (n, s) in enumerate(chosen, 1)), tuple(chosen)
+
+
+def _alike(a: str, b: str) -> bool:
+    """Two sentences saying nearly the same thing: most of their character pairs shared."""
+    pa = {a[i : i + 2] for i in range(len(a) - 1)}
+    pb = {b[i : i + 2] for i in range(len(b) - 1)}
+    return bool(pa and pb) and len(pa & pb) / min(len(pa), len(pb)) > 0.6

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rag import store
-from rag.answer import NOT_FOUND, compose, should_abstain
+from rag.answer import NOT_FOUND, asks_broad, compose, compose_points, should_abstain
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
 from rag.chunk import cut_edges
 from rag.dense import DenseIndex, Meaning
@@ -95,7 +95,8 @@ class Engine:
         if should_abstain(query, hits, meaning, self.threshold, agree):
             text, quotes = "", ()
         else:
-            text, quotes = compose(query, hits, self.cut)
+            answer = compose_points if asks_broad(understood) else compose
+            text, quotes = answer(query, hits, self.cut)
         said = understood if understood != question else ""
         if not text:
             return Answer(question, NOT_FOUND, True, tuple(hits), (), notice, said)

@@ -64,6 +64,11 @@ class Answer:
     # The question as answered: completed from the conversation when it was a follow-up.
     understood_as: str = ""
 
+    @property
+    def listed(self) -> bool:
+        """True for a list of points (the answer to a broad question)."""
+        return not self.abstained and self.text.startswith("1. ")
+
     def to_result(self, qid: str | None = None) -> dict:
         """One line of the batch results format (see README)."""
         row = {

@@ -44,6 +44,8 @@ def answer_text(answer: Answer) -> str:
     """The answer line: quoted sentences escaped, citation markers kept."""
     if answer.abstained:
         return escape(answer.text)
+    if answer.listed:
+        return "<br>".join(f"{i}. {escape(s)}[{n}]" for i, (n, s) in enumerate(answer.quotes, 1))
     return "".join(f"{escape(s)}[{n}]" for n, s in answer.quotes)
 
 

@@ -110,3 +110,23 @@ def test_a_sentence_cut_by_the_splitter_loses_to_a_whole_one():
     text, quotes = compose(EV, [cut, whole], edges)
     assert quotes[0] == (2, "经开区上市企业达88家。")
     assert compose(EV, [cut, whole])[1][0][0] == 1  # without the edges, rank decides
+
+
+def test_a_broad_question_gets_distinct_points_from_different_passages():
+    from rag.answer import asks_broad, compose_points
+
+    q = Query.of("大湾区营商环境有哪些改革？")
+    assert asks_broad(q.text) and not asks_broad("广州高新区计划加快建设哪些地铁线路？")
+    hits = [
+        _hit("大湾区推行商事登记确认制改革，企业开办一日办结。", 0),
+        _hit("大湾区推行商事登记确认制改革，企业开办一天办结。", 1),  # says the same
+        _hit("大湾区营商环境改革推动跨境数据有序流动。", 2),
+        _hit("大湾区营商环境怎样才算好？", 3),  # a question is no point
+        _hit("大湾区实施包容审慎监管改革，轻微违法免罚。", 4),
+    ]
+    text, quotes = compose_points(q, hits)
+    assert [n for n, _ in quotes] == [1, 3, 5]
+    assert text.splitlines()[0].startswith("1. ") and text.splitlines()[-1].endswith("[5]")
+    assert len(text) <= MAX_ANSWER
+    for n, sentence in quotes:
+        assert sentence in hits[n - 1].chunk.text

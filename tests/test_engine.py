@@ -172,3 +172,13 @@ def test_hostile_questions_get_quoted_document_text_or_an_abstention(seeds_engin
         for n, sentence in answer.quotes:
             assert sentence in answer.hits[n - 1].chunk.text
     assert "system prompt" not in answer.text and "比特币" not in answer.text
+
+
+def test_a_broad_question_over_the_seeds_is_answered_with_several_cited_points(seeds_engine):
+    answer = seeds_engine.ask("大湾区营商环境有哪些改革？", mode="lexical")
+    assert answer.listed and 3 <= len(answer.quotes) <= 5
+    assert len({n for n, _ in answer.quotes}) == len(answer.quotes)  # one per passage
+    for n, sentence in answer.quotes:
+        assert sentence in answer.hits[n - 1].chunk.text
+    specific = seeds_engine.ask("广州经开区实际利用外资首次突破多少？", mode="lexical")
+    assert not specific.listed

@@ -61,3 +61,19 @@ def test_markdown_export_lists_the_cited_sources_or_the_nearest_on_abstention():
     declined = Answer("问？", "未在资料中找到答案。", True, hits)
     text = markdown_export(declined, k=2)
     assert "最接近的段落" in text and "[2] 《标题2》" in text and "[3]" not in text
+
+
+def test_a_list_answer_is_rendered_one_numbered_point_a_line():
+    from rag.render import answer_text
+
+    hits = tuple(
+        Hit(Chunk(f"s#{i}", "seeds/s.txt", "t", f"<b>第{i}点</b>。", 1, 1), 1.0, "x")
+        for i in (1, 2)
+    )
+    quotes = ((1, "<b>第1点</b>。"), (2, "<b>第2点</b>。"))
+    answer = Answer(
+        "有哪些改革？", "1. <b>第1点</b>。[1]\n2. <b>第2点</b>。[2]", False, hits, quotes
+    )
+    html = answer_text(answer)
+    assert answer.listed and html.count("<br>") == 1 and "<b>" not in html
+    assert html.startswith("1. &#60;b&#62;第1点")
