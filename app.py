@@ -32,10 +32,29 @@ CSS = """
 .sources summary { cursor: pointer; font-weight: 600; }
 .sources .passage { white-space: normal; border-left: 3px solid #c7d2fe; padding-left: .6em; }
 .sources mark { background: #fde68a; }
+.sources .source { cursor: pointer; }
+#view-request { display: none; }
 .viewer { max-height: 420px; overflow-y: auto; font-size: .92em; }
 .viewer .line { white-space: pre-wrap; }
 .viewer .ln { color: #9ca3af; display: inline-block; min-width: 3em; text-align: right; }
 .viewer mark { background: #fde68a; }
+"""
+# A click on a 来源 entry asks the viewer for that passage: its file and lines, as the
+# entry shows them (the chat strips data attributes), go into the hidden #view-request
+# box, whose input event runs `show` on the server.
+OPEN_SOURCE_JS = """
+() => {
+  document.addEventListener("click", (event) => {
+    const entry = event.target.closest("#chat .sources .source");
+    const box = document.querySelector("#view-request textarea");
+    const file = entry?.querySelector("code")?.textContent;
+    const lines = entry?.querySelector("p")?.textContent.match(/第 (\\d+)–(\\d+) 行/);
+    if (!file || !lines || !box) return;
+    box.value = `${file}|${lines[1]}|${lines[2]}`;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    document.querySelector("#viewer")?.scrollIntoView({ behavior: "smooth" });
+  });
+}
 """
 # System fonts only: a web font would be a request leaving the machine.
 THEME = gr.themes.Soft(
@@ -75,7 +94,7 @@ def _citations(answer, k: int) -> list[tuple[str, str]]:
     for n, hit in enumerate(answer.hits[:k], start=1):
         c = hit.chunk
         label = f"[{n}] {c.title} · {c.source} 第 {c.first_line}–{c.last_line} 行"
-        out.append((label, f"{c.source}|{c.first_line}|{c.last_line}"))
+        out.append((label, render.view_key(c.source, c.first_line, c.last_line)))
     return out
 
 
@@ -197,6 +216,7 @@ def build_ui(library: Library) -> gr.Blocks:
                     )
                 with gr.Accordion("查看原文（选择上一条回答的来源）", open=True):
                     cited = gr.Dropdown([], label="来源", elem_id="cited")
+                    request = gr.Textbox(elem_id="view-request", show_label=False, container=False)
                     viewer = gr.HTML(elem_id="viewer")
 
             with gr.Tab("资料库", id="library"):
@@ -224,6 +244,7 @@ def build_ui(library: Library) -> gr.Blocks:
             )
         chat.clear(lambda: [], None, asked, api_visibility="private")
         cited.change(show, cited, viewer, api_visibility="private")
+        request.change(show, request, viewer, api_visibility="private")
         add.click(
             upload,
             files,
@@ -288,6 +309,7 @@ def main(argv=None) -> int:
         footer_links=["api"],
         theme=THEME,
         css=CSS,
+        js=OPEN_SOURCE_JS,
         quiet=True,
     )
     return 0

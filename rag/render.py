@@ -49,6 +49,11 @@ def answer_text(answer: Answer) -> str:
     return "".join(f"{escape(s)}[{n}]" for n, s in answer.quotes)
 
 
+def view_key(source: str, first: int, last: int) -> str:
+    """What the viewer is asked for: ``source|first|last``."""
+    return f"{source}|{first}|{last}"
+
+
 def sources_html(answer: Answer, k: int) -> str:
     """A collapsible 来源 section listing the cited passages."""
     quoted: dict[int, list[str]] = {}
@@ -58,7 +63,7 @@ def sources_html(answer: Answer, k: int) -> str:
     for n, hit in enumerate(answer.hits[:k], start=1):
         c = hit.chunk
         items.append(
-            f'<div class="source" data-n="{n}"><p><b>[{n}] {escape(c.title)}</b><br>'
+            f'<div class="source" title="点击查看原文"><p><b>[{n}] {escape(c.title)}</b><br>'
             f"<code>{escape(c.source)}</code> · 第 {c.first_line}–{c.last_line} 行 · "
             f"score {hit.score:.3f}</p>"
             f'<blockquote class="passage">{_highlight(c.text, quoted.get(n, []))}</blockquote>'

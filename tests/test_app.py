@@ -244,6 +244,15 @@ def test_browser_a_citation_opens_its_document_at_the_cited_lines(app_url):
         assert numbers == list(range(first, last + 1))
         assert "1547" in "".join(cited.all_inner_texts()).replace(" ", "")
         assert page.locator("#viewer .line").count() > len(numbers)  # context around it
+
+        # A click on a 来源 entry in the answer opens that passage too.
+        page.locator("#chat details.sources summary").last.click()
+        entry = page.locator("#chat details.sources .source").nth(1)
+        source = entry.locator("code").inner_text()
+        first = entry.inner_text().split("第 ")[1].split("–")[0]
+        entry.click()
+        page.locator(f'#viewer .line.cited[data-line="{first}"]').wait_for(timeout=30_000)
+        assert source in page.locator("#viewer").inner_text()
         browser.close()
 
 
