@@ -1,5 +1,6 @@
 """The Gradio app, launched for real: its API through gradio_client, its page in Chromium."""
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -53,6 +54,21 @@ def _browser(playwright):
             "--disable-sync",
         ],
     )
+
+
+@contextlib.contextmanager
+def _page(url: str):
+    """A Chromium page on the app, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
 
 
 def _foreign(requests: list[str]) -> list[str]:
@@ -185,15 +201,10 @@ def test_status_line_names_the_model_or_says_why_semantic_search_is_off():
 
 
 def test_browser_removing_an_upload_in_the_library_means_it_is_never_cited_again(app_url, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     doc = tmp_path / "月球科研站.txt"
     doc.write_text("月球科研站共有九十九名驻站研究员，负责月壤样品分析。\n", encoding="utf-8")
     question = "月球科研站有多少名驻站研究员？"
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page()
-        page.goto(app_url)
+    with _page(app_url) as page:
         page.get_by_text("添加文档").click()
         page.set_input_files("#upload input[type=file]", [str(doc)])
         page.wait_for_timeout(1000)
@@ -220,16 +231,10 @@ def test_browser_removing_an_upload_in_the_library_means_it_is_never_cited_again
         _ask(page, question)
         last = page.locator("#chat .message").last.inner_text()
         assert "未在资料中找到答案" in last and "九十九名" not in last.split("最接近的段落")[0]
-        browser.close()
 
 
 def test_browser_a_citation_opens_its_document_at_the_cited_lines(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page()
-        page.goto(app_url)
+    with _page(app_url) as page:
         _ask(page, "深圳国际仲裁院有多少名仲裁员？")
         page.locator("#cited input").click()
         option = page.get_by_role("option").first
@@ -253,16 +258,10 @@ def test_browser_a_citation_opens_its_document_at_the_cited_lines(app_url):
         entry.click()
         page.locator(f'#viewer .line.cited[data-line="{first}"]').wait_for(timeout=30_000)
         assert source in page.locator("#viewer").inner_text()
-        browser.close()
 
 
 def test_browser_the_answer_can_be_copied_as_markdown_with_its_citations(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page()
-        page.goto(app_url)
+    with _page(app_url) as page:
         _ask(page, "深圳国际仲裁院有多少名仲裁员？")
         page.get_by_text("复制为 Markdown").click()
         export = page.locator("#export")
@@ -270,7 +269,6 @@ def test_browser_the_answer_can_be_copied_as_markdown_with_its_citations(app_url
         text = export.inner_text()
         assert "**问：** 深圳国际仲裁院有多少名仲裁员？" in text and "1547" in text
         assert "[1] 《" in text and "seeds/" in text and "行" in text
-        browser.close()
 
 
 def test_api_reads_a_follow_up_against_its_history_and_refuses_a_bad_one(app_url):
@@ -288,16 +286,10 @@ def test_api_reads_a_follow_up_against_its_history_and_refuses_a_bad_one(app_url
 
 
 def test_browser_a_follow_up_shows_how_it_was_understood(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _browser(p)
-        page = browser.new_page()
-        page.goto(app_url)
+    with _page(app_url) as page:
         _ask(page, "深圳国际仲裁院的仲裁员覆盖多少个国家和地区？")
         assert "理解为" not in page.locator("#chat .message").last.inner_text()
         _ask(page, "其境外仲裁员占比是多少？")
         last = page.locator("#chat .message").last.inner_text()
         assert "按上文理解为：深圳国际仲裁院境外仲裁员占比是多少？" in last
         assert "36.78%" in last
-        browser.close()
