@@ -92,15 +92,17 @@ class Engine:
         notice = TRUNCATED if truncated or query.truncated else ""
         meaning = self.meaning(query, mode)
         hits, agree = self._rank(query, k, meaning)
+        broad = asks_broad(understood)
         if should_abstain(query, hits, meaning, self.threshold, agree):
             text, quotes = "", ()
         else:
-            answer = compose_points if asks_broad(understood) else compose
-            text, quotes = answer(query, hits, self.cut)
+            text, quotes = (compose_points if broad else compose)(query, hits, self.cut)
         said = understood if understood != question else ""
         if not text:
             return Answer(question, NOT_FOUND, True, tuple(hits), (), notice, said)
-        return Answer(question, text, False, tuple(hits), quotes, notice, said)
+        # compose_points numbers its points only when there are several.
+        listed = broad and len(quotes) > 1
+        return Answer(question, text, False, tuple(hits), quotes, notice, said, listed)
 
 
 def open_engine(

@@ -63,11 +63,8 @@ class Answer:
     notice: str = ""
     # The question as answered: completed from the conversation when it was a follow-up.
     understood_as: str = ""
-
-    @property
-    def listed(self) -> bool:
-        """True for a list of points (the answer to a broad question)."""
-        return not self.abstained and self.text.startswith("1. ")
+    # A numbered list of points (the answer to a broad question), not one or two sentences.
+    listed: bool = False
 
     def to_result(self, qid: str | None = None) -> dict:
         """One line of the batch results format (see README)."""

@@ -182,3 +182,8 @@ def test_a_broad_question_over_the_seeds_is_answered_with_several_cited_points(s
         assert sentence in answer.hits[n - 1].chunk.text
     specific = seeds_engine.ask("广州经开区实际利用外资首次突破多少？", mode="lexical")
     assert not specific.listed
+
+
+def test_an_answer_quoting_a_numbered_heading_is_not_taken_for_a_list(seeds_engine):
+    answer = seeds_engine.ask("广州高新区如何提高中小企业创新能力？", mode="lexical")
+    assert answer.text.startswith("1. ") and not answer.listed

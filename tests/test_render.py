@@ -72,7 +72,12 @@ def test_a_list_answer_is_rendered_one_numbered_point_a_line():
     )
     quotes = ((1, "<b>第1点</b>。"), (2, "<b>第2点</b>。"))
     answer = Answer(
-        "有哪些改革？", "1. <b>第1点</b>。[1]\n2. <b>第2点</b>。[2]", False, hits, quotes
+        "有哪些改革？",
+        "1. <b>第1点</b>。[1]\n2. <b>第2点</b>。[2]",
+        False,
+        hits,
+        quotes,
+        listed=True,
     )
     html = answer_text(answer)
     assert answer.listed and html.count("<br>") == 1 and "<b>" not in html
