@@ -118,7 +118,6 @@ def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
     _, mode, k = _check("?", settings.mode, args.k)
     from rag.engine import open_engine
     from rag.evaluate import read_questions
-    from rag.settings import check_history
 
     questions, bad = read_questions(path)
     for n, reason in bad:
@@ -126,8 +125,7 @@ def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
     engine = open_engine(settings, progress=sys.stderr.isatty())
     results = []
     for row in questions:
-        history = check_history(row.get("history"))
-        answer = engine.ask(row["question"].strip(), k=k, mode=mode, history=history)
+        answer = engine.ask(row["question"].strip(), k=k, mode=mode, history=row["history"])
         result = answer.to_result(row["id"])
         if out is not None:
             out.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+from rag.settings import check_history
+
 KINDS = ("fact", "num", "para", "trad", "en", "none")
 MAX_ANSWER = 240
 _WS = re.compile(r"\s+")
@@ -41,9 +43,7 @@ def read_questions(path: Path) -> tuple[list[dict], list[tuple[int, str]]]:
                 question = row.get("question")
                 if not isinstance(question, str) or not question.strip():
                     raise ValueError('no "question" text')
-                history = row.get("history", [])
-                if not isinstance(history, list) or not all(isinstance(t, str) for t in history):
-                    raise ValueError('"history" must be a list of earlier questions, oldest first')
+                row["history"] = check_history(row.get("history"))
             except ValueError as exc:
                 bad.append((n, str(exc)))
                 continue
