@@ -50,7 +50,7 @@ class Engine:
 
     def analyze(self, question: str) -> Query:
         """The question as every stage reads it, weighed by this corpus's IDF."""
-        return Query.of(question, self.lexical.idf, self.lexical.max_idf)
+        return Query.of(question, self.lexical.idf, self.lexical.max_idf, self.lexical.df)
 
     def meaning(self, query: Query, mode: str = "hybrid") -> Meaning | None:
         """How close the question is to each corpus sentence, when the model is trusted."""

@@ -21,7 +21,8 @@ class LexicalIndex:
         # the corpus weighs as much as the rarest one.
         indptr = np.asarray(bm25.scores["indptr"])
         df = np.diff(indptr)
-        self._idf = {t: _idf(int(df[i]), n) for t, i in self._vocab.items() if i < len(df)}
+        self._df = {t: int(df[i]) for t, i in self._vocab.items() if i < len(df)}
+        self._idf = {t: _idf(f, n) for t, f in self._df.items()}
         self.max_idf = _idf(0, n)
 
     @classmethod
@@ -41,6 +42,10 @@ class LexicalIndex:
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, self.max_idf)
+
+    def df(self, term: str) -> int:
+        """How many passages hold ``term`` (0 for a term the corpus never uses)."""
+        return self._df.get(term, 0)
 
     def search(self, tokens: list[str], k: int) -> list[tuple[int, float]]:
         """Best ``k`` (chunk index, score) pairs with a positive score, best first."""

@@ -77,9 +77,17 @@ class Query:
         return clean_for_model(self.text)
 
     @classmethod
-    def of(cls, question: str, idf: Callable[[str], float] | None = None, max_idf: float = 0.0):
+    def of(
+        cls,
+        question: str,
+        idf: Callable[[str], float] | None = None,
+        max_idf: float = 0.0,
+        frequency: Callable[[str], float] | None = None,
+    ):
         """Analyse ``question``; ``idf`` weighs each term (a corpus's BM25 IDF; 1.0 when
         none is given). English words the corpus never uses say nothing either way.
+        ``frequency`` (how many passages use a word) lets English words the glossary
+        lacks be translated with the general dictionary (see rag.glossary).
 
         >>> q = Query.of("广州经开区累计设立了多少家外资企业？")
         >>> q.asks_number, q.counter, sorted(q.terms)[:3]
@@ -91,7 +99,7 @@ class Query:
         framed = strip_question_frames(question)
         norm = normalize(framed)
         english = not CJK.search(norm)
-        translations = glossary.translate(question)
+        translations = glossary.translate(question, frequency)
         terms: dict[Term, float] = {}
         for group in translations:
             terms[group] = max(idf(t) for t in group)

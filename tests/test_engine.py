@@ -42,7 +42,7 @@ def test_questions_the_documents_do_not_answer_are_declined(seeds_engine):
         assert answer.text.startswith("未在资料中找到答案")
 
 
-def test_english_questions_reach_chinese_passages_through_the_glossary(seeds_engine):
+def test_english_questions_reach_chinese_passages_through_the_dictionary(seeds_engine):
     answer = seeds_engine.ask("How many listed companies does the Guangzhou development zone have?")
     assert any("上市企业达88家" in h.chunk.text for h in answer.hits[:3])
 

