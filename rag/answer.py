@@ -10,7 +10,7 @@ import re
 
 from rag.chunk import sentences
 from rag.dense import Meaning
-from rag.query import NUMBER, Query, mentions, present, term_coverage
+from rag.query import NUMBER, Query, elsewhere, mentions, present, term_coverage
 from rag.records import Hit
 from rag.tokenize import normalize
 
@@ -129,6 +129,10 @@ def _candidates(q: Query, hits: list[Hit], cut: dict | None, top: int) -> list:
                 or (q.asks_number and not _new_figures(sentence, q) and _new_figures(following, q))
             ):
                 sentence += following
+            # Another figure of the same subject is no answer to "what is its X".
+            said = normalize(sentence)
+            if (q.focus and q.focus not in said) or elsewhere(q, said):
+                continue
             # The rank prior breaks ties towards the passage retrieval trusted most.
             prior = 0.05 * (top - n) - (FRAGMENT_PENALTY if fragment else 0.0)
             candidates.append((_score(sentence, q) + prior, n, sentence))

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from rag import glossary
 from rag.embed import clean_for_model
 from rag.settings import MAX_QUESTION
-from rag.tokenize import CJK, bigrams, normalize, strip_question_frames, words
+from rag.tokenize import (
+    CJK,
+    STOPWORDS,
+    bigrams,
+    normalize,
+    segment,
+    strip_question_frames,
+    words,
+)
 
 # A term is a word, or a tuple of alternatives (the translations of one English phrase).
 Term = str | tuple[str, ...]
@@ -63,6 +71,7 @@ class Query:
     numbers: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
+    focus: str = ""
     english: bool = False
     truncated: bool = False
     translations: list[tuple[str, ...]] = field(default_factory=list)
@@ -128,6 +137,7 @@ class Query:
             numbers=frozenset(NUMBER.findall(question)),
             years=frozenset(YEAR.findall(unicodedata.normalize("NFKC", question))),
             places=frozenset(p for p in PLACES if p in norm),
+            focus=focus(normalize(question)),
             english=english,
             truncated=truncated,
             translations=translations,
@@ -149,6 +159,50 @@ def mentions(query: Query, text: str, context: str = "") -> bool:
     text += context
     compounds = "".join(_COMPOUND.findall(text))
     return all(p in text or (PLACES[p] and PLACES[p] in compounds) for p in query.places)
+
+
+_WHAT_IS = ("是", "为")
+
+
+def focus(norm: str) -> str:
+    """The quantity a question asks the value of (…的X是多少): an answer must name it,
+    or it gives some other figure of the same subject. Empty for other questions.
+
+    >>> focus("广州经开区2024年的地区生产总值是多少？"), focus("国产化率为多少")
+    ('生产总值', '国产化率')
+    >>> focus("有多少家？")
+    ''
+    >>> focus("2023年高新技术企业认定数和有效数量分别是多少？")
+    '数量'
+    """
+    parts = [w for w in segment(norm) if w.strip()]
+    for i in range(len(parts) - 1, 1, -1):
+        if parts[i] == "多少" and parts[i - 1] in _WHAT_IS:
+            j = i - 2
+            while j >= 0 and parts[j] in STOPWORDS:
+                j -= 1
+            if j < 0 or not CJK.search(parts[j]):
+                return ""
+            word = parts[j]
+            # A one-character word (率, 数) names its quantity with the word before it.
+            if len(word) < 2 and j > 0 and CJK.search(parts[j - 1]):
+                word = parts[j - 1] + word
+            return word if len(word) >= 2 else ""
+    return ""
+
+
+def elsewhere(query: Query, text: str) -> bool:
+    """True when normalised ``text`` is about another city: it names a place the question
+    does not ask about, and none that it does.
+
+    >>> q = Query.of("香港2023年的本地生产总值是多少？")
+    >>> elsewhere(q, "澳门非博彩业占本地生产总值约六成"), elsewhere(q, "粤港澳本地生产总值")
+    (True, False)
+    """
+    if not query.places or not any(p in text for p in PLACES if p not in query.places):
+        return False
+    compounds = "".join(_COMPOUND.findall(text))
+    return not any(p in text or (PLACES[p] and PLACES[p] in compounds) for p in query.places)
 
 
 def asks_number(question: str) -> bool:

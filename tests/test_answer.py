@@ -83,6 +83,30 @@ def test_a_question_pinned_to_a_year_or_city_is_not_answered_about_others():
     assert compose(Query.of("中山市2023年的地区生产总值是多少？"), hits) == ("", ())
 
 
+def test_what_is_its_x_is_answered_only_by_a_sentence_naming_x():
+    hits = [
+        _hit("2024年以来，广州经开区共签约引进35个外资项目，协议投资额约213亿元。", 0),
+        _hit("广州经开区的整机国产化率达到60%。", 1),
+    ]
+    question = Query.of("广州经开区2024年的地区生产总值是多少？")
+    assert question.focus == "生产总值"
+    assert compose(question, hits[:1]) == ("", ())
+    text, _ = compose(Query.of("广州经开区的整机国产化率是多少？"), hits)
+    assert text == "广州经开区的整机国产化率达到60%。[2]"
+
+
+def test_a_sentence_about_another_city_does_not_answer_for_the_one_asked_about():
+    hits = [
+        _hit(
+            "香港位居全球营商环境领先前列，多项经验值得大湾区学习。澳门非博彩业占本地生产总值约六成。",
+            0,
+        )
+    ]
+    assert compose(Query.of("香港的本地生产总值是多少？"), hits) == ("", ())
+    text, _ = compose(Query.of("澳门的本地生产总值是多少？"), hits)
+    assert "约六成" in text
+
+
 def test_places_count_in_the_compound_forms_the_documents_use():
     hits = [_hit("截至目前，已有74名港澳律师在前海执业。", 0)]
     text, _ = compose(Query.of("前海有多少名香港、澳门律师在那里执业？"), hits)
