@@ -92,6 +92,11 @@ def should_abstain(
     to the question (calibrated per corpus, see rag.build) or the model and the keyword
     index, two independent retrievers, ``agree`` on the first passage.
 
+    This gate is deliberately lenient: the 4-bit model's cosines are compressed (questions
+    the documents answer in other words and questions they do not answer overlap at
+    0.87–0.93), so answer selection refuses too: a sentence that does not name the
+    quantity asked for, or is about another city or year, is never quoted (_candidates).
+
     >>> from rag.records import Chunk
     >>> hit = Hit(Chunk("a#0", "a", "t", "澳门贸促局一站式服务", 1, 1), 1.0, "lexical")
     >>> should_abstain(Query.of("澳门的最低工资是多少？"), [hit])
