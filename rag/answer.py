@@ -25,6 +25,10 @@ FRAGMENT_PENALTY = 0.3
 POINT = 52
 NOT_FOUND = "未在资料中找到答案。以下是最接近的段落，供参考。"
 
+# A heading: Markdown, or a short numbered point (二是…, （三）…, 四、…, 2. …).
+_HEADING = re.compile(
+    r"#|(?:[一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]\D).{,24}$"
+)
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
 
 
@@ -122,9 +126,10 @@ def _candidates(q: Query, hits: list[Hit], cut: dict | None, top: int) -> list:
         parts = sentences(hit.chunk.text)
         head, tail = (cut or {}).get(hit.chunk.id, (False, False))
         for j, sentence in enumerate(parts):
-            # A cut sentence, or a Markdown heading with nothing after it.
-            fragment = (j == 0 and head) or (j == len(parts) - 1 and tail)
-            fragment = fragment or (sentence.startswith("#") and j == len(parts) - 1)
+            # A cut sentence, or a heading whose points the passage leaves to the next one.
+            last = j == len(parts) - 1
+            fragment = (j == 0 and head) or (last and tail)
+            fragment = fragment or (last and bool(_HEADING.match(sentence)))
             following = parts[j + 1] if j + 1 < len(parts) else ""
             # A bare heading (二是培育三大产业集群。) restates the question, and a figure
             # often follows the sentence that names its subject (该项服务……收到292个……):

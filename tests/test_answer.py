@@ -136,6 +136,19 @@ def test_a_sentence_cut_by_the_splitter_loses_to_a_whole_one():
     assert compose(EV, [cut, whole])[1][0][0] == 1  # without the edges, rank decides
 
 
+def test_a_numbered_heading_ending_a_passage_loses_to_the_passage_that_goes_on():
+    question = Query.of("广州开发区要培育的三大世界级产业集群是什么？")
+    ending = _hit(
+        "接下来广州开发区将加速推动产业集群质量变革、效率变革。二是培育三大世界级产业集群。", 0
+    )
+    going_on = _hit("二是培育三大世界级产业集群。广州开发区以建设新一代信息技术等三大集群为主。", 1)
+    text, quotes = compose(question, [ending, going_on])
+    assert quotes[0][0] == 2 and "新一代信息技术" in quotes[0][1]
+    # In the middle of a passage the same heading is quoted with what follows it.
+    text, quotes = compose(question, [going_on])
+    assert quotes[0] == (1, going_on.chunk.text)
+
+
 def test_a_broad_question_gets_distinct_points_from_different_passages():
     from rag.answer import asks_broad, compose_points
 
