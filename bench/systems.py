@@ -40,7 +40,7 @@ class EngineSystem:
                 f"model trust {trust:.2f} (self-retrieval calibration); "
                 + ("vectors never consulted, ranking = lexical" if trust == 0 else "fused")
             )
-        return len(self.engine.chunks)
+        return self.engine.store.passage_count()
 
     def search(self, question: str, k: int) -> list[str]:
         return [h.chunk.text for h in self.engine.search(question, k=k, mode=self.mode)]

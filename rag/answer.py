@@ -111,7 +111,7 @@ def should_abstain(
         return False
     if meaning is None or found < SUPPORTED_IN_OTHER_WORDS:
         return True
-    return not agree and max(meaning.closeness(h.chunk.text) for h in hits[:3]) < close
+    return not agree and max(meaning.closeness(h.chunk) for h in hits[:3]) < close
 
 
 def _candidates(q: Query, hits: list[Hit], cut: dict | None, top: int) -> list:

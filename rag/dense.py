@@ -101,17 +101,17 @@ class DenseIndex:
 
 class Meaning:
     """One question's vector against the corpus sentences: computed once per question,
-    read by retrieval, abstention and answer selection."""
+    read by retrieval, abstention and answer selection. ``store`` is where the sentence
+    vectors live (see rag.backend)."""
 
-    def __init__(self, vector: np.ndarray, dense: DenseIndex) -> None:
+    def __init__(self, vector: np.ndarray, store) -> None:
         self.vector = vector
-        self.dense = dense
+        self.store = store
 
-    def passages(self, k: int) -> list[tuple[int, float]]:
-        return self.dense.search(self.vector, k)
+    def passages(self, k: int) -> list[tuple[str, float]]:
+        return self.store.vector(self.vector, k)
 
-    def closeness(self, text: str) -> float:
-        """The best cosine between the question and a sentence of ``text`` (0 when none of
-        its sentences is indexed)."""
-        sims = [self.dense.similarity(self.vector, s) for s in sentences(text)]
-        return max((s for s in sims if s is not None), default=0.0)
+    def closeness(self, chunk) -> float:
+        """The best cosine between the question and a sentence of ``chunk`` (0 when none
+        of its sentences is indexed)."""
+        return self.store.closeness(self.vector, chunk)

@@ -6,15 +6,15 @@ from collections.abc import Callable, Sequence
 
 from rag import store
 from rag.answer import NOT_FOUND, asks_broad, compose, compose_points, should_abstain
+from rag.backend import LocalStore, Store
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
-from rag.chunk import cut_edges
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import understand
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
-from rag.records import Answer, Hit
+from rag.records import Answer, Chunk, Hit
 from rag.settings import MAX_QUESTION, Settings
 
 CANDIDATES = 50
@@ -22,42 +22,48 @@ TRUNCATED = f"问题过长，只使用前 {MAX_QUESTION} 个字符 (question tru
 
 
 class Engine:
-    """A loaded index, ready for concurrent questions (it is never mutated)."""
+    """A question-answering engine over one store (see rag.backend), ready for
+    concurrent questions: it holds no per-question state."""
 
     def __init__(
         self,
-        stored: store.Stored,
-        lexical: LexicalIndex,
-        dense: DenseIndex | None = None,
+        passages: Store,
         embedder: Embedder | None = None,
         notices: tuple[str, ...] = (),
     ) -> None:
-        self.stored = stored
-        self.chunks = stored.chunks
-        self.lexical = lexical
-        self.dense = dense
+        self.store = passages
         self.embedder = embedder
         self.notices = notices
-        self.cut = cut_edges(self.chunks)
-        dense_info = stored.manifest.get("dense") or {}
-        self.trust = float(dense_info.get("trust", 0.0))
-        # The sentence similarity that counts as "says the same" (see rag.build).
-        self.threshold = float(dense_info.get("threshold", 1.0))
+
+    @property
+    def trust(self) -> float:
+        return self.store.trust
+
+    @property
+    def threshold(self) -> float:
+        """The sentence similarity that counts as "says the same" (see rag.build)."""
+        return self.store.threshold
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every passage, for a store held in memory (the local folder)."""
+        return self.store.chunks
 
     @property
     def semantic(self) -> bool:
-        return self.dense is not None and self.embedder is not None
+        return self.store.has_vectors and self.embedder is not None
 
     def analyze(self, question: str) -> Query:
         """The question as every stage reads it, weighed by this corpus's IDF."""
-        return Query.of(question, self.lexical.idf, self.lexical.max_idf, self.lexical.df)
+        s = self.store
+        return Query.of(question, s.idf, s.max_idf, s.df)
 
     def meaning(self, query: Query, mode: str = "hybrid") -> Meaning | None:
         """How close the question is to each corpus sentence, when the model is trusted."""
         if mode != "hybrid" or not self.semantic or self.trust <= 0:
             return None
         vector = self.embedder.embed([query.embed_text], kind="query")[0]
-        return Meaning(vector, self.dense)
+        return Meaning(vector, self.store)
 
     def search(
         self,
@@ -74,11 +80,12 @@ class Engine:
 
     def _rank(self, query: Query, k: int, meaning: Meaning | None) -> tuple[list[Hit], bool]:
         """Fused hits, and whether both retrievers put the same passage first."""
-        lexical = self.lexical.search(query.tokens, max(CANDIDATES, k))
+        lexical = self.store.keyword(query.tokens, max(CANDIDATES, k))
         dense = meaning.passages(max(CANDIDATES, k)) if meaning else []
         ranked = fuse(lexical, dense, dense_weight(self.trust) if meaning else 0.0, k)
         agree = bool(lexical and dense and lexical[0][0] == dense[0][0])
-        return [Hit(self.chunks[i], score, via) for i, score, via in ranked], agree
+        chunks = self.store.fetch([i for i, _, _ in ranked])
+        return [Hit(c, score, via) for c, (_, score, via) in zip(chunks, ranked)], agree
 
     def ask(
         self, question: str, k: int = 10, mode: str = "hybrid", history: Sequence[str] = ()
@@ -96,7 +103,8 @@ class Engine:
         if should_abstain(query, hits, meaning, self.threshold, agree):
             text, quotes = "", ()
         else:
-            text, quotes = (compose_points if broad else compose)(query, hits, self.cut)
+            cut = self.store.edges([h.chunk for h in hits])
+            text, quotes = (compose_points if broad else compose)(query, hits, cut)
         said = understood if understood != question else ""
         if not text:
             return Answer(question, NOT_FOUND, True, tuple(hits), (), notice, said)
@@ -154,4 +162,4 @@ def _load(settings: Settings, embedder: Embedder | None, notices: tuple[str, ...
             raise store.IndexProblem(f"the vector index in {stored.folder} is damaged") from exc
         if len(dense) != len(dense.units):
             raise store.IndexProblem(f"the vector index in {stored.folder} is incomplete")
-    return Engine(stored, lexical, dense, embedder, notices)
+    return Engine(LocalStore(stored, lexical, dense), embedder, notices)

@@ -110,26 +110,20 @@ class Library:
 
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document: seeds first, then uploads, each in file order."""
-        engine = self._engine
-        passages: dict[str, int] = {}
-        titles: dict[str, str] = {}
-        for chunk in engine.chunks:
-            passages[chunk.source] = passages.get(chunk.source, 0) + 1
-            titles.setdefault(chunk.source, chunk.title)
         out = []
-        for source, count in passages.items():
-            path = self.settings.resolve(source)
+        for doc in self._engine.store.documents():
+            path = self.settings.resolve(doc.source)
             added = ""
             if path is not None and path.exists():
                 added = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
-            upload = source.startswith(f"{UPLOADS_LABEL}/")
-            out.append(DocumentInfo(source, titles[source], upload, count, added))
+            upload = doc.source.startswith(f"{UPLOADS_LABEL}/")
+            out.append(DocumentInfo(doc.source, doc.title, upload, doc.passages, added))
         return out
 
     def view(self, source: str, first: int, last: int, around: int = 8) -> View:
         """The lines ``first``–``last`` of an indexed document with ``around`` lines of
         context each side, read from the local file."""
-        titles = {c.source: c.title for c in self._engine.chunks}
+        titles = {d.source: d.title for d in self._engine.store.documents()}
         path = self.settings.resolve(source) if source in titles else None
         if path is None or not path.is_file():
             raise NotViewable(f"资料库中没有 {source!r}（no such document）")

@@ -118,7 +118,7 @@ def test_agreeing_retrievers_answer_a_question_asked_in_other_words():
     q = Query.of("广州开发区前后开了多少家外商投资的公司？")
 
     class Far:
-        def closeness(self, text):
+        def closeness(self, chunk):
             return 0.0
 
     assert should_abstain(q, [hit], Far(), close=0.9)

@@ -191,7 +191,8 @@ def test_status_line_names_the_model_or_says_why_semantic_search_is_off():
 
     def library(semantic, name, notices=()):
         embedder = SimpleNamespace(name=name) if name else None
-        engine = SimpleNamespace(semantic=semantic, embedder=embedder, chunks=[1, 2, 3])
+        passages = SimpleNamespace(passage_count=lambda: 3)
+        engine = SimpleNamespace(semantic=semantic, embedder=embedder, store=passages)
         return SimpleNamespace(engine=engine, notices=notices)
 
     on = status_line(library(True, "e5-small-q4"))

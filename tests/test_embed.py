@@ -72,7 +72,7 @@ def test_concurrent_questions_get_the_same_vectors_as_one_at_a_time(e5):
 
 @pytest.mark.slow
 def test_the_bundled_model_earns_full_trust_on_the_seeds(e5_engine):
-    dense = e5_engine.stored.manifest["dense"]
+    dense = e5_engine.store.stored.manifest["dense"]
     assert dense["model"] == BUNDLED_MODEL and dense["trust"] == 1.0
     assert 0.5 < dense["threshold"] < 1.0
     assert e5_engine.semantic
@@ -104,7 +104,7 @@ class _Closeness:
     def __init__(self, value: float) -> None:
         self.value = value
 
-    def closeness(self, text: str) -> float:
+    def closeness(self, chunk) -> float:
         return self.value
 
 

@@ -61,7 +61,7 @@ def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_pa
         (tiny_seeds / path.name).unlink()
     messages = []
     engine = open_engine(settings, progress=False, say=messages.append)
-    assert messages == [] and engine.stored.folder == first
+    assert messages == [] and engine.store.stored.folder == first
     assert "2022年1月4日" in engine.ask(QUESTION, mode="lexical").text
 
     # With the new files back, the next start notices, rebuilds and clears the debris.
@@ -78,7 +78,7 @@ def test_index_built_with_another_model_is_rebuilt_for_this_one(tiny_seeds, tmp_
     build(settings, FakeEmbedder(name="model-a"), **QUIET)
     messages = []
     engine = open_engine(settings, FakeEmbedder(name="model-b"), False, messages.append)
-    assert engine.stored.manifest["dense"]["model"] == "model-b"
+    assert engine.store.stored.manifest["dense"]["model"] == "model-b"
     assert messages[0].endswith("(it has no vectors for model model-b)")
 
 

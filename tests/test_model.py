@@ -29,7 +29,7 @@ def test_minilm_loads_offline_and_embeds(minilm_engine):
 
 
 def test_calibration_gives_an_english_model_little_say_on_chinese(minilm_engine):
-    dense = minilm_engine.stored.manifest["dense"]
+    dense = minilm_engine.store.stored.manifest["dense"]
     assert dense["calibration"] < 0.5 and minilm_engine.trust == 0.0
 
 
