@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $(STAMP)
 
-# Tests and the benchmark also need the test tools and the peer recipes.
+# Tests and the benchmark also need the test tools, the peer recipes and Milvus Lite.
 $(DEV): $(STAMP)
-	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) -m pip install -q -e '.[test,bench,milvus]'
 	touch $(DEV)
 
 run: setup

@@ -279,13 +279,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
     p.add_argument("--model", help="embedding model (default: $RAG_MODEL or the bundled one)")
     p.add_argument("--mode", choices=MODES, help="default: $RAG_MODE or hybrid")
+    p.add_argument(
+        "--store", help="Milvus: PATH.db (Milvus Lite) or http(s)://host:port (default: $RAG_STORE)"
+    )
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        settings = Settings.from_env(args.seeds, args.index, args.model, args.mode)
+        settings = Settings.from_env(
+            args.seeds, args.index, args.model, args.mode, store=args.store
+        )
         host, port = listen_address(args.host, args.port)
     except BadRequest as exc:
         print(f"error: {exc}", file=sys.stderr)

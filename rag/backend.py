@@ -41,6 +41,10 @@ class Store(Protocol):
     threshold: float
     has_vectors: bool
 
+    def refresh(self) -> object:
+        """Catch up with changes other processes made (once per question)."""
+        ...
+
     def passage_count(self) -> int: ...
 
     def documents(self) -> list[DocumentEntry]: ...
@@ -89,6 +93,9 @@ class LocalStore:
         dense_info = stored.manifest.get("dense") or {}
         self.trust = float(dense_info.get("trust", 0.0))
         self.threshold = float(dense_info.get("threshold", 1.0))
+
+    def refresh(self) -> None:
+        """A local build never changes: a new one is a new store."""
 
     def passage_count(self) -> int:
         return len(self.chunks)

@@ -31,7 +31,9 @@ def _settings(args):
     from rag.settings import BadRequest, Settings
 
     try:
-        settings = Settings.from_env(args.seeds, args.index, args.model, args.mode)
+        settings = Settings.from_env(
+            args.seeds, args.index, args.model, args.mode, store=getattr(args, "store", None)
+        )
     except BadRequest as exc:
         raise UserError(str(exc)) from exc
     if not settings.seeds.is_dir():
@@ -52,6 +54,17 @@ def cmd_index(args) -> int:
         if reason:
             print(reason, file=sys.stderr)
     start = time.perf_counter()
+    if settings.milvus:
+        from rag.milvus import sync
+
+        say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+        store = sync(settings, embedder, progress=sys.stderr.isatty(), say=say, mirror=True)
+        kind = "hybrid (BM25 + vectors)" if store.has_vectors else "lexical (BM25)"
+        print(
+            f"indexed {store.passage_count()} chunks from {len(store.documents())} documents, "
+            f"{kind}, in {time.perf_counter() - start:.1f} s → {settings.store}"
+        )
+        return 0
     folder = build(settings, embedder, progress=sys.stderr.isatty())
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     kind = "hybrid (BM25 + vectors)" if manifest["dense"] else "lexical (BM25)"
@@ -259,7 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--model",
             default=None,
             help="embedding model: hub name or local folder (default: $RAG_MODEL "
-            "or intfloat/multilingual-e5-small)",
+            "or the bundled e5-small-q4)",
+        )
+        p.add_argument(
+            "--store",
+            help="keep passages in Milvus: a Milvus Lite file (PATH.db) or http(s)://host:port "
+            "(default: $RAG_STORE, else the index folder)",
         )
         p.add_argument(
             "--mode",

@@ -54,8 +54,10 @@ class Engine:
         return self.store.has_vectors and self.embedder is not None
 
     def analyze(self, question: str) -> Query:
-        """The question as every stage reads it, weighed by this corpus's IDF."""
+        """The question as every stage reads it, weighed by this corpus's IDF (as the
+        store stands now: a shared store may have changed since the last question)."""
         s = self.store
+        s.refresh()
         return Query.of(question, s.idf, s.max_idf, s.df)
 
     def meaning(self, query: Query, mode: str = "hybrid") -> Meaning | None:
@@ -84,8 +86,10 @@ class Engine:
         dense = meaning.passages(max(CANDIDATES, k)) if meaning else []
         ranked = fuse(lexical, dense, dense_weight(self.trust) if meaning else 0.0, k)
         agree = bool(lexical and dense and lexical[0][0] == dense[0][0])
-        chunks = self.store.fetch([i for i, _, _ in ranked])
-        return [Hit(c, score, via) for c, (_, score, via) in zip(chunks, ranked)], agree
+        # A store shared with a writer may have dropped a passage since it was ranked.
+        found = {c.id: c for c in self.store.fetch([i for i, _, _ in ranked])}
+        hits = [Hit(found[i], score, via) for i, score, via in ranked if i in found]
+        return hits, agree
 
     def ask(
         self, question: str, k: int = 10, mode: str = "hybrid", history: Sequence[str] = ()
@@ -131,6 +135,11 @@ def open_engine(
         if reason:
             notices.append(reason)
             say(reason)
+    if settings.milvus:
+        from rag.milvus import sync
+
+        passages = sync(settings, embedder, progress=progress, say=say)
+        return Engine(passages, embedder if passages.has_vectors else None, tuple(notices))
     try:
         return _load(settings, embedder, tuple(notices))
     except store.IndexProblem as exc:

@@ -156,7 +156,11 @@ class Library:
             backup = path.read_bytes()
             remove_upload(path)
             try:
-                self._reindex()
+                if self.settings.milvus:
+                    # Only this document's rows go; the engine reads the store live.
+                    self._engine.store.remove(doc.source)
+                else:
+                    self._reindex()
             except Exception:
                 # The live index still has the document: put its file back to match.
                 path.write_bytes(backup)
@@ -166,7 +170,9 @@ class Library:
 
     def _reindex(self) -> None:
         embedder = self._engine.embedder
-        build(self.settings, embedder, progress=False, say=self._say)
+        if not self.settings.milvus:
+            build(self.settings, embedder, progress=False, say=self._say)
+        # On Milvus, opening indexes the new documents, each on its own.
         self._engine = open_engine(self.settings, embedder=embedder, progress=False, say=self._say)
 
 

@@ -35,6 +35,9 @@ class Settings:
     model: str | None = None
     mode: str = "hybrid"
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
+    # Where passages are kept: "" for the index folder, else a Milvus URI (see rag.milvus).
+    store: str = ""
+    milvus_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(
@@ -44,9 +47,10 @@ class Settings:
         model: str | None = None,
         mode: str | None = None,
         env: Mapping[str, str] = os.environ,
+        store: str | None = None,
     ) -> Settings:
         """Flags first, then ``RAG_SEEDS``, ``RAG_INDEX``, ``RAG_MODEL``, ``RAG_MODE``,
-        then the defaults.
+        ``RAG_STORE`` (with ``RAG_MILVUS_TOKEN``), then the defaults.
 
         >>> Settings.from_env(mode="lexical", env={"RAG_INDEX": "/tmp/i"}).index
         PosixPath('/tmp/i')
@@ -54,12 +58,24 @@ class Settings:
         mode = mode or env.get("RAG_MODE") or "hybrid"
         if mode not in MODES:
             raise BadRequest(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        store = (store or env.get("RAG_STORE") or "").strip()
+        if store and not (store.endswith(".db") or store.startswith(("http://", "https://"))):
+            raise BadRequest(
+                f"the store must be a Milvus Lite file (*.db) or http(s)://host:port, not {store!r}"
+            )
         return cls(
             seeds=Path(seeds or env.get("RAG_SEEDS") or "seeds"),
             index=Path(index or env.get("RAG_INDEX") or "index"),
             model=model or env.get("RAG_MODEL") or None,
             mode=mode,
+            store=store,
+            milvus_token=env.get("RAG_MILVUS_TOKEN", ""),
         )
+
+    @property
+    def milvus(self) -> bool:
+        """True when passages are kept in Milvus rather than the index folder."""
+        return bool(self.store)
 
     @property
     def uploads(self) -> Path:

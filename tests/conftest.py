@@ -83,6 +83,24 @@ def seeds_engine(tmp_path_factory):
     return open_engine(settings, progress=False, say=lambda _: None)
 
 
+@pytest.fixture(scope="session")
+def e5():
+    """The bundled model (about 6 sentences a second on 2 cores: share what it embeds)."""
+    from rag.embed import BundledE5
+
+    return BundledE5()
+
+
+@pytest.fixture(scope="session")
+def e5_engine(tmp_path_factory, e5):
+    """The seeds indexed with real vectors, built once per session (about 35 s)."""
+    from rag.engine import open_engine
+    from rag.settings import Settings
+
+    index = tmp_path_factory.mktemp("seeds-e5")
+    return open_engine(Settings(seeds=SEEDS, index=index), embedder=e5, **QUIET)
+
+
 def faithful(text: str, path: Path, first: int, last: int) -> bool:
     """The scorer's citation check against one file."""
     from rag.evaluate import faithful as check

@@ -12,24 +12,9 @@ import numpy as np
 import pytest
 
 from rag.answer import should_abstain, support
-from rag.embed import BUNDLED_MODEL, MAX_EMBED_CHARS, BundledE5, clean_for_model, load_embedder
+from rag.embed import BUNDLED_MODEL, MAX_EMBED_CHARS, clean_for_model, load_embedder
 from rag.query import Query
 from rag.records import Chunk, Hit
-from tests.conftest import QUIET, SEEDS
-
-
-@pytest.fixture(scope="session")
-def e5() -> BundledE5:
-    return BundledE5()
-
-
-@pytest.fixture(scope="session")
-def e5_engine(tmp_path_factory, e5):
-    from rag.engine import open_engine
-    from rag.settings import Settings
-
-    index = tmp_path_factory.mktemp("seeds-e5")
-    return open_engine(Settings(seeds=SEEDS, index=index), embedder=e5, **QUIET)
 
 
 def test_the_bundled_model_is_the_default_and_loads_without_network(e5):

@@ -1,0 +1,244 @@
+"""The Milvus store, against Milvus Lite (no network): the same answers as the local
+folder, live adds and removals, one collection shared by several processes, and a
+failure that says so in one line.
+
+Milvus Lite serves one ``.db`` file to one process. Several processes share a store
+through a Milvus server; here that is Milvus Lite's own gRPC server (``milvus-lite
+server``), reached at ``http://127.0.0.1:PORT`` exactly as a Milvus standalone would be.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.engine import open_engine
+from rag.evaluate import score
+from rag.milvus import MilvusStore, StoreUnavailable, connect, sync
+from rag.service import Library
+from rag.settings import BadRequest, Settings
+from tests.conftest import QUIET, ROOT, SEEDS, _free_port
+
+FOLLOWUPS = ROOT / "eval" / "followups.jsonl"
+
+
+def _settings(seeds: Path, tmp_path: Path, store: str, mode: str = "hybrid") -> Settings:
+    return Settings(seeds=seeds, index=tmp_path / "ix", mode=mode, store=store)
+
+
+class _Remembered:
+    """The bundled model, with the sentence vectors the session's local index already
+    holds: a Milvus store of the seeds then takes seconds to fill, not half a minute."""
+
+    def __init__(self, model, known: dict[str, np.ndarray]) -> None:
+        self.model = model
+        self.name = model.name
+        self.known = known
+
+    def embed(self, texts, kind="passage"):
+        if kind == "passage" and all(t in self.known for t in texts):
+            return np.stack([self.known[t] for t in texts])
+        return self.model.embed(texts, kind=kind)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A Milvus server (Milvus Lite's gRPC server) in its own process."""
+    port = _free_port()
+    data = tmp_path_factory.mktemp("milvus-server") / "data"
+    log = open(data.parent / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data)]
+        + ["--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            connect(uri, timeout=2)
+            break
+        except StoreUnavailable:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError((data.parent / "server.log").read_text()) from None
+            time.sleep(0.5)
+    yield uri
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+def _ask_all(engine, questions):
+    return {
+        q["id"]: engine.ask(q["question"], history=q.get("history", ())).to_result(q["id"])
+        for q in questions
+    }
+
+
+def test_the_seeds_through_milvus_lite_answer_as_the_local_store(e5, e5_engine, tmp_path):
+    questions = [json.loads(line) for line in FOLLOWUPS.read_text(encoding="utf-8").splitlines()]
+    dense = e5_engine.store.dense
+    embedder = _Remembered(e5, dict(zip(dense.units, dense.vectors())))
+    settings = _settings(SEEDS, tmp_path, str(tmp_path / "gba.db"))
+    milvus = open_engine(settings, embedder=embedder, **QUIET)
+    assert milvus.semantic and milvus.trust == e5_engine.trust
+    assert milvus.threshold == pytest.approx(e5_engine.threshold, abs=1e-3)
+    local, remote = _ask_all(e5_engine, questions), _ask_all(milvus, questions)
+    a, b = score(questions, local)["all"], score(questions, remote)["all"]
+    assert abs(a["hit1"] - b["hit1"]) <= 0.02 and abs(a["hit5"] - b["hit5"]) <= 0.02
+    assert a["answer_hit"] == b["answer_hit"]
+    same = sum(local[i]["answer"] == remote[i]["answer"] for i in local)
+    assert same >= len(local) - 1
+
+
+def test_keyword_ranking_matches_the_local_bm25(tiny_seeds, tmp_path):
+    local = open_engine(_settings(tiny_seeds, tmp_path, "", "lexical"), **QUIET)
+    milvus = open_engine(
+        _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"), "lexical"), **QUIET
+    )
+    for question in ("澳门贸促局收到多少个新投资计划？", "前海法务区何时启用？", "集群注册"):
+        want = [(h.chunk.id, round(h.score, 4)) for h in local.search(question, mode="lexical")]
+        got = [(h.chunk.id, round(h.score, 4)) for h in milvus.search(question, mode="lexical")]
+        assert got == want and want
+        query = local.analyze(question)
+        assert milvus.analyze(question).terms == query.terms
+
+
+def test_an_added_document_is_answered_and_a_removed_one_never_cited(
+    tiny_seeds, tmp_path, fake_embedder
+):
+    settings = _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"))
+    lib = Library(settings, embedder=fake_embedder, say=QUIET["say"])
+    store = lib.engine.store
+    before = {t: store.df(t) for t in ("澳门", "研究员", "月球")}
+    passages = store.passage_count()
+    [added] = lib.add_files([("月球.txt", "月球科研站共有九十九名驻站研究员。".encode())])
+    assert added.ok, added.message
+    answer = lib.ask("月球科研站有多少名研究员？", k=3)
+    source = answer.hits[0].chunk.source
+    assert "九十九名" in answer.text and answer.hits[0].chunk.title == "月球"
+    assert source.startswith("uploads/")
+    store = lib.engine.store
+    assert store.df("月球") == 1 and store.passage_count() == passages + 1
+    assert lib.documents()[-1].source == source
+    lib.remove("月球")
+    answer = lib.ask("月球科研站有多少名研究员？", k=3)
+    assert answer.abstained
+    assert all(h.chunk.source != source for h in answer.hits)
+    # The BM25 statistics are as before the document came.
+    assert {t: store.df(t) for t in before} == before and store.passage_count() == passages
+    # Only the new document was embedded; the seeds' vectors were not touched again.
+    assert not (tmp_path / "ix" / "builds").exists()
+
+
+def test_a_changed_or_deleted_file_is_reindexed_alone_by_rag_index(tiny_seeds, tmp_path):
+    settings = _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"), "lexical")
+    store = sync(settings, **QUIET, mirror=True)
+    first = store.hashes()
+    (tiny_seeds / "b.txt").write_text("澳门贸促局今年收到300个新投资计划。\n", encoding="utf-8")
+    (tiny_seeds / "c.md").unlink()
+    store = sync(settings, **QUIET, mirror=True)
+    now = store.hashes()
+    assert set(now) == {"seeds/a.txt", "seeds/b.txt"}
+    assert now["seeds/a.txt"] == first["seeds/a.txt"] and now["seeds/b.txt"] != first["seeds/b.txt"]
+    engine = open_engine(settings, **QUIET)
+    assert "300个" in engine.ask("澳门贸促局收到多少个新投资计划？", mode="lexical").text
+
+
+def test_two_processes_share_one_collection(server, tiny_seeds, tmp_path):
+    settings = _settings(tiny_seeds, tmp_path, server, "lexical")
+    here = Library(settings, say=QUIET["say"])
+    doc = tmp_path / "横琴.txt"
+    doc.write_text("横琴合作区共有七十七家澳资律所驻点。\n", encoding="utf-8")
+    other = subprocess.run(
+        [sys.executable, "-m", "rag", "docs", "add", str(doc), "--store", server]
+        + ["--seeds", str(tiny_seeds), "--index", str(tmp_path / "other"), "--mode", "lexical"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert other.returncode == 0, other.stderr
+    # This process never indexed the file: it sees what the other one added.
+    assert "七十七家" in here.ask("横琴合作区有多少家澳资律所？", mode="lexical").text
+    [added] = here.add_files([("河套.txt", "河套合作区启动了九大产业园区。".encode())])
+    assert added.ok
+    seen = subprocess.run(
+        [sys.executable, "-m", "rag", "ask", "河套合作区启动了几大产业园区？", "--store", server]
+        + ["--seeds", str(tiny_seeds), "--index", str(tmp_path / "other"), "--mode", "lexical"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert seen.returncode == 0 and "九大产业园区" in seen.stdout, seen.stderr
+
+
+def test_questions_during_an_add_see_the_old_or_the_new_library(tiny_seeds, tmp_path):
+    settings = _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"), "lexical")
+    lib = Library(settings, say=QUIET["say"])
+    question = "横琴法律事务局打造什么？"
+    done = threading.Event()
+
+    def ask(_):
+        answers = []
+        while not done.is_set():
+            answers.append(lib.ask(question, mode="lexical", k=5))
+        return answers
+
+    with ThreadPoolExecutor(3) as pool:
+        askers = [pool.submit(ask, n) for n in range(2)]
+        [added] = lib.add_files([("新.txt", "横琴法律事务局打造法务集聚区。".encode())])
+        done.set()
+        answers = [a for f in askers for a in f.result()]
+    assert added.ok and answers
+    for a in answers:
+        new = [h for h in a.hits if h.chunk.title == "新"]
+        # A passage of the new document is whole when it is there at all.
+        assert all(h.chunk.text == "横琴法律事务局打造法务集聚区。" for h in new)
+    assert "法务集聚区" in lib.ask(question, mode="lexical").text
+
+
+def test_an_unreachable_server_fails_in_one_line_within_ten_seconds(tiny_seeds, tmp_path):
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "rag", "ask", "深圳？", "--store", "http://127.0.0.1:9/"]
+        + ["--seeds", str(tiny_seeds), "--index", str(tmp_path / "ix"), "--mode", "lexical"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    elapsed = time.perf_counter() - start
+    assert run.returncode == 1 and elapsed < 10
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "http://127.0.0.1:9/" in lines[0], run.stderr
+
+
+def test_a_wrong_store_or_a_missing_extra_is_one_clear_line(monkeypatch):
+    with pytest.raises(BadRequest, match="Milvus Lite file"):
+        Settings.from_env(store="gba.sqlite", env={})
+    assert Settings.from_env(env={"RAG_STORE": "x.db"}).store == "x.db"
+    monkeypatch.setitem(sys.modules, "pymilvus", None)
+    with pytest.raises(StoreUnavailable, match=r"pip install -e '\.\[milvus\]'"):
+        connect("/tmp/never.db")
+
+
+def test_a_store_built_for_another_model_is_rebuilt(tiny_seeds, tmp_path, fake_embedder):
+    settings = _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"))
+    said = []
+    sync(settings, fake_embedder, progress=False, say=said.append)
+    other = type(fake_embedder)(name="model-b")
+    store = sync(settings, other, progress=False, say=said.append)
+    assert any("no vectors for model model-b" in m for m in said)
+    assert store.model == "model-b" and store.passage_count() == 3
+    assert isinstance(store, MilvusStore)
