@@ -8,7 +8,9 @@ Systems, all run on the same machine in one go:
   raw files and FAISS through langchain-community, with the **same** model through a
   LangChain ``Embeddings`` adapter, so the comparison is like for like;
 - ``langchain-bm25``: LangChain's ``BM25Retriever`` (rank_bm25) with jieba tokens over this
-  engine's chunks.
+  engine's chunks;
+- ``milvus``, ``milvus-hybrid``: this engine, lexical and hybrid, with its passages in a
+  Milvus Lite store (``--store PATH.db``) instead of the index folder.
 
 Each (system, scale) runs in its own Python process, so its peak RSS is its own. At
 scale N > 1 the corpus is N copies of the seeds, each but the first perturbed (paragraphs
@@ -24,15 +26,17 @@ plot). Nothing in ``rag`` imports it.
 
 from __future__ import annotations
 
-SYSTEMS = ("lexical", "hybrid", "langchain-faiss", "langchain-bm25")
-# Measured at every scale (hybrid up to REAL_VECTORS copies); the others only at scale 1.
-SCALED = ("lexical", "hybrid", "langchain-bm25", "langchain-faiss")
+SYSTEMS = ("lexical", "hybrid", "langchain-faiss", "langchain-bm25", "milvus", "milvus-hybrid")
+# Measured at every scale (the hybrid ones up to REAL_VECTORS copies).
+SCALED = SYSTEMS
 REAL_VECTORS = 10
 LABELS = {
     "lexical": "(1) this engine, lexical",
     "hybrid": "(2) this engine, hybrid",
     "langchain-faiss": "(3) LangChain splitter + FAISS",
     "langchain-bm25": "(4) LangChain BM25Retriever + jieba",
+    "milvus": "(5) this engine, lexical, Milvus Lite",
+    "milvus-hybrid": "(6) this engine, hybrid, Milvus Lite",
 }
 DEFAULT_MODEL = "e5-small-q4"
 TOP_K = 5

@@ -173,7 +173,7 @@ def run(
             corpus = seeds if scale == 1 else synthesize(seeds, scale, root / f"corpus-{scale}")
             for name in systems:
                 if (scale > 1 and name not in SCALED) or (
-                    name == "hybrid" and scale > REAL_VECTORS
+                    name.endswith("hybrid") and scale > REAL_VECTORS
                 ):
                     continue
                 say(f"{LABELS[name]} at scale {scale} …")

@@ -15,12 +15,13 @@ _QUIET = {"say": lambda _message: None}
 class EngineSystem:
     """This engine, built and queried through its library API."""
 
-    def __init__(self, mode: str, model: str | None) -> None:
+    def __init__(self, mode: str, model: str | None, milvus: bool = False) -> None:
         self.mode = mode
         self.model = model
+        self.milvus = milvus
         self.embedder = None
         self.engine = None
-        self.notes = []
+        self.notes = ["Milvus Lite store (a local .db file)"] if milvus else []
 
     def prepare(self) -> None:
         if self.mode == "hybrid":
@@ -31,8 +32,14 @@ class EngineSystem:
         from rag.engine import open_engine
         from rag.settings import Settings
 
-        settings = Settings(seeds=corpus, index=work / "index", mode=self.mode)
-        build(settings, self.embedder, progress=False, **_QUIET)
+        store = str(work / "milvus.db") if self.milvus else ""
+        settings = Settings(seeds=corpus, index=work / "index", mode=self.mode, store=store)
+        if self.milvus:
+            from rag.milvus import sync
+
+            sync(settings, self.embedder, progress=False, mirror=True, **_QUIET)
+        else:
+            build(settings, self.embedder, progress=False, **_QUIET)
         self.engine = open_engine(settings, self.embedder, progress=False, **_QUIET)
         if self.mode == "hybrid":
             trust = self.engine.trust
@@ -174,6 +181,10 @@ def make_system(name: str, scale: int, model: str | None):
         return EngineSystem("lexical", None)
     if name == "hybrid":
         return EngineSystem("hybrid", model)
+    if name == "milvus":
+        return EngineSystem("lexical", None, milvus=True)
+    if name == "milvus-hybrid":
+        return EngineSystem("hybrid", model, milvus=True)
     if name == "langchain-faiss":
         return LangChainFaiss(model, random_vectors=scale > REAL_VECTORS)
     if name == "langchain-bm25":
