@@ -52,9 +52,18 @@ def _clip(sentence: str, q: Query, limit: int) -> str:
             return text
 
 
+_DATE = re.compile(r"\s*[年月日号]")
+
+
 def _new_figures(text: str, q: Query) -> list[re.Match]:
-    """Numbers in normalised ``text`` that the question does not already state."""
-    return [m for m in NUMBER.finditer(text) if m.group() not in q.numbers]
+    """Numbers in normalised ``text`` that the question does not already state; dates
+    (2024年10月) count only for a question that asks for one (多少年, 几月)."""
+    dates = q.counter in ("年", "月", "天")
+    return [
+        m
+        for m in NUMBER.finditer(text)
+        if m.group() not in q.numbers and (dates or not _DATE.match(text, m.end()))
+    ]
 
 
 def _score(text: str, q: Query) -> float:

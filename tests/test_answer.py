@@ -48,6 +48,18 @@ def test_number_questions_prefer_sentences_with_figures():
     assert "88" in text
 
 
+def test_a_date_is_not_the_count_a_question_asks_for():
+    hits = [
+        _hit("2024年10月，国家级经开区共有新的前进方向。", 0),
+        _hit("目前，国家级经开区共有233家。", 1),
+    ]
+    text, _ = compose(Query.of("国家级经开区共有多少？"), hits)
+    assert "233家" in text and "2024年" not in text
+    # A question that asks for a date still gets one.
+    text, _ = compose(Query.of("国家级经开区在多少年有新的前进方向？"), hits)
+    assert "2024年10月" in text
+
+
 def test_abstains_when_key_terms_are_missing():
     ev = _query("澳门的最低工资是多少？", {"澳门": 2.0, "最低工资": 8.0})
     assert should_abstain(ev, [_hit("澳门贸促局提供一站式服务。")])
