@@ -100,18 +100,28 @@ class DenseIndex:
 
 
 class Meaning:
-    """One question's vector against the corpus sentences: computed once per question,
+    """One question's meaning against the corpus sentences: computed once per question,
     read by retrieval, abstention and answer selection. ``store`` is where the sentence
-    vectors live (see rag.backend)."""
+    vectors live (see rag.backend).
 
-    def __init__(self, vector: np.ndarray, store) -> None:
-        self.vector = vector
+    A question may be read in more than one wording (an English question, and the
+    Chinese words its terms translate to): a sentence is as close as its closest reading.
+    """
+
+    def __init__(self, vectors: list[np.ndarray], store) -> None:
+        self.vectors = vectors
         self.store = store
 
     def passages(self, k: int) -> list[tuple[str, float]]:
-        return self.store.vector(self.vector, k)
+        if len(self.vectors) == 1:
+            return self.store.vector(self.vectors[0], k)
+        best: dict[str, float] = {}
+        for vector in self.vectors:
+            for passage, score in self.store.vector(vector, k):
+                best[passage] = max(best.get(passage, score), score)
+        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
     def closeness(self, chunk) -> float:
         """The best cosine between the question and a sentence of ``chunk`` (0 when none
         of its sentences is indexed)."""
-        return self.store.closeness(self.vector, chunk)
+        return max(self.store.closeness(v, chunk) for v in self.vectors)

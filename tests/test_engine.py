@@ -65,6 +65,21 @@ def test_hybrid_with_a_trusted_model_can_lift_a_paraphrase(tiny_seeds, tmp_path,
     assert "dense" in hits[0].via
 
 
+def test_an_english_question_is_also_read_in_the_chinese_words_it_translates_to(
+    tiny_seeds, tmp_path, fake_embedder
+):
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid")
+    engine = open_engine(settings, embedder=fake_embedder, **QUIET)
+    english = engine.meaning(engine.analyze("How does Nansha supervise cluster registration?"))
+    assert len(english.vectors) == 2
+    # Latin letters share next to nothing with Chinese characters: the second reading
+    # finds the passage.
+    alone = english.store.vector(english.vectors[0], 1)[0][1]
+    top, score = english.passages(1)[0]
+    assert top.startswith("seeds/c.md") and score > 0.5 > alone
+    assert len(engine.meaning(engine.analyze("南沙集群注册怎样监管？")).vectors) == 1
+
+
 def test_unchanged_chunks_are_not_embedded_again(tiny_seeds, tmp_path, fake_embedder):
     settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid")
     build(settings, fake_embedder, **QUIET)
