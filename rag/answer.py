@@ -81,6 +81,12 @@ def _score(text: str, q: Query) -> float:
     return score
 
 
+def evidence(text: str, q: Query) -> float:
+    """How well the best sentence of a passage answers ``q``: its share of the question's
+    terms, and for a question asking a figure, whether it gives one (with its unit)."""
+    return max((_score(s, q) for s in sentences(text)), default=0.0)
+
+
 def support(q: Query, hits: list[Hit], top: int = 3) -> float:
     """How well the top passages support an answer (0–1): the mean of the best single
     passage's term coverage and the coverage of the top passages together. A question

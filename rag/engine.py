@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rag import store
-from rag.answer import NOT_FOUND, asks_broad, compose, compose_points, should_abstain
+from rag.answer import (
+    NOT_FOUND,
+    asks_broad,
+    compose,
+    compose_points,
+    evidence,
+    should_abstain,
+)
 from rag.backend import LocalStore, Store
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
 from rag.dense import DenseIndex, Meaning
@@ -18,6 +25,13 @@ from rag.records import Answer, Chunk, Hit
 from rag.settings import MAX_QUESTION, Settings
 
 CANDIDATES = 50
+# The first passages of the fused ranking are reordered by how well their best sentence
+# answers the question (rag.answer.evidence), with this weight against the fused score
+# (0–1): a passage that states the asked figure with its unit moves up past one that
+# only shares the words. Dev set, default mode: hit1 0.902 -> 0.922 (0.912–0.922 for
+# weights 0.05–0.2), and in keyword mode 0.833 -> 0.843.
+RERANK = 10
+EVIDENCE_WEIGHT = 0.1
 TRUNCATED = f"问题过长，只使用前 {MAX_QUESTION} 个字符 (question truncated)"
 
 
@@ -90,12 +104,17 @@ class Engine:
         """Fused hits, and whether both retrievers put the same passage first."""
         lexical = self.store.keyword(query.tokens, max(CANDIDATES, k))
         dense = meaning.passages(max(CANDIDATES, k)) if meaning else []
-        ranked = fuse(lexical, dense, dense_weight(self.trust) if meaning else 0.0, k)
+        ranked = fuse(lexical, dense, dense_weight(self.trust) if meaning else 0.0, max(k, RERANK))
         agree = bool(lexical and dense and lexical[0][0] == dense[0][0])
         # A store shared with a writer may have dropped a passage since it was ranked.
         found = {c.id: c for c in self.store.fetch([i for i, _, _ in ranked])}
         hits = [Hit(found[i], score, via) for i, score, via in ranked if i in found]
-        return hits, agree
+        head = [
+            Hit(h.chunk, round(h.score + EVIDENCE_WEIGHT * evidence(h.chunk.text, query), 6), h.via)
+            for h in hits[:RERANK]
+        ]
+        head.sort(key=lambda h: -h.score)
+        return (head + hits[RERANK:])[:k], agree
 
     def ask(
         self, question: str, k: int = 10, mode: str = "hybrid", history: Sequence[str] = ()

@@ -9,7 +9,7 @@ import pytest
 from rag.build import build
 from rag.engine import open_engine
 from rag.settings import Settings
-from tests.conftest import QUIET, ROOT, SEEDS, faithful
+from tests.conftest import QUIET, ROOT, SEEDS, faithful, lexical_settings
 
 # Written for these tests from the seed documents (not the evaluation questions).
 SEED_QUESTIONS = [
@@ -63,6 +63,19 @@ def test_hybrid_with_a_trusted_model_can_lift_a_paraphrase(tiny_seeds, tmp_path,
     hits = engine.search("共用注册地址的公司怎样监管", k=3, mode="hybrid")
     assert "集群注册" in hits[0].chunk.text
     assert "dense" in hits[0].via
+
+
+def test_a_passage_stating_the_asked_figure_moves_past_one_sharing_the_words(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "x.txt").write_text("澳门贸促局今年介绍了新投资计划。\n", encoding="utf-8")
+    (seeds / "y.txt").write_text("澳门贸促局今年共有292个新投资计划。\n", encoding="utf-8")
+    engine = open_engine(lexical_settings(seeds, tmp_path), **QUIET)
+    question = "澳门贸促局的新投资计划有多少个？"
+    bm25 = engine.store.keyword(engine.analyze(question).tokens, 2)
+    assert bm25[0][0].startswith("seeds/x.txt")  # on words alone
+    hits = engine.search(question, k=2, mode="lexical")
+    assert hits[0].chunk.source == "seeds/y.txt" and hits[0].score > hits[1].score
 
 
 def test_an_english_question_is_also_read_in_the_chinese_words_it_translates_to(
