@@ -673,6 +673,12 @@ def sync(
             changed = True
     todo = [d for d in docs if indexed.get(d.source) != document_hash(d, chunking)]
     vectors_on = embedder is not None and store.has_vectors
+    if todo and store.has_vectors and embedder is None:
+        # Passages without vectors would be invisible to every hybrid reader.
+        raise IndexProblem(
+            f"the Milvus store {settings.store} holds vectors for model {store.model}: "
+            f"add or change documents in hybrid mode ({len(todo)} waiting)"
+        )
     for n, doc in enumerate(todo, start=1):
         if doc.source in indexed:
             store.remove(doc.source)

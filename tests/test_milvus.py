@@ -25,6 +25,7 @@ from rag.evaluate import score
 from rag.milvus import MilvusStore, StoreUnavailable, connect, sync
 from rag.service import Library
 from rag.settings import BadRequest, Settings
+from rag.store import IndexProblem
 from tests.conftest import QUIET, ROOT, SEEDS, _free_port
 
 FOLLOWUPS = ROOT / "eval" / "followups.jsonl"
@@ -231,6 +232,18 @@ def test_a_wrong_store_or_a_missing_extra_is_one_clear_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "pymilvus", None)
     with pytest.raises(StoreUnavailable, match=r"pip install -e '\.\[milvus\]'"):
         connect("/tmp/never.db")
+
+
+def test_keyword_mode_reads_a_store_with_vectors_but_does_not_add_to_it(
+    tiny_seeds, tmp_path, fake_embedder
+):
+    store = str(tmp_path / "m.db")
+    sync(_settings(tiny_seeds, tmp_path, store), fake_embedder, **QUIET)
+    lexical = _settings(tiny_seeds, tmp_path, store, "lexical")
+    assert "292个" in open_engine(lexical, **QUIET).ask("澳门贸促局收到多少个新投资计划？").text
+    (tiny_seeds / "d.txt").write_text("河套合作区启动了九大产业园区。\n", encoding="utf-8")
+    with pytest.raises(IndexProblem, match="add or change documents in hybrid mode"):
+        open_engine(lexical, **QUIET)
 
 
 def test_a_store_built_for_another_model_is_rebuilt(tiny_seeds, tmp_path, fake_embedder):
