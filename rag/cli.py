@@ -333,7 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seeds", help="folder of .txt/.md documents (default: $RAG_SEEDS or seeds)")
     p.add_argument(
-        "--model", default=None, help="model for (2), (3) and (6) (default: the bundled e5-small-q4)"
+        "--model",
+        default=None,
+        help="model for (2), (3) and (6) (default: the bundled e5-small-q4)",
     )
     p.set_defaults(func=cmd_bench)
 
