@@ -57,6 +57,9 @@ KEYWORD_POOL = 400
 # Milvus needs a vector in every collection; bookkeeping rows carry this one.
 _NIL = [0.0, 0.0]
 _MAX_TEXT = 65535
+# Names and titles: a limit in bytes, with room for 1,000 Chinese characters.
+_SHORT = 4096
+_TITLE = 1000
 _PAGE = 1000
 
 
@@ -317,7 +320,7 @@ class MilvusStore:
 
         def schema(key: str, *fields):
             s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-            s.add_field(key, DataType.VARCHAR, is_primary=True, max_length=1024)
+            s.add_field(key, DataType.VARCHAR, is_primary=True, max_length=_SHORT)
             for name, kind, extra in fields:
                 s.add_field(name, kind, **extra)
             return s
@@ -330,7 +333,7 @@ class MilvusStore:
             )
 
         text = {"max_length": _MAX_TEXT}
-        short = {"max_length": 1024}
+        short = {"max_length": _SHORT}
         nil = ("v", DataType.FLOAT_VECTOR, {"dim": 2})
         make(
             "passages",
@@ -428,7 +431,7 @@ class MilvusStore:
                 {
                     "id": c.id,
                     "doc": c.source,
-                    "title": c.title[:1000],
+                    "title": c.title[:_TITLE],
                     "text": c.text,
                     "first_line": c.first_line,
                     "last_line": c.last_line,
@@ -462,7 +465,7 @@ class MilvusStore:
         rank = int(state.get("next_rank", 0))
         row = {
             "doc": doc.source,
-            "title": doc.title[:1000],
+            "title": doc.title[:_TITLE],
             "passages": len(chunks),
             "rank": rank,
             "gen": gen,
