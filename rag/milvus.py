@@ -695,6 +695,8 @@ def sync(
             changed = True
     todo = [d for d in docs if indexed.get(d.source) != document_hash(d, chunking)]
     vectors_on = embedder is not None and store.has_vectors
+    # A sentence repeated across documents (editions, copies) is embedded once a run.
+    embedded: dict[str, np.ndarray] = {}
     if todo and store.has_vectors and embedder is None:
         # Passages without vectors would be invisible to every hybrid reader.
         raise IndexProblem(
@@ -710,7 +712,8 @@ def sync(
             units, _ = sentence_units([c.text for c in chunks])
             if progress:
                 say(f"[{n}/{len(todo)}] embedding {doc.source}")
-            vectors = dict(zip(units, _embed_units(embedder, units, {}, progress)))
+            vectors = dict(zip(units, _embed_units(embedder, units, embedded, progress)))
+            embedded.update(vectors)
         store.add(doc, chunks, vectors, document_hash(doc, chunking))
         changed = True
     if changed:

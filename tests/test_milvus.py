@@ -246,6 +246,21 @@ def test_keyword_mode_reads_a_store_with_vectors_but_does_not_add_to_it(
         open_engine(lexical, **QUIET)
 
 
+def test_a_sentence_in_several_documents_is_embedded_once(tiny_seeds, tmp_path, fake_embedder):
+    shared = "横琴粤澳深度合作区法律事务局打造法务集聚区。"
+    for name in ("d.txt", "e.txt"):
+        (tiny_seeds / name).write_text(f"{name}的开头各不相同。{shared}\n", encoding="utf-8")
+    seen: list[str] = []
+
+    class Counting(type(fake_embedder)):
+        def embed(self, texts, kind="passage"):
+            seen.extend(texts if kind == "passage" else [])
+            return super().embed(texts, kind)
+
+    sync(_settings(tiny_seeds, tmp_path, str(tmp_path / "m.db")), Counting(), **QUIET)
+    assert seen.count(shared) == 1
+
+
 def test_a_store_built_for_another_model_is_rebuilt(tiny_seeds, tmp_path, fake_embedder):
     settings = _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"))
     said = []
