@@ -84,6 +84,30 @@ def glosses() -> dict[tuple[str, ...], frozenset[str]]:
     return {key: frozenset(words) for key, words in table.items()}
 
 
+# English agent nouns (arbitrator, investor, researcher) and the Chinese suffixes that make
+# a person of a verb or a field (仲裁 → 仲裁员, 投资 → 投资者, 研究 → 研究员).
+_AGENT_ENDINGS = (
+    ("ator", "ation"),
+    ("ator", "ate"),
+    ("or", ""),
+    ("or", "e"),
+    ("er", ""),
+    ("er", "e"),
+    ("ist", ""),
+)
+_AGENT_SUFFIXES = "员人者师家商"
+
+
+def _agents(word: str, table) -> list[str]:
+    """Chinese agent nouns for an English one the dictionary lacks (arbitrator: 仲裁员)."""
+    out = []
+    for ending, base in _AGENT_ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            for head in table.get((word[: -len(ending)] + base,), ()):
+                out.extend(head + suffix for suffix in _AGENT_SUFFIXES)
+    return list(dict.fromkeys(out))
+
+
 def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, tuple[str, ...]]:
     """The longest phrase at the start of ``words`` (stemmed English, see
     ``english_words``) that the dictionary renders in words the corpus uses: (its length
@@ -97,6 +121,8 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
         if key[0] in _FUNCTION or key[-1] in _FUNCTION:
             continue
         used = [w for w in table.get(key, ()) if frequency(w) > 0]
+        if not used and n == 1:
+            used = [w for w in _agents(key[0], table) if frequency(w) > 0]
         if used:
             used.sort(key=lambda w: (-frequency(w), w))
             return n, tuple(used[:ALTERNATIVES])

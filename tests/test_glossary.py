@@ -31,6 +31,12 @@ def test_a_hyphenated_word_missing_from_the_dictionary_is_looked_up_whole_or_in_
     assert ("银行",) in translate("bank-lending", frequency)
 
 
+def test_an_agent_noun_the_dictionary_lacks_is_made_from_its_field():
+    used = {"仲裁员": 3, "仲裁": 9, "投资者": 2}.get
+    assert look_up(english_words("arbitrators"), lambda w: used(w, 0)) == (1, ("仲裁员",))
+    assert look_up(english_words("investors"), lambda w: used(w, 0)) == (1, ("投资者",))
+
+
 def test_plurals_and_possessives_meet_the_dictionary_form():
     assert english_words("Macao's cities’ banks") == ["macao", "city", "bank"]
     assert look_up(english_words("banks"), frequency) == (1, ("银行",))
