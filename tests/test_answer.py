@@ -60,6 +60,15 @@ def test_a_date_is_not_the_count_a_question_asks_for():
     assert "2024年10月" in text
 
 
+def test_how_many_is_not_answered_by_a_sentence_without_a_figure():
+    hits = [_hit("对于部分港资企业遇到的跨境融资难题，前海率先开展跨境征信试点。", 0)]
+    assert compose(Query.of("前海有多少家港资企业？"), hits) == ("", ())
+    assert compose(Query.of("How many Hong Kong firms are in Qianhai?"), hits) == ("", ())
+    # A figure in Chinese numerals counts.
+    hits = [_hit("前海已有九十九家港资企业落户，跨境融资更便利。", 0)]
+    assert "九十九家" in compose(Query.of("前海有多少家港资企业？"), hits)[0]
+
+
 def test_abstains_when_key_terms_are_missing():
     ev = _query("澳门的最低工资是多少？", {"澳门": 2.0, "最低工资": 8.0})
     assert should_abstain(ev, [_hit("澳门贸促局提供一站式服务。")])
