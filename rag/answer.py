@@ -10,7 +10,15 @@ import re
 
 from rag.chunk import sentences
 from rag.dense import Meaning
-from rag.query import NUMBER, Query, elsewhere, mentions, present, term_coverage
+from rag.query import (
+    MEASURE_WORDS,
+    NUMBER,
+    Query,
+    elsewhere,
+    mentions,
+    present,
+    term_coverage,
+)
 from rag.records import Hit
 from rag.tokenize import normalize
 
@@ -52,10 +60,8 @@ def _clip(sentence: str, q: Query, limit: int) -> str:
             return text
 
 
-_COUNTS = re.compile(r"(?:多少|几)[个家项次位件种名条户人批所只台座宗期]|how (?:many|much)", re.I)
-_CHINESE_COUNT = re.compile(
-    r"[一二两三四五六七八九十百千万亿]+\s*[个家项次位件种名条户人批所只台座宗期]"
-)
+# A count in Chinese numerals (九十九家): a figure as much as one in digits.
+_CHINESE_COUNT = re.compile(rf"[一二两三四五六七八九十百千万亿]+\s*[{MEASURE_WORDS}]")
 _DATE = re.compile(r"\s*[年月日号]")
 
 
@@ -163,9 +169,7 @@ def _candidates(q: Query, hits: list[Hit], cut: dict | None, top: int) -> list:
             if (q.focus and q.focus not in said) or elsewhere(q, said):
                 continue
             # "How many" is not answered by a sentence that gives no figure at all.
-            if _COUNTS.search(q.text) and not (
-                _new_figures(said, q) or _CHINESE_COUNT.search(said)
-            ):
+            if q.asks_count and not (_new_figures(said, q) or _CHINESE_COUNT.search(said)):
                 continue
             # The rank prior breaks ties towards the passage retrieval trusted most.
             prior = 0.05 * (top - n) - (FRAGMENT_PENALTY if fragment else 0.0)

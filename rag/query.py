@@ -30,6 +30,9 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条亿万元户人批版所只台座])")
+# Measure words of a count (多少家, 几名): a question with one asks how many.
+MEASURE_WORDS = "个家项次位件种名条户人批所只台座宗期"
+_ASKS_COUNT = re.compile(rf"(?:多少|几)[{MEASURE_WORDS}]|how (?:many|much)", re.IGNORECASE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # The Greater Bay Area's province and cities, with the one-character form the documents
 # use in compounds (港澳, 粤港澳, 穗港, 深港): a question about one of them is not
@@ -58,7 +61,8 @@ class Query:
 
     ``terms`` and ``bigrams`` map each content term to its weight (IDF) for evidence and
     abstention; ``tokens`` are what BM25 searches; ``counter`` is the measure word of a
-    figure asked for (家 in 多少家); ``numbers`` are the figures the question itself states.
+    figure asked for (家 in 多少家); ``asks_count`` says the question asks how many;
+    ``numbers`` are the figures the question itself states.
     """
 
     text: str
@@ -68,6 +72,7 @@ class Query:
     bigrams: dict[str, float]
     asks_number: bool
     counter: str = ""
+    asks_count: bool = False
     numbers: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
@@ -134,6 +139,7 @@ class Query:
             bigrams={b: idf(b) for b in grams},
             asks_number=asks_number(question),
             counter=counter.group(1) if counter else "",
+            asks_count=bool(_ASKS_COUNT.search(question)),
             numbers=frozenset(NUMBER.findall(question)),
             years=frozenset(YEAR.findall(unicodedata.normalize("NFKC", question))),
             places=frozenset(p for p in PLACES if p in norm),
@@ -156,9 +162,19 @@ def mentions(query: Query, text: str, context: str = "") -> bool:
     """
     if not all(y in text for y in query.years):
         return False
-    text += context
+    named = _named_places(text + context)
+    return all(p in named for p in query.places)
+
+
+def _named_places(text: str) -> set[str]:
+    """The Bay Area places ``text`` names, in full or by the one-character form the
+    documents use in compounds (港澳, 粤港澳, 穗港, 深港).
+
+    >>> sorted(_named_places("74名港澳律师在前海执业"))
+    ['澳门', '香港']
+    """
     compounds = "".join(_COMPOUND.findall(text))
-    return all(p in text or (PLACES[p] and PLACES[p] in compounds) for p in query.places)
+    return {p for p, a in PLACES.items() if p in text or (a and a in compounds)}
 
 
 _WHAT_IS = ("是", "为")
@@ -201,8 +217,7 @@ def elsewhere(query: Query, text: str) -> bool:
     """
     if not query.places or not any(p in text for p in PLACES if p not in query.places):
         return False
-    compounds = "".join(_COMPOUND.findall(text))
-    return not any(p in text or (PLACES[p] and PLACES[p] in compounds) for p in query.places)
+    return not (query.places & _named_places(text))
 
 
 def asks_number(question: str) -> bool:
