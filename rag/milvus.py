@@ -214,7 +214,7 @@ class MilvusStore:
         return expr
 
     def documents(self) -> list[DocumentEntry]:
-        rows = self._query(self.name("documents"), ["doc", "title", "passages", "rank"])
+        rows = self._query(self.name("documents"), ["doc", "title", "passages", "rank", "gen"])
         hidden = set(self.state.get("hidden") or [])
         live = int(self.state.get("generation", 0))
         rows = [r for r in rows if r["doc"] not in hidden and r["gen"] <= live]
@@ -565,7 +565,6 @@ class MilvusStore:
 
     def _query(self, collection: str, fields: list[str], expr: str = "") -> list[dict]:
         """Every row matching ``expr`` (all rows when empty), page by page."""
-        fields = list(dict.fromkeys(fields + (["gen"] if collection.endswith("documents") else [])))
         try:
             it = self.client.query_iterator(
                 collection,
