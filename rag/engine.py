@@ -21,7 +21,7 @@ from rag.followup import understand
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
-from rag.records import Answer, Chunk, Hit
+from rag.records import Answer, Hit
 from rag.settings import MAX_QUESTION, Settings
 
 CANDIDATES = 50
@@ -57,11 +57,6 @@ class Engine:
     def threshold(self) -> float:
         """The sentence similarity that counts as "says the same" (see rag.build)."""
         return self.store.threshold
-
-    @property
-    def chunks(self) -> list[Chunk]:
-        """Every passage, for a store held in memory (the local folder)."""
-        return self.store.chunks
 
     @property
     def semantic(self) -> bool:

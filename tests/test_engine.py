@@ -147,8 +147,8 @@ def test_empty_corpus_is_a_clear_error(tmp_path):
 def test_sources_are_labelled_by_corpus_folder_and_resolve_to_their_files(tiny_seeds, tmp_path):
     settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical")
     engine = open_engine(settings, **QUIET)
-    assert {c.source for c in engine.chunks} == {"seeds/a.txt", "seeds/b.txt", "seeds/c.md"}
-    for chunk in engine.chunks:
+    assert {c.source for c in engine.store.chunks} == {"seeds/a.txt", "seeds/b.txt", "seeds/c.md"}
+    for chunk in engine.store.chunks:
         assert faithful(
             chunk.text, settings.resolve(chunk.source), chunk.first_line, chunk.last_line
         )

@@ -69,7 +69,7 @@ def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_pa
         shutil.copy(path, tiny_seeds / path.name)
     engine = open_engine(settings, progress=False, say=messages.append)
     assert any("documents changed" in m for m in messages)
-    assert len(engine.chunks) > 100
+    assert len(engine.store.chunks) > 100
     assert not list((settings.index / "builds").glob("*.partial"))
 
 
@@ -102,7 +102,7 @@ def test_a_deleted_seed_file_is_noticed_and_no_longer_cited(tiny_seeds, tmp_path
     messages = []
     engine = open_engine(settings, progress=False, say=messages.append)
     assert len(messages) == 1 and "documents changed" in messages[0]
-    assert not any(c.source.endswith("a.txt") for c in engine.chunks)
+    assert not any(c.source.endswith("a.txt") for c in engine.store.chunks)
     assert engine.ask(QUESTION, mode="lexical").abstained
 
 

@@ -23,7 +23,7 @@ def test_uploaded_docx_is_searchable_at_once_and_survives_a_restart(tiny_seeds, 
     assert answer.hits[0].chunk.title == "河套"
     assert answer.hits[0].chunk.source.endswith(".txt") and "uploads" in answer.hits[0].chunk.source
     again = _library(tiny_seeds, tmp_path)
-    assert len(again.engine.chunks) == len(lib.engine.chunks) == 4
+    assert len(again.engine.store.chunks) == len(lib.engine.store.chunks) == 4
 
 
 def test_rejected_upload_leaves_the_index_as_it_was(tiny_seeds, tmp_path):
@@ -71,7 +71,7 @@ def test_a_removed_upload_is_never_cited_again_and_other_vectors_are_reused(
     )
     removed = lib.remove("月球")  # by title; the file name and the source work too
     assert removed.source == upload.source and embedded == []
-    assert upload.source not in {c.source for c in lib.engine.chunks}
+    assert upload.source not in {c.source for c in lib.engine.store.chunks}
     assert not settings.resolve(upload.source).exists()
     answer = lib.ask("月球科研站有多少名驻站研究员？", mode="lexical")
     assert answer.abstained and all(h.chunk.source != upload.source for h in answer.hits)

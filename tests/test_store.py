@@ -40,13 +40,13 @@ def test_interrupted_build_leaves_previous_index_live(tiny_seeds, tmp_path, monk
 def test_changed_seeds_trigger_a_rebuild(tiny_seeds, tmp_path):
     settings = lexical_settings(tiny_seeds, tmp_path)
     engine = open_engine(settings, **QUIET)
-    assert len(engine.chunks) == 3
+    assert len(engine.store.chunks) == 3
     (tiny_seeds / "d.txt").write_text(
         "横琴粤澳深度合作区法律事务局打造法务集聚区。", encoding="utf-8"
     )
     messages = []
     engine = open_engine(settings, progress=False, say=messages.append)
-    assert len(engine.chunks) == 4
+    assert len(engine.store.chunks) == 4
     assert any("documents changed" in m for m in messages)
 
 
@@ -67,7 +67,7 @@ def test_damaged_index_is_rebuilt_with_a_message(tiny_seeds, tmp_path, damage):
     damage(build(settings, **QUIET))
     messages = []
     engine = open_engine(settings, progress=False, say=messages.append)
-    assert len(engine.chunks) == 3
+    assert len(engine.store.chunks) == 3
     assert len(messages) == 1 and messages[0].startswith("building the index")
 
 
