@@ -295,11 +295,12 @@ def main(argv=None) -> int:
     except BadRequest as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from rag.judge import ModelProblem
     from rag.store import IndexProblem
 
     try:
         library = Library(settings, say=lambda m: print(m, file=sys.stderr))
-    except IndexProblem as exc:
+    except (IndexProblem, ModelProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     semantic = "on" if library.engine.semantic else "off (keyword search only)"

@@ -35,10 +35,8 @@ class DocumentEntry:
 class Store(Protocol):
     """What the engine asks of a store. Passages are named by their chunk ids."""
 
-    #: the model's measured skill on this corpus (0–1) and the sentence closeness that
-    #: counts as "says the same" (see rag.build); 0.0 and 1.0 without vectors.
+    #: the model's measured skill on this corpus (0–1, see rag.build); 0.0 without vectors.
     trust: float
-    threshold: float
     has_vectors: bool
 
     def refresh(self) -> object:
@@ -68,8 +66,9 @@ class Store(Protocol):
         """The passages named, in the order given."""
         ...
 
-    def closeness(self, vector: np.ndarray, chunk: Chunk) -> float:
-        """The best cosine between ``vector`` and a sentence of ``chunk`` (0 if none)."""
+    def closeness(self, vector: np.ndarray, chunk: Chunk) -> list[float]:
+        """The cosine of ``vector`` and each sentence of ``chunk``, in order (0 for a
+        sentence without a vector)."""
         ...
 
     def edges(self, chunks: Sequence[Chunk]) -> dict[str, tuple[bool, bool]]:
@@ -92,7 +91,6 @@ class LocalStore:
         self._edges = cut_edges(self.chunks)
         dense_info = stored.manifest.get("dense") or {}
         self.trust = float(dense_info.get("trust", 0.0))
-        self.threshold = float(dense_info.get("threshold", 1.0))
 
     def refresh(self) -> None:
         """A local build never changes: a new one is a new store."""
@@ -129,11 +127,11 @@ class LocalStore:
     def fetch(self, ids: Sequence[str]) -> list[Chunk]:
         return [self.chunks[self._row[i]] for i in ids]
 
-    def closeness(self, vector: np.ndarray, chunk: Chunk) -> float:
+    def closeness(self, vector: np.ndarray, chunk: Chunk) -> list[float]:
+        parts = sentences(chunk.text)
         if self.dense is None:
-            return 0.0
-        sims = [self.dense.similarity(vector, s) for s in sentences(chunk.text)]
-        return max((s for s in sims if s is not None), default=0.0)
+            return [0.0] * len(parts)
+        return [self.dense.similarity(vector, s) or 0.0 for s in parts]
 
     def edges(self, chunks: Sequence[Chunk]) -> dict[str, tuple[bool, bool]]:
         return {c.id: self._edges.get(c.id, (False, False)) for c in chunks}

@@ -24,9 +24,6 @@ from rag.tokenize import tokenize
 # Bumped whenever tokenization, cleaning or source labels change what an index contains.
 PIPELINE_VERSION = 6
 EMBED_BATCH = 8
-# A question is close in meaning to a sentence when it is closer than the best match a
-# corpus sentence finds in *other* documents half the time (see _calibrate).
-CLOSE_PERCENTILE = 50
 # Sentences taken as questions to measure a model on a corpus.
 PROBES = 300
 
@@ -79,14 +76,13 @@ def build(
             vectors = _embed_units(embedder, units, previous, progress)
             dense = DenseIndex.build(vectors, units, owned)
             dense.save(partial)
-            rate, trust, close = _calibrate(embedder, dense, chunks)
+            rate, trust = _calibrate(embedder, dense, chunks)
             say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
             dense_info = {
                 "model": embedder.name,
                 "dim": dense.dim,
                 "calibration": rate,
                 "trust": trust,
-                "threshold": close,
             }
         manifest = {
             "format": store.FORMAT_VERSION,
@@ -147,7 +143,7 @@ def _calibrate(embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]) -> tu
     """Measure whether the model understands this corpus (see rag.fuse): take one sentence
     of a passage as a question and hide that very sentence; is one of the three sentences
     the model finds closest a neighbour of it in that passage? Surface overlap cannot do
-    this, meaning can. Returns (hit rate, trust, closeness threshold)."""
+    this, meaning can. Returns (hit rate, trust)."""
     step = max(1, len(chunks) // PROBES)
     queries, targets = [], []
     for i in range(0, len(chunks), step):
@@ -157,30 +153,20 @@ def _calibrate(embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]) -> tu
             queries.append(cands[len(cands) // 2])
             targets.append(i)
     if not queries:
-        return 0.0, 0.0, 1.0
+        return 0.0, 0.0
     vectors = dense.vectors()
     qv = embedder.embed(queries, kind="query")
-    sources = [{chunks[c].source for c in owners} for owners in dense.owners]
-    outside: dict[str, np.ndarray] = {}  # per document: the rows no passage of it holds
     # Sentences alike but for their figures (another year's edition of a document) count
     # as one: hidden together with the question, found together as a neighbour.
     shape = [re.sub(r"\d+", "#", u) for u in dense.units]
     rows_of: dict[str, list[int]] = {}
     for row, key in enumerate(shape):
         rows_of.setdefault(key, []).append(row)
-    hits, elsewhere = 0, []
+    hits = 0
     for n, target in enumerate(targets):
         sims = vectors @ qv[n]
         hidden = shape[dense.row[queries[n]]]
         sims[rows_of[hidden]] = -np.inf
         neighbours = {shape[dense.row[s]] for s in sentences(chunks[target].text)} - {hidden}
         hits += any(shape[r] in neighbours for r in np.argsort(-sims)[:3])
-        doc = chunks[target].source
-        if doc not in outside:
-            outside[doc] = np.array([doc not in src for src in sources])
-        if outside[doc].any():
-            elsewhere.append(float(sims[outside[doc]].max()))
-    rate, trust = calibrate(hits / len(targets))
-    # The closeness that counts as "says the same" (see CLOSE_PERCENTILE).
-    close = float(np.percentile(elsewhere, CLOSE_PERCENTILE)) if elsewhere else 1.0
-    return rate, trust, round(close, 4)
+    return calibrate(hits / len(targets))

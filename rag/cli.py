@@ -1,4 +1,5 @@
-"""Command line: ``rag index``, ``rag ask``, ``rag eval``, ``rag bench``, ``rag download-model``.
+"""Command line: ``rag index``, ``rag ask``, ``rag eval``, ``rag bench``, ``rag train``,
+``rag download-model``.
 
 Heavy imports live inside the commands, so ``rag --help`` answers at once.
 """
@@ -248,6 +249,34 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    """``rag train``: refit the answer model from the open-book data (see rag.learn)."""
+    from rag.learn import train
+
+    open_book = Path(args.open_book)
+    if (
+        not (open_book / "cmrc2018_trial.json").is_file()
+        or not (open_book / "drcd_dev.json").is_file()
+    ):
+        raise UserError(f"{open_book} lacks cmrc2018_trial.json and drcd_dev.json")
+    seed_dev = None
+    if args.dev:
+        dev, seeds = Path(args.dev), Path(args.seeds or "seeds")
+        if not dev.is_file() or not seeds.is_dir():
+            raise UserError(f"give an existing --dev file and --seeds folder ({dev}, {seeds})")
+        seed_dev = (dev, seeds)
+    train(
+        open_book,
+        Path(args.work),
+        Path(args.out),
+        seed_dev=seed_dev,
+        model_name=args.model,
+        progress=sys.stderr.isatty(),
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
 def cmd_download_model(args) -> int:
     from rag.embed import download_model, resolve_model
 
@@ -327,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--queries", type=int, default=200, help="timed queries per run (≥ 200)")
     p.add_argument(
+        "--open-book",
+        help="also run on an open-book folder (docs/, questions.jsonl, absent.jsonl)",
+    )
+    p.add_argument(
         "--systems",
         default="lexical,hybrid,langchain-faiss,langchain-bm25,milvus,milvus-hybrid",
         help="comma-separated subset of the six systems (see bench/__init__.py)",
@@ -350,6 +383,25 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_docs)
 
+    p = sub.add_parser("train", help="refit the answer model from the open-book datasets")
+    p.add_argument(
+        "--open-book",
+        default="../shared/eval/open-book",
+        help="folder with cmrc2018_trial.json and drcd_dev.json",
+    )
+    p.add_argument(
+        "--dev",
+        default="../shared/eval/dev.jsonl",
+        help="seed questions with keys, half fitted and half for validation ('' for none)",
+    )
+    p.add_argument("--seeds", help="the documents --dev asks about (default: seeds)")
+    p.add_argument("--work", default="/tmp/rag-train", help="where corpora and indexes go")
+    p.add_argument(
+        "--out", default=str(Path(__file__).with_name("answer_model.json")), help="weights file"
+    )
+    p.add_argument("--model", default=None, help="embedding model (default: the bundled one)")
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("download-model", help="fetch a hub model once, on a connected machine")
     p.add_argument("name", help="hub name, e.g. intfloat/multilingual-e5-small")
     p.set_defaults(func=cmd_download_model)
@@ -361,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "k", 0) is None:
         args.k = 10 if getattr(args, "batch", None) or args.json else 5
     from rag.embed import ModelUnavailable
+    from rag.judge import ModelProblem
     from rag.store import IndexProblem
 
     try:
@@ -368,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (Failure, IndexProblem, ModelUnavailable) as exc:
+    except (Failure, IndexProblem, ModelUnavailable, ModelProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except OSError as exc:

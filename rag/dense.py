@@ -121,7 +121,8 @@ class Meaning:
                 best[passage] = max(best.get(passage, score), score)
         return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
-    def closeness(self, chunk) -> float:
-        """The best cosine between the question and a sentence of ``chunk`` (0 when none
-        of its sentences is indexed)."""
-        return max(self.store.closeness(v, chunk) for v in self.vectors)
+    def sentences(self, chunk) -> list[float]:
+        """The cosine of the question and each sentence of ``chunk``, in order (0 for a
+        sentence not indexed)."""
+        per_reading = [self.store.closeness(v, chunk) for v in self.vectors]
+        return [max(sims) for sims in zip(*per_reading)]

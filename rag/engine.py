@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rag import judge as answer_model
 from rag import store
-from rag.answer import (
-    NOT_FOUND,
-    asks_broad,
-    compose,
-    compose_points,
-    evidence,
-    should_abstain,
-)
+from rag.answer import NOT_FOUND, asks_broad, compose, compose_points, evidence, judge
 from rag.backend import LocalStore, Store
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
 from rag.dense import DenseIndex, Meaning
@@ -32,6 +26,10 @@ CANDIDATES = 50
 # weights 0.05–0.2), and in keyword mode 0.833 -> 0.843.
 RERANK = 10
 EVIDENCE_WEIGHT = 0.1
+# Passages whose sentences are candidate answers: the first three, or eight for a broad
+# question answered with a list of points.
+TOP = 3
+BROAD_TOP = 8
 TRUNCATED = f"问题过长，只使用前 {MAX_QUESTION} 个字符 (question truncated)"
 
 
@@ -44,19 +42,24 @@ class Engine:
         passages: Store,
         embedder: Embedder | None = None,
         notices: tuple[str, ...] = (),
+        model: answer_model.ModelFile | None = None,
     ) -> None:
         self.store = passages
         self.embedder = embedder
         self.notices = notices
+        self._model = model
+
+    @property
+    def model(self) -> answer_model.ModelFile:
+        """The learned answer model (rag.judge), the packaged one unless given. A missing
+        or damaged file raises ModelProblem: there is no silent fall back to rules."""
+        if self._model is None:
+            self._model = answer_model.default()
+        return self._model
 
     @property
     def trust(self) -> float:
         return self.store.trust
-
-    @property
-    def threshold(self) -> float:
-        """The sentence similarity that counts as "says the same" (see rag.build)."""
-        return self.store.threshold
 
     @property
     def semantic(self) -> bool:
@@ -124,17 +127,22 @@ class Engine:
         meaning = self.meaning(query, mode)
         hits, agree = self._rank(query, k, meaning)
         broad = asks_broad(understood)
-        if should_abstain(query, hits, meaning, self.threshold, agree):
-            text, quotes = "", ()
-        else:
-            cut = self.store.edges([h.chunk for h in hits])
-            text, quotes = (compose_points if broad else compose)(query, hits, cut)
+        top = BROAD_TOP if broad else TOP
+        cut = self.store.edges([h.chunk for h in hits[:top]])
+        model = self.model.pick(dense=meaning is not None)
+        verdict = judge(query, hits, model, cut, meaning, agree, top)
+        text, quotes = "", ()
+        if verdict.answered:
+            text, quotes = (compose_points if broad else compose)(query, verdict)
         said = understood if understood != question else ""
+        confidence = round(verdict.confidence, 4)
         if not text:
-            return Answer(question, NOT_FOUND, True, tuple(hits), (), notice, said)
+            return Answer(
+                question, NOT_FOUND, True, tuple(hits), (), notice, said, False, confidence
+            )
         # compose_points numbers its points only when there are several.
         listed = broad and len(quotes) > 1
-        return Answer(question, text, False, tuple(hits), quotes, notice, said, listed)
+        return Answer(question, text, False, tuple(hits), quotes, notice, said, listed, confidence)
 
 
 def open_engine(
@@ -142,12 +150,16 @@ def open_engine(
     embedder: Embedder | None = None,
     progress: bool = True,
     say: Callable[[str], None] = say_on_stderr,
+    answers: bool = True,
 ) -> Engine:
     """Load the index, rebuilding it first when it is missing, stale or damaged.
 
     ``embedder`` overrides the configured model (tests pass a fake); in lexical mode
-    none is loaded at all.
+    none is loaded at all. The answer model is read first, so that a damaged one stops
+    everything at once; ``answers=False`` skips it (``rag train`` makes it).
     """
+    if answers:
+        answer_model.default()
     require_seeds(settings)
     notices = []
     if embedder is None and settings.mode == "hybrid":

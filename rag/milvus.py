@@ -191,10 +191,6 @@ class MilvusStore:
         return float((self.state.get("dense") or {}).get("trust", 0.0))
 
     @property
-    def threshold(self) -> float:
-        return float((self.state.get("dense") or {}).get("threshold", 1.0))
-
-    @property
     def has_vectors(self) -> bool:
         return bool(self.state.get("dense"))
 
@@ -307,15 +303,18 @@ class MilvusStore:
             self._edges.clear()
         return out
 
-    def closeness(self, vector: np.ndarray, chunk: Chunk) -> float:
-        if not self.has_vectors:
-            return 0.0
-        ids = list(dict.fromkeys(sentence_id(chunk.source, s) for s in sentences(chunk.text)))
+    def closeness(self, vector: np.ndarray, chunk: Chunk) -> list[float]:
+        ids = [sentence_id(chunk.source, s) for s in sentences(chunk.text)]
+        if not self.has_vectors or not ids:
+            return [0.0] * len(ids)
         rows = self._call(
-            self.client.get, self.name("sentences"), ids=ids, output_fields=["vector"]
+            self.client.get,
+            self.name("sentences"),
+            ids=list(set(ids)),
+            output_fields=["id", "vector"],
         )
-        sims = [float(np.asarray(r["vector"], dtype=np.float32) @ vector) for r in rows]
-        return max(sims, default=0.0)
+        sims = {r["id"]: float(np.asarray(r["vector"], dtype=np.float32) @ vector) for r in rows}
+        return [sims.get(i, 0.0) for i in ids]
 
     def edges(self, chunks: Sequence[Chunk]) -> dict[str, tuple[bool, bool]]:
         missing = [c.id for c in chunks if c.id not in self._edges]
@@ -728,9 +727,9 @@ def sync(
             for s in sentences(c.text):
                 first.setdefault(s, c.source)
         matrix = np.stack([by_id[sentence_id(first[u], u)] for u in units])
-        rate, trust, close = _calibrate(embedder, DenseIndex.build(matrix, units, owned), chunks)
+        rate, trust = _calibrate(embedder, DenseIndex.build(matrix, units, owned), chunks)
         say(f"model {model}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
         state = dict(state)
-        state["dense"] = {**state["dense"], "calibration": rate, "trust": trust, "threshold": close}
+        state["dense"] = {**state["dense"], "calibration": rate, "trust": trust}
         store.write_state(state)
     return store

@@ -34,24 +34,6 @@ _COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条�
 MEASURE_WORDS = "个家项次位件种名条户人批所只台座宗期"
 _ASKS_COUNT = re.compile(rf"(?:多少|几)[{MEASURE_WORDS}]|how (?:many|much)", re.IGNORECASE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# The Greater Bay Area's province and cities, with the one-character form the documents
-# use in compounds (港澳, 粤港澳, 穗港, 深港): a question about one of them is not
-# answered by a passage that never names it.
-PLACES = {
-    "广东": "粤",
-    "香港": "港",
-    "澳门": "澳",
-    "广州": "穗",
-    "深圳": "深",
-    "珠海": "珠",
-    "佛山": "佛",
-    "东莞": "莞",
-    "中山": "",
-    "江门": "",
-    "惠州": "惠",
-    "肇庆": "肇",
-}
-_COMPOUND = re.compile(f"[{''.join(a for a in PLACES.values() if a)}]{{2,}}")
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
@@ -75,8 +57,8 @@ class Query:
     asks_count: bool = False
     numbers: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
-    places: frozenset[str] = frozenset()
     focus: str = ""
+    max_idf: float = 0.0
     english: bool = False
     truncated: bool = False
     translations: list[tuple[str, ...]] = field(default_factory=list)
@@ -142,39 +124,12 @@ class Query:
             asks_count=bool(_ASKS_COUNT.search(question)),
             numbers=frozenset(NUMBER.findall(question)),
             years=frozenset(YEAR.findall(unicodedata.normalize("NFKC", question))),
-            places=frozenset(p for p in PLACES if p in norm),
             focus=focus(normalize(question)),
+            max_idf=max_idf,
             english=english,
             truncated=truncated,
             translations=translations,
         )
-
-
-def mentions(query: Query, text: str, context: str = "") -> bool:
-    """True when ``text`` names every year the question is pinned to, and ``text`` or
-    its ``context`` (a document title) every place.
-
-    >>> q = Query.of("2023年前海有多少名香港律师？")
-    >>> mentions(q, "2023年，74名港澳律师在前海执业"), mentions(q, "2023年，澳门律师")
-    (True, False)
-    >>> mentions(q, "2022年，74名港澳律师在前海执业")
-    False
-    """
-    if not all(y in text for y in query.years):
-        return False
-    named = _named_places(text + context)
-    return all(p in named for p in query.places)
-
-
-def _named_places(text: str) -> set[str]:
-    """The Bay Area places ``text`` names, in full or by the one-character form the
-    documents use in compounds (港澳, 粤港澳, 穗港, 深港).
-
-    >>> sorted(_named_places("74名港澳律师在前海执业"))
-    ['澳门', '香港']
-    """
-    compounds = "".join(_COMPOUND.findall(text))
-    return {p for p, a in PLACES.items() if p in text or (a and a in compounds)}
 
 
 _WHAT_IS = ("是", "为")
@@ -205,19 +160,6 @@ def focus(norm: str) -> str:
                 word = parts[j - 1] + word
             return word if len(word) >= 2 else ""
     return ""
-
-
-def elsewhere(query: Query, text: str) -> bool:
-    """True when normalised ``text`` is about another city: it names a place the question
-    does not ask about, and none that it does.
-
-    >>> q = Query.of("香港2023年的本地生产总值是多少？")
-    >>> elsewhere(q, "澳门非博彩业占本地生产总值约六成"), elsewhere(q, "粤港澳本地生产总值")
-    (True, False)
-    """
-    if not query.places or not any(p in text for p in PLACES if p not in query.places):
-        return False
-    return not (query.places & _named_places(text))
 
 
 def asks_number(question: str) -> bool:

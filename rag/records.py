@@ -65,6 +65,8 @@ class Answer:
     understood_as: str = ""
     # A numbered list of points (the answer to a broad question), not one or two sentences.
     listed: bool = False
+    # The answer model's probability that the passages answer the question (rag.judge).
+    confidence: float = 0.0
 
     def to_result(self, qid: str | None = None) -> dict:
         """One line of the batch results format (see README)."""
@@ -73,6 +75,7 @@ class Answer:
             "understood_as": self.understood_as or self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "confidence": self.confidence,
             "passages": [
                 {
                     "text": h.chunk.text,

@@ -31,9 +31,9 @@ _QUESTION_FRAMES = re.compile(
 )
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 # Chinese characters (CJK Unified Ideographs and Extension A): one definition for all.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-CJK = re.compile(f"[{_HAN}]")
-_CJK_RUN = re.compile(f"[{_HAN}]{{2,}}")
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+CJK = re.compile(f"[{HAN}]")
+_CJK_RUN = re.compile(f"[{HAN}]{{2,}}")
 
 
 @lru_cache(maxsize=1)

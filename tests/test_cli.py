@@ -46,7 +46,15 @@ def test_batch_writes_one_result_line_per_good_question(index_args, tmp_path, ca
     assert [r["id"] for r in rows] == ["q1", "q4"]
     assert "292个新投资计划" in rows[0]["answer"]
     for r in rows:
-        assert set(r) == {"id", "question", "understood_as", "answer", "abstained", "passages"}
+        assert set(r) == {
+            "id",
+            "question",
+            "understood_as",
+            "answer",
+            "abstained",
+            "confidence",
+            "passages",
+        }
         for p in r["passages"]:
             assert set(p) == {"text", "source", "title", "lines", "score"}
     err = capsys.readouterr().err

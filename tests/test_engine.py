@@ -49,7 +49,16 @@ def test_english_questions_reach_chinese_passages_through_the_dictionary(seeds_e
 
 def test_batch_result_shape(seeds_engine):
     row = seeds_engine.ask("广州经开区实际利用外资首次突破多少？", mode="lexical").to_result("x1")
-    assert list(row) == ["id", "question", "understood_as", "answer", "abstained", "passages"]
+    assert list(row) == [
+        "id",
+        "question",
+        "understood_as",
+        "answer",
+        "abstained",
+        "confidence",
+        "passages",
+    ]
+    assert 0.0 <= row["confidence"] <= 1.0
     p = row["passages"][0]
     assert set(p) == {"text", "source", "title", "lines", "score"}
     assert p["source"].startswith("seeds/") and len(p["lines"]) == 2

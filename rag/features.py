@@ -1,0 +1,328 @@
+"""What the answer model sees: small named features of a question and a candidate sentence.
+
+Every feature is generic: none names a place, a policy or a phrasing of these documents.
+A candidate is one sentence of a top passage (it may take the sentence after it); its
+features say how much of the question it and its passage hold (weighted by rarity), how
+close it is in meaning, what retrieval thought of its passage, and whether it holds the
+kind of thing the question asks for (a time, a figure, a person, a place).
+
+The question-level features (``QUESTION_FEATURES``) summarise the best candidates and the
+question's grounding in the top passages: whether anything there answers at all is a
+decision about the question, not about one sentence (``../shared/design``'s probe).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from functools import lru_cache
+
+from rag.query import NUMBER, YEAR, Query, term_coverage
+from rag.tokenize import CJK, HAN, normalize
+
+_CJK_RUN = re.compile(f"[{HAN}]{{2,}}")
+
+# What a question asks for, from its question words (Simplified after normalisation).
+_WANTS = (
+    (
+        "time",
+        re.compile(
+            r"哪一?年|何年|哪个?朝代?|什么朝代|什么时候|何时|哪一?天|哪日|几月|几号|几时|哪个?月|"
+            r"什么年代|年份|日期|\bwhen\b|what (?:year|date|time|century|decade)|"
+            r"which (?:year|date)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"谁|哪一?位|哪个人|什么人|何人|哪些人|\bwho(?:m|se)?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"哪里|哪儿|何处|何地|什么地方|哪个?(?:国家|城市|省|州|地区|国|市|县|岛|洲)|哪座|哪国|"
+            r"\bwhere\b|which (?:country|city|state|region|province|island|continent)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"多少|几[个家项次位件种名倍天月条人岁年只座部本场届所台]|多大|多高|多长|多久|多重|多远|"
+            r"多深|多宽|比例|比重|占比|百分之|第几|排名|"
+            r"how (?:many|much|long|old|far|big|tall|high)|"
+            r"what (?:percentage|share|proportion|number)",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+_TIME = re.compile(
+    r"(?:\d{1,4}|[〇零一二两三四五六七八九十百千]+)\s*(?:年|月|日|号|世纪|年代)|朝|时期|期间|初|末"
+)
+_FIGURE = re.compile(
+    r"\d|[一二两三四五六七八九十百千万亿]+\s*[个家项次位件种名倍天月条人岁年只座部本场届所台米公里吨元%]"
+)
+
+# A transliterated foreign name (弗拉基米尔·佐利金): jieba rarely tags one as a person.
+_FOREIGN = re.compile(f"[{HAN}]{{1,8}}[·•・][{HAN}]{{1,8}}")
+
+
+def wants(question: str) -> str:
+    """What a question asks for: "time", "person", "place", "number", or "" (a thing, a
+    reason, a name of another kind).
+
+    >>> wants("孙中山是哪一年出生的？"), wants("红钻鱼分布在哪里？"), wants("Who founded Nintendo?")
+    ('time', 'place', 'person')
+    >>> wants("熊猫一天吃多少竹子？"), wants("《塞尔达传说》的主角叫什么名字？")
+    ('number', '')
+    """
+    question = normalize(question)
+    for kind, pattern in _WANTS:
+        if pattern.search(question):
+            return kind
+    return ""
+
+
+@lru_cache(maxsize=20000)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's (word, part of speech) pairs; a corpus's sentences recur across questions."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((w.word, w.flag) for w in jieba.posseg.lcut(text))
+
+
+def names(text: str, tag: str) -> set[str]:
+    """Words of ``text`` that jieba tags as ``tag`` (nr a person, ns a place), two
+    characters or more.
+
+    >>> sorted(names("孙中山生于广东香山", "nr")), sorted(names("孙中山生于广东香山", "ns"))
+    (['孙中山'], ['广东', '香山'])
+    """
+    return {w for w, f in _tagged(text) if f.startswith(tag) and len(w) >= 2}
+
+
+def holds(kind: str, sentence: str, question: str) -> bool:
+    """Whether a normalised sentence holds something of the ``kind`` asked for that the
+    question does not already say.
+
+    >>> holds("time", "孙中山于1866年出生", "孙中山是哪一年出生的")
+    True
+    >>> holds("person", "该游戏由张伟设计", "该游戏由谁设计")
+    True
+    >>> holds("place", "它生活在森林", "它生活在哪里")
+    False
+    """
+    if kind == "time":
+        return any(m.group() not in question for m in _TIME.finditer(sentence))
+    if kind == "number":
+        return any(m.group() not in question for m in NUMBER.finditer(sentence)) or bool(
+            _FIGURE.search(sentence)
+        )
+    if kind == "person" and any(m.group() not in question for m in _FOREIGN.finditer(sentence)):
+        return True
+    if kind in ("person", "place"):
+        tag = "nr" if kind == "person" else "ns"
+        return any(w not in question for w in names(sentence, tag))
+    return False
+
+
+def missing_weight(q: Query, text: str, max_idf: float) -> float:
+    """The rarest question term missing from ``text``, as a share of the rarest possible
+    weight: a name the passage never mentions is the mark of a question about something
+    else.
+
+    >>> q = Query.of("红钻鱼分布在哪里？", idf=lambda t: 5.0 if "钻" in t else 1.0)
+    >>> missing_weight(q, "黄足笛鲷分布于印度洋", 5.0), missing_weight(q, "红钻鱼分布于太平洋", 5.0)
+    (1.0, 0.0)
+    """
+    if max_idf <= 0:
+        return 0.0
+    missing = [w for t, w in q.terms.items() if not _present(t, text)]
+    return min(max(missing, default=0.0) / max_idf, 1.0)
+
+
+def _present(term, text: str) -> bool:
+    return term in text if isinstance(term, str) else any(t in text for t in term)
+
+
+_BOOK = re.compile(r"《([^》]{1,30})》")
+_NAMED = ("nr", "ns", "nt", "nz")
+
+
+def tagged_names(text: str) -> list[tuple[str, str]]:
+    """(word, kind) for the names jieba tags in ``text``: nr a person, ns a place, nt an
+    organisation, nz another proper noun; two characters or more.
+
+    >>> tagged_names("孙中山生于广东")
+    [('孙中山', 'nr'), ('广东', 'ns')]
+    """
+    return [(w, f[:2]) for w, f in _tagged(text) if f.startswith(_NAMED) and len(w) >= 2]
+
+
+def pins(question: str) -> frozenset[str]:
+    """What pins a normalised question to one thing: its figures and years, the names
+    jieba tags (a person, place, organisation, other proper noun) and titles in 《》. A
+    passage that holds none of them is about something else, however many words it
+    shares.
+
+    >>> sorted(pins("孙中山1912年在南京就任什么职务？"))
+    ['1912', '南京', '孙中山']
+    >>> sorted(pins("《塞尔达传说》是哪家公司开发的？"))
+    ['塞尔达', '塞尔达传说']
+    """
+    found = set(NUMBER.findall(question)) | set(_BOOK.findall(question))
+    found |= {m.group() for m in _FOREIGN.finditer(question)}
+    found |= {w for w, _ in tagged_names(question)}
+    return frozenset(found)
+
+
+def pins_missing(pinned: frozenset[str], text: str) -> float:
+    """Share of a question's pins that normalised ``text`` lacks (0 when it has none).
+
+    >>> pins_missing(frozenset({"孙中山", "1912"}), "1912年孙中山就任临时大总统")
+    0.0
+    >>> pins_missing(frozenset({"孙中山", "1912"}), "1866年孙中山生于香山")
+    0.5
+    """
+    if not pinned:
+        return 0.0
+    return sum(p not in text for p in pinned) / len(pinned)
+
+
+def year_conflict(years: frozenset[str], text: str) -> bool:
+    """The question is pinned to a year that ``text`` lacks while it gives another: the
+    same figure for another year is no answer.
+
+    >>> year_conflict(frozenset({"2024"}), "2023年，地区生产总值超4300亿元")
+    True
+    >>> year_conflict(frozenset({"2023"}), "2023年，地区生产总值超4300亿元")
+    False
+    """
+    if not years or all(y in text for y in years):
+        return False
+    return bool(YEAR.search(text))
+
+
+def unseen_run(q: Query) -> int:
+    """The longest run of the question's character bigrams that no passage of the corpus
+    holds: a name the library has never seen (珊瑚礁, 楼曾瑞) is a run of two or more,
+    while a question worded differently from its passage leaves single unseen bigrams
+    where its words meet.
+
+    >>> q = Query.of("楼曾瑞生于哪一年？", idf=lambda t: 9.0 if t in ("楼曾", "曾瑞") else 1.0,
+    ...              max_idf=9.0)
+    >>> unseen_run(q)
+    2
+    """
+    if q.max_idf <= 0:
+        return 0
+    best = 0
+    for run in _CJK_RUN.findall(q.norm):
+        n = 0
+        for i in range(len(run) - 1):
+            n = n + 1 if q.bigrams.get(run[i : i + 2], 0.0) >= q.max_idf else 0
+            best = max(best, n)
+    return best
+
+
+def novelty(sentence: str, question: str) -> float:
+    """Share of a sentence's Chinese characters (or letters) that the question lacks: an
+    answer adds something; a sentence that only restates the question does not.
+
+    >>> novelty("长城有多长", "长城有多长"), novelty("长城全长两万公里", "长城有多长")
+    (0.0, 0.625)
+    """
+    chars = [c for c in sentence if CJK.match(c) or c.isalnum()]
+    if not chars:
+        return 0.0
+    asked = set(question)
+    return sum(c not in asked for c in chars) / len(chars)
+
+
+def length(sentence: str) -> float:
+    """Length on a log scale, 1.0 at the longest answer (240 characters).
+
+    >>> round(length("一" * 15), 2), round(length("一" * 240), 2)
+    (0.51, 1.0)
+    """
+    return math.log1p(len(sentence)) / math.log1p(240)
+
+
+def title_share(q: Query, title: str) -> float:
+    """Weighted share of the question's terms in a document's title: is the question
+    about what the document is about?
+
+    >>> q = Query.of("大熊猫吃什么？")
+    >>> title_share(q, "大熊猫"), title_share(q, "竹子")
+    (0.75, 0.0)
+    """
+    return term_coverage(q.terms, title)
+
+
+# The order of the weights in the model file; rag.judge checks the file says the same.
+SENTENCE_FEATURES = (
+    "rule",
+    "terms",
+    "bigrams",
+    "passage_terms",
+    "passage_bigrams",
+    "missing",
+    "close",
+    "close_gap",
+    "rule_gap",
+    "passage_close",
+    "inv_rank",
+    "retrieval",
+    "type_match",
+    "type_miss",
+    "neighbour",
+    "type_near",
+    "novelty",
+    "length",
+    "fragment",
+    "heading",
+    "joined",
+    "focus_missing",
+    "year_missing",
+    "other_place",
+    "pins_missing",
+    "figures_missing",
+    "year_conflict",
+    "passage_pins_missing",
+    "sentence_missing",
+    "title_terms",
+    "english",
+    "english_close",
+)
+
+QUESTION_FEATURES = (
+    "best_logit",
+    "second_logit",
+    "best_terms",
+    "best_close",
+    "best_type_match",
+    "best_pins_missing",
+    "best_figures_missing",
+    "best_focus_missing",
+    "best_year_conflict",
+    "unseen_run",
+    "best_other_place",
+    "figures_nowhere",
+    "best_missing",
+    "min_passage_pins_missing",
+    "max_passage_terms",
+    "max_passage_bigrams",
+    "min_missing",
+    "max_close",
+    "max_title_terms",
+    "agree",
+    "english",
+    "wants_known",
+)

@@ -1,0 +1,242 @@
+"""The learned answer model at run time, read from a plain file.
+
+* **Choice.** For each candidate sentence, the probability that it holds the answer, from
+  its features (``rag.features.SENTENCE_FEATURES``): a logistic regression.
+* **Abstention.** For the question, the probability that the top passages answer it at
+  all, from the best candidates and the question's grounding there
+  (``rag.features.QUESTION_FEATURES``): gradient-boosted trees, shallow, since "a pin of
+  the question is missing" matters only where the rest matches. Below the file's
+  threshold the reply is "not found".
+
+The file (``answer_model.json`` beside this module) holds one such pair for passages read
+with the embedding model and one for passages read by words alone; for each, the feature
+names, their standardisation, weights and bias, and the threshold; and where the training
+data came from. It is written by ``rag.learn`` (``rag train``) and is plain JSON: no pickle,
+no code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
+
+MODEL_FILE = Path(__file__).with_name("answer_model.json")
+FORMAT = 1
+
+
+class ModelProblem(RuntimeError):
+    """The answer model's file is missing or unusable; the message names it."""
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic regression over named, standardised features."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def logit(self, rows: np.ndarray) -> np.ndarray:
+        """Log-odds for each row of raw feature values (columns in ``names`` order).
+
+        >>> m = Logistic(("a",), np.zeros(1), np.ones(1), np.array([2.0]), -1.0)
+        >>> m.logit(np.array([[0.0], [1.0]])).tolist()
+        [-1.0, 1.0]
+        """
+        return ((rows - self.mean) / self.scale) @ self.weights + self.bias
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit(rows)))
+
+    def to_dict(self) -> dict:
+        return {
+            "features": list(self.names),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "weights": [round(float(v), 6) for v in self.weights],
+            "bias": round(float(self.bias), 6),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, expected: tuple[str, ...]) -> Logistic:
+        names = tuple(d["features"])
+        if names != expected:
+            raise ValueError(f"its features are {list(names)}, this version reads {list(expected)}")
+        arrays = [np.asarray(d[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
+        if any(a.shape != (len(names),) for a in arrays) or not all(
+            np.isfinite(a).all() for a in arrays
+        ):
+            raise ValueError("its weights do not match its feature list")
+        if (arrays[1] <= 0).any():
+            raise ValueError("its feature scales must be positive")
+        return cls(names, *arrays, float(d["bias"]))
+
+
+@dataclass(frozen=True)
+class Trees:
+    """Gradient-boosted regression trees over named features, giving a log-odds.
+
+    Each tree is four parallel lists: the feature a node splits on (-1 at a leaf), its
+    threshold (left when ``value <= threshold``), its children's node numbers, and the
+    leaf's value. Node 0 is the root.
+    """
+
+    names: tuple[str, ...]
+    base: float
+    trees: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]
+
+    def logit(self, rows: np.ndarray) -> np.ndarray:
+        """Log-odds for each row of raw feature values (columns in ``names`` order).
+
+        >>> leaf = np.array([-1, -1, -1])
+        >>> stump = (np.array([0, -1, -1]), np.array([0.5, 0, 0]), np.array([1, -1, -1]),
+        ...          np.array([2, -1, -1]), np.array([0.0, -1.0, 1.0]))
+        >>> Trees(("a",), 0.0, (stump,)).logit(np.array([[0.0], [1.0]])).tolist()
+        [-1.0, 1.0]
+        """
+        total = np.full(len(rows), self.base)
+        at = np.arange(len(rows))
+        for feature, threshold, left, right, value in self.trees:
+            node = np.zeros(len(rows), dtype=np.int64)
+            while True:
+                inner = feature[node] >= 0
+                if not inner.any():
+                    break
+                f = feature[node[inner]]
+                go_left = rows[at[inner], f] <= threshold[node[inner]]
+                node[inner] = np.where(go_left, left[node[inner]], right[node[inner]])
+            total += value[node]
+        return total
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit(rows)))
+
+    def to_dict(self) -> dict:
+        return {
+            "features": list(self.names),
+            "base": round(float(self.base), 6),
+            "trees": [
+                {
+                    "feature": t[0].tolist(),
+                    "threshold": [round(float(v), 6) for v in t[1]],
+                    "left": t[2].tolist(),
+                    "right": t[3].tolist(),
+                    "value": [round(float(v), 6) for v in t[4]],
+                }
+                for t in self.trees
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict, expected: tuple[str, ...]) -> Trees:
+        names = tuple(d["features"])
+        if names != expected:
+            raise ValueError(f"its features are {list(names)}, this version reads {list(expected)}")
+        trees = []
+        for t in d["trees"]:
+            feature, left, right = (
+                np.asarray(t[k], dtype=np.int64) for k in ("feature", "left", "right")
+            )
+            threshold, value = (np.asarray(t[k], dtype=np.float64) for k in ("threshold", "value"))
+            n = len(feature)
+            if any(len(a) != n for a in (threshold, left, right, value)) or n == 0:
+                raise ValueError("a tree's lists differ in length")
+            if feature.max() >= len(names) or not np.isfinite(value).all():
+                raise ValueError("a tree names a feature it does not have")
+            inner = feature >= 0
+            children = np.concatenate([left[inner], right[inner]])
+            if len(children) and (children.min() <= 0 or children.max() >= n):
+                raise ValueError("a tree's node points outside it")
+            trees.append((feature, threshold, left, right, value))
+        return cls(names, float(d["base"]), tuple(trees))
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """Choice, abstention, and the abstention threshold (a probability), for one way of
+    reading the passages: with the embedding model's closeness, or by words alone."""
+
+    sentence: Logistic
+    question: Trees
+    threshold: float
+
+    def to_dict(self) -> dict:
+        return {
+            "sentence": self.sentence.to_dict(),
+            "question": self.question.to_dict(),
+            "threshold": round(float(self.threshold), 6),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AnswerModel:
+        threshold = float(d["threshold"])
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold {threshold} is not a probability")
+        return cls(
+            Logistic.from_dict(d["sentence"], SENTENCE_FEATURES),
+            Trees.from_dict(d["question"], QUESTION_FEATURES),
+            threshold,
+        )
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """The two models of the file (``hybrid``: with vectors; ``lexical``: without, where
+    every closeness feature is 0) and where their training data came from."""
+
+    hybrid: AnswerModel
+    lexical: AnswerModel
+    provenance: dict
+
+    def pick(self, dense: bool) -> AnswerModel:
+        return self.hybrid if dense else self.lexical
+
+    def to_dict(self) -> dict:
+        return {
+            "format": FORMAT,
+            "hybrid": self.hybrid.to_dict(),
+            "lexical": self.lexical.to_dict(),
+            "provenance": self.provenance,
+        }
+
+    def save(self, path: Path) -> None:
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+        path.write_text(text + "\n", encoding="utf-8")
+
+
+def load(path: Path = MODEL_FILE) -> ModelFile:
+    """Read a model file; ModelProblem (one line naming the file) when it cannot be used."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelProblem(
+            f"answer model {path} is missing (reinstall the package, or run `rag train`)"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelProblem(
+            f"answer model {path} is unreadable ({exc.__class__.__name__})"
+        ) from None
+    try:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"it is format {data.get('format')!r}, this version reads {FORMAT}")
+        return ModelFile(
+            AnswerModel.from_dict(data["hybrid"]),
+            AnswerModel.from_dict(data["lexical"]),
+            dict(data.get("provenance") or {}),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ModelProblem(f"answer model {path} is damaged: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def default() -> ModelFile:
+    """The packaged model, read once per process."""
+    return load(MODEL_FILE)

@@ -1,0 +1,309 @@
+"""Fit the answer model (``rag train``): data in, a plain weights file out.
+
+1. Make a fitting corpus and a validation corpus from the open-book datasets
+   (``rag.learn_data``: disjoint articles, answerable, absent and held-out questions).
+2. Index each exactly as the product does and, for every question, take the candidates
+   the product would weigh (``rag.answer.candidates``: the sentences of the top 3
+   passages). A candidate is right when it holds a gold answer.
+3. Fit the choice model on the fitting corpus's answerable questions (an L2-regularised
+   logistic regression on standardised features, Newton's method), then the abstention
+   model on all its questions, answerable or not (gradient-boosted trees); numpy only.
+4. Choose the threshold on the validation corpus: the highest that refuses at most
+   ``FALSE_REFUSALS`` of its answerable questions. Print the validation figures beside
+   the rules' choice (the old ``_score`` alone), and write them into the file.
+
+Nothing from the test split (the open-book README's own articles) is read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer import candidates, question_features, sentence_matrix
+from rag.engine import TOP, Engine, open_engine
+from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from rag.judge import AnswerModel, Logistic, ModelFile, Trees
+from rag.learn_data import SPLITS, Part, prepare
+from rag.settings import MODES, Settings
+
+# The most answerable questions that the threshold may refuse on validation data.
+FALSE_REFUSALS = 0.03
+L2 = 1.0
+# The abstention trees: shallow and few (the question-level data is about 1,500 rows).
+TREE_DEPTH = 3
+TREE_ROUNDS = 100
+_WS = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _WS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], l2: float = L2, steps: int = 50
+) -> Logistic:
+    """An L2-regularised logistic regression on standardised columns, by Newton's method.
+
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> m = fit_logistic(x, np.array([0, 0, 1, 1]), ("a",))
+    >>> (m.probability(x) > 0.5).tolist()
+    [False, False, True, True]
+    """
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        grad = z.T @ (p - y) + penalty * w
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return Logistic(names, mean, scale, w[:-1], float(w[-1]))
+
+
+def fit_trees(
+    x: np.ndarray,
+    y: np.ndarray,
+    names: tuple[str, ...],
+    depth: int = TREE_DEPTH,
+    rounds: int = TREE_ROUNDS,
+    rate: float = 0.1,
+    min_leaf: int = 20,
+    l2: float = 1.0,
+    bins: int = 32,
+) -> Trees:
+    """Gradient boosting of depth-``depth`` trees on the log loss (Newton leaf values,
+    splits among each feature's quantiles).
+
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0]] * 10)
+    >>> m = fit_trees(x, np.array([0, 0, 1, 1] * 10), ("a",), min_leaf=5)
+    >>> (m.probability(x[:4]) > 0.5).tolist()
+    [False, False, True, True]
+    """
+    cuts = [
+        np.unique(np.quantile(x[:, j], np.linspace(0, 1, bins + 1)[1:-1]))
+        for j in range(x.shape[1])
+    ]
+    share = min(max(y.mean(), 1e-6), 1 - 1e-6)
+    base = float(np.log(share / (1 - share)))
+    f = np.full(len(x), base)
+    trees = []
+    for _ in range(rounds):
+        p = 1.0 / (1.0 + np.exp(-f))
+        tree = _tree(x, p - y, p * (1 - p), cuts, depth, min_leaf, l2, rate)
+        trees.append(tree)
+        f = f + Trees(names, 0.0, (tree,)).logit(x)
+    return Trees(names, base, tuple(trees))
+
+
+def _tree(x, g, h, cuts, depth: int, min_leaf: int, l2: float, rate: float) -> tuple:
+    """One regression tree on gradients ``g`` and curvatures ``h``, as Trees stores it."""
+    nodes: list[list] = []
+
+    def grow(idx: np.ndarray, level: int) -> int:
+        me = len(nodes)
+        gs, hs = g[idx].sum(), h[idx].sum()
+        nodes.append([-1, 0.0, -1, -1, -rate * gs / (hs + l2)])
+        if level == depth or len(idx) < 2 * min_leaf:
+            return me
+        best = (1e-6, -1, 0.0)
+        for j, thresholds in enumerate(cuts):
+            xj = x[idx, j]
+            for t in thresholds:
+                left = xj <= t
+                n = left.sum()
+                if n < min_leaf or len(idx) - n < min_leaf:
+                    continue
+                gl, hl = g[idx][left].sum(), h[idx][left].sum()
+                gain = gl**2 / (hl + l2) + (gs - gl) ** 2 / (hs - hl + l2) - gs**2 / (hs + l2)
+                if gain > best[0]:
+                    best = (gain, j, float(t))
+        _, j, t = best
+        if j < 0:
+            return me
+        go_left = x[idx, j] <= t
+        left_node = grow(idx[go_left], level + 1)
+        right_node = grow(idx[~go_left], level + 1)
+        nodes[me][:4] = [j, t, left_node, right_node]
+        return me
+
+    grow(np.arange(len(x)), 0)
+    return tuple(
+        np.array([n[k] for n in nodes], dtype=np.int64 if k in (0, 2, 3) else np.float64)
+        for k in range(5)
+    )
+
+
+@dataclass
+class Collected:
+    """The candidates of every question of one corpus, with their labels."""
+
+    rows: list[np.ndarray] = field(default_factory=list)  # per question: candidate features
+    right: list[np.ndarray] = field(default_factory=list)  # per question: holds a key
+    agree: list[bool] = field(default_factory=list)
+    answerable: list[bool] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    queries: list = field(default_factory=list)
+    cands: list = field(default_factory=list)
+
+
+def collect(
+    engine: Engine, questions: list[dict], mode: str = "hybrid", progress: bool = False
+) -> Collected:
+    """Run retrieval as ``Engine.ask`` does in ``mode`` and keep each question's candidates."""
+    from tqdm import tqdm
+
+    out = Collected()
+    for row in tqdm(questions, desc=f"{mode} candidates", unit="question", disable=not progress):
+        query = engine.analyze(row["question"])
+        meaning = engine.meaning(query, mode)
+        hits, agree = engine._rank(query, 10, meaning)
+        cut = engine.store.edges([h.chunk for h in hits[:TOP]])
+        cands = candidates(query, hits, cut, meaning, TOP)
+        keys = [_norm(k) for k in row.get("keys") or []]
+        out.rows.append(sentence_matrix(cands))
+        out.right.append(np.array([any(k in _norm(c.sentence) for k in keys) for c in cands]))
+        out.agree.append(agree)
+        out.answerable.append(bool(keys))
+        out.kinds.append(row.get("kind", ""))
+        out.queries.append(query)
+        out.cands.append(cands)
+    return out
+
+
+def question_rows(data: Collected, choice: Logistic) -> np.ndarray:
+    rows = []
+    for q, cands, x, agree in zip(data.queries, data.cands, data.rows, data.agree):
+        logits = choice.logit(x) if len(cands) else np.zeros(0)
+        qf = question_features(q, cands, logits, agree)
+        rows.append([qf[f] for f in QUESTION_FEATURES])
+    return np.array(rows, dtype=np.float64)
+
+
+def fit(train: Collected) -> AnswerModel:
+    """Both models on one corpus's candidates; the threshold is set later (``calibrate``)."""
+    use = [i for i, a in enumerate(train.answerable) if a and len(train.rows[i])]
+    x = np.vstack([train.rows[i] for i in use])
+    y = np.concatenate([train.right[i] for i in use]).astype(np.float64)
+    choice = fit_logistic(x, y, SENTENCE_FEATURES)
+    qx = question_rows(train, choice)
+    qy = np.array(train.answerable, dtype=np.float64)
+    abstain = fit_trees(qx, qy, QUESTION_FEATURES)
+    return AnswerModel(choice, abstain, 0.5)
+
+
+def calibrate(model: AnswerModel, val: Collected) -> float:
+    """The highest threshold that refuses at most ``FALSE_REFUSALS`` of the validation
+    corpus's answerable questions."""
+    p = model.question.probability(question_rows(val, model.sentence))
+    answerable = np.sort(p[np.array(val.answerable)])
+    allowed = int(np.floor(FALSE_REFUSALS * len(answerable)))
+    return float(answerable[allowed]) if len(answerable) else 0.5
+
+
+def figures(model: AnswerModel, data: Collected) -> dict[str, float]:
+    """Per-kind figures of one corpus: how often the model's best candidate holds the
+    answer (and the rules' best, for comparison), false refusals, absent refused."""
+    p = model.question.probability(question_rows(data, model.sentence))
+    answered = p >= model.threshold
+    out: dict[str, float] = {}
+    groups: dict[str, list[int]] = {}
+    for i, kind in enumerate(data.kinds):
+        groups.setdefault(kind, []).append(i)
+    rule = SENTENCE_FEATURES.index("rule")
+    for kind, idx in sorted(groups.items()):
+        if data.answerable[idx[0]]:
+            best = [
+                bool(
+                    len(data.rows[i])
+                    and data.right[i][np.argmax(model.sentence.logit(data.rows[i]))]
+                )
+                for i in idx
+            ]
+            rules = [
+                bool(len(data.rows[i]) and data.right[i][np.argmax(data.rows[i][:, rule])])
+                for i in idx
+            ]
+            out[f"{kind} choice"] = round(float(np.mean(best)), 3)
+            out[f"{kind} choice by rules"] = round(float(np.mean(rules)), 3)
+            out[f"{kind} answered right"] = round(float(np.mean(np.array(best) & answered[idx])), 3)
+            out[f"{kind} false not found"] = round(float(np.mean(~answered[idx])), 3)
+        else:
+            out[f"{kind} not found"] = round(float(np.mean(~answered[idx])), 3)
+        out[f"{kind} questions"] = len(idx)
+    return out
+
+
+def _engine(folder: Path, embedder, mode: str, model_name: str | None) -> Engine:
+    """An engine over a prepared corpus, indexed once (the index is kept in ``folder``)."""
+    settings = Settings(seeds=folder / "docs", index=folder / "index", mode=mode, model=model_name)
+    return open_engine(settings, embedder, progress=False, say=lambda _: None, answers=False)
+
+
+def _questions(folder: Path) -> list[dict]:
+    lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def train(
+    open_book: Path,
+    work: Path,
+    out: Path,
+    splits: dict[str, tuple[Part, ...]] = SPLITS,
+    seed_dev: tuple[Path, Path] | None = None,
+    embedder=None,
+    model_name: str | None = None,
+    say: Callable[[str], None] = print,
+    progress: bool = False,
+) -> dict[str, dict[str, float]]:
+    """Fit on ``splits["fit"]``, choose the thresholds on ``splits["val"]``, write both
+    models (with vectors, and by words alone) to ``out``; returns the validation figures.
+    ``seed_dev`` (questions, documents) adds half the seed dev set to each side."""
+    from rag.embed import load_embedder
+
+    if embedder is None:
+        embedder, reason = load_embedder(model_name)
+        if reason:
+            raise RuntimeError(reason)
+    data: dict[tuple[str, str], Collected] = {}
+    for split in ("fit", "val"):
+        folder = prepare(open_book, work, split, splits, seed_dev)
+        engine = _engine(folder, embedder, "hybrid", model_name)
+        say(f"{split}: {engine.store.passage_count()} passages, trust {engine.trust:.2f}")
+        questions = _questions(folder)
+        for mode in MODES:
+            data[split, mode] = collect(engine, questions, mode, progress)
+    models, result = {}, {}
+    for mode in MODES:
+        model = fit(data["fit", mode])
+        threshold = calibrate(model, data["val", mode])
+        models[mode] = AnswerModel(model.sentence, model.question, threshold)
+        result[mode] = figures(models[mode], data["val", mode])
+        say(f"{mode}: threshold {threshold:.3f}; validation {json.dumps(result[mode])}")
+    provenance = {
+        "data": "CMRC 2018 trial and DRCD dev (CC BY-SA), via rag.learn_data"
+        + (", and the seed dev set (even lines fit, odd lines validation)" if seed_dev else ""),
+        "fit": [part.__dict__ for part in splits["fit"]],
+        "validation": [part.__dict__ for part in splits["val"]],
+        "fit_questions": len(data["fit", "hybrid"].kinds),
+        "validation_questions": len(data["val", "hybrid"].kinds),
+        "embedder": getattr(embedder, "name", None),
+        "false_refusals_allowed": FALSE_REFUSALS,
+        "l2": L2,
+        "validation_figures": result,
+    }
+    ModelFile(models["hybrid"], models["lexical"], provenance).save(out)
+    return result

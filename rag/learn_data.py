@@ -1,0 +1,245 @@
+"""Training and validation corpora for the answer model, made from SQuAD-style files.
+
+Two public Chinese reading-comprehension sets (CMRC 2018 trial, DRCD dev; see
+``../shared/eval/open-book``) become the product's own task, as that folder's README does:
+one ``.txt`` per article, questions that name the file their answer must be cited from.
+Two kinds of question the documents do not answer are made as well:
+
+* **absent**: asked of articles that were not indexed (another person, another fish);
+* **held out**: asked of a paragraph removed from an article that *is* indexed. The
+  article's other paragraphs share the question's subject and words, so these are the hard
+  case: a library that talks about the thing but does not say what was asked;
+* **perturbed**: an answerable question with one of its pins (a year or figure, a name)
+  changed to one the article never mentions, as SQuAD 2.0 made its unanswerable
+  questions: 孙中山1912年… becomes 孙中山1915年…, 南京 becomes another article's place.
+  The rest of the question still matches its passage word for word.
+
+Articles are shuffled with the README's seed (11) and then cut into disjoint ranges. The
+README's own split (the first 100 CMRC and 40 DRCD articles, the next 80 and 50 for
+absent questions) is left alone as the test split; fitting and validation use the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+SEED = 11
+
+
+@dataclass(frozen=True)
+class Part:
+    """Articles ``lo:hi`` of one dataset's shuffled list, indexed or only asked about."""
+
+    file: str
+    kind: str
+    lo: int
+    hi: int
+    # "indexed": documents and their questions; "absent": questions only.
+    role: str
+    # Indexed: hold one paragraph out of each article of several. Absent: questions per article.
+    hold_out: bool = False
+    per_article: int = 2
+    # Indexed: one question in this many also gets a perturbed, unanswerable twin.
+    perturb_every: int = 2
+
+
+# Disjoint from the README's split: CMRC 0–180 and DRCD 0–90 (its indexed and absent
+# articles) are never read here.
+SPLITS: dict[str, tuple[Part, ...]] = {
+    "fit": (
+        Part("cmrc2018_trial.json", "cmrc", 180, 232, "indexed"),
+        Part("drcd_dev.json", "drcd", 90, 200, "indexed", hold_out=True),
+        Part("cmrc2018_trial.json", "cmrc", 232, 256, "absent", per_article=3),
+        Part("drcd_dev.json", "drcd", 200, 250, "absent"),
+    ),
+    "val": (
+        Part("drcd_dev.json", "drcd", 250, 330, "indexed", hold_out=True),
+        Part("drcd_dev.json", "drcd", 330, 383, "absent"),
+    ),
+}
+
+_WS = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _WS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _keys(qa: dict) -> list[str]:
+    return sorted({a["text"].strip() for a in qa["answers"] if a["text"].strip()})
+
+
+def articles(path: Path) -> list[dict]:
+    """A dataset's articles in the README's shuffled order (make_ext.py, seed 11)."""
+    arts = json.loads(path.read_text(encoding="utf-8"))["data"]
+    random.Random(SEED).shuffle(arts)
+    return arts
+
+
+def write_part(arts: list[dict], part: Part, out: Path) -> list[dict]:
+    """Write the documents of ``part`` under ``out/docs`` and return its questions.
+
+    A held-out paragraph's questions keep no keys, but are dropped when their answer
+    still stands in what was kept of the article.
+    """
+    rng = random.Random(f"{part.kind}-{part.lo}")
+    rows: list[dict] = []
+    asked = [
+        qa["question"] for a in arts[part.lo : part.hi] for p in a["paragraphs"] for qa in p["qas"]
+    ]
+    names = name_pool(asked)
+    twist = random.Random(f"{part.kind}-{part.lo}-perturb")
+    for i in range(part.lo, min(part.hi, len(arts))):
+        art = arts[i]
+        qas = [(j, qa) for j, p in enumerate(art["paragraphs"]) for qa in p["qas"] if _keys(qa)]
+        if part.role == "absent":
+            for _, qa in rng.sample(qas, min(part.per_article, len(qas))):
+                rows.append(_row(qa, f"{part.kind}-absent", [], None))
+            continue
+        name = f"{part.kind}_{i:04d}.txt"
+        paras = [p["context"].strip() for p in art["paragraphs"]]
+        held = rng.randrange(len(paras)) if part.hold_out and len(paras) > 2 else None
+        kept = [p for j, p in enumerate(paras) if j != held]
+        docs = out / "docs"
+        docs.mkdir(parents=True, exist_ok=True)
+        body = art["title"].strip() + "\n\n" + "\n\n".join(kept) + "\n"
+        (docs / name).write_text(body, encoding="utf-8")
+        remaining = _norm(body)
+        for n, (j, qa) in enumerate(qas):
+            if j != held:
+                rows.append(_row(qa, part.kind, _keys(qa), name))
+                changed = perturb(qa["question"].strip(), body, names, twist)
+                if part.perturb_every and n % part.perturb_every == 0 and changed:
+                    rows.append(
+                        {**_row(qa, f"{part.kind}-perturbed", [], None), "question": changed}
+                    )
+            elif not any(_norm(k) in remaining for k in _keys(qa)):
+                rows.append(_row(qa, f"{part.kind}-heldout", [], None))
+    return rows
+
+
+def perturb(
+    question: str,
+    article: str,
+    names: dict[str, list[str]],
+    rng: random.Random,
+    names_first: bool = False,
+) -> str:
+    """The question with one pin the article states changed to one it does not: a
+    figure moved by a few units, or a name swapped for another of the same kind (jieba:
+    person, place, organisation, other proper noun) from ``names``, which other articles'
+    questions use. Empty when there is nothing to change.
+
+    >>> perturb("孙中山1912年就任什么职务？", "1912年孙中山就任临时大总统", {}, random.Random(0))
+    '孙中山1915年就任什么职务？'
+    >>> perturb("孙中山生于哪里？", "孙中山生于香山", {"nr": ["林则徐"]}, random.Random(0))
+    '林则徐生于哪里？'
+    """
+    from rag.features import tagged_names
+
+    text = _norm(article)
+    mine = [(w, tag) for w, tag in tagged_names(question) if w in text]
+    mine = [(w, tag) for w, tag in mine if any(n not in text for n in names.get(tag, []))]
+    figures = [m for m in re.finditer(r"\d+", question) if m.group() in text]
+    if figures and not (names_first and mine):
+        m = rng.choice(figures)
+        value = int(m.group())
+        for step in (3, -2, 5, 7, -4, 11):
+            new = str(value + step)
+            if new not in text and value + step >= 0:
+                return question[: m.start()] + new + question[m.end() :]
+        return ""
+    if not mine:
+        return ""
+    old, tag = rng.choice(sorted(mine))
+    others = [n for n in names[tag] if n not in text]
+    return question.replace(old, rng.choice(others), 1)
+
+
+def name_pool(questions: list[str]) -> dict[str, list[str]]:
+    """The names questions use, by kind (nr, ns, nt, nz), for ``perturb``."""
+    from rag.features import tagged_names
+
+    pool: dict[str, set[str]] = {}
+    for q in questions:
+        for w, tag in tagged_names(q):
+            pool.setdefault(tag, set()).add(w)
+    return {tag: sorted(ws) for tag, ws in pool.items()}
+
+
+def _row(qa: dict, kind: str, keys: list[str], source: str | None) -> dict:
+    row = {"id": f"{kind}-{qa['id']}", "kind": kind, "question": qa["question"].strip()}
+    row["keys"] = keys
+    if source:
+        row["source"] = source
+    return row
+
+
+def seed_questions(dev: Path, seeds: Path, out: Path, half: int) -> list[dict]:
+    """Half the seed dev set (lines ``half``, ``half + 2``, …), its documents copied into
+    ``out/docs``, and a perturbed twin of every answerable question whose pin the
+    passages around its answer do not state. The dev set's own unanswerable questions
+    are left out: they stay for validation by hand."""
+    docs = out / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    texts = []
+    for path in sorted(seeds.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        (docs / f"seed_{path.name}").write_text(text, encoding="utf-8")
+        texts.append(text)
+    lines = dev.read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()][half::2]
+    rows = [r for r in rows if r.get("keys")]
+    names = name_pool([r["question"] for r in rows])
+    twist = random.Random(f"seed-{half}-perturb")
+    out_rows = []
+    for r in rows:
+        out_rows.append(
+            {"id": f"seed-{r['id']}", "kind": "seed", "question": r["question"], "keys": r["keys"]}
+        )
+        # What the documents say around the answer: the paragraphs that hold a key.
+        around = "\n".join(
+            p for t in texts for p in t.split("\n") if any(_norm(k) in _norm(p) for k in r["keys"])
+        )
+        # Two twins where it can: one with a figure changed, one with a name.
+        twins = {perturb(r["question"], around, names, twist, first) for first in (False, True)}
+        for n, changed in enumerate(sorted(t for t in twins if t and around)):
+            out_rows.append(
+                {
+                    "id": f"seed-perturbed-{n}-{r['id']}",
+                    "kind": "seed-perturbed",
+                    "question": changed,
+                    "keys": [],
+                }
+            )
+    return out_rows
+
+
+def prepare(
+    open_book: Path,
+    out: Path,
+    split: str,
+    splits: dict[str, tuple[Part, ...]] = SPLITS,
+    seed_dev: tuple[Path, Path] | None = None,
+) -> Path:
+    """Make ``out/<split>/docs`` and ``out/<split>/questions.jsonl``; returns the folder.
+    ``seed_dev`` (the dev questions, the seed documents) adds half the dev set: the even
+    lines to "fit", the odd ones to "val"."""
+    folder = out / split
+    cache: dict[str, list[dict]] = {}
+    rows: list[dict] = []
+    for part in splits[split]:
+        if part.file not in cache:
+            cache[part.file] = articles(open_book / part.file)
+        rows += write_part(cache[part.file], part, folder)
+    if seed_dev is not None:
+        rows += seed_questions(*seed_dev, folder, 0 if split == "fit" else 1)
+    with open(folder / "questions.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return folder

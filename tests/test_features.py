@@ -1,0 +1,101 @@
+"""The answer model's features, on tiny corpora far from policy: a person, an animal, a game."""
+
+import numpy as np
+
+from rag.answer import candidates, question_features, sentence_matrix
+from rag.features import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    holds,
+    missing_weight,
+    novelty,
+    wants,
+)
+from rag.query import Query
+from rag.records import Chunk, Hit
+
+PERSON = "孙中山"
+PERSON_TEXT = "孙中山，1866年11月12日生于广东香山县。他少年时随兄长远赴檀香山求学，在那里接受西式教育。后来辛亥革命爆发。"
+PANDA = "大熊猫"
+PANDA_TEXT = "大熊猫是中国特有的熊科动物。它主要以竹子为食，每天要吃12到38公斤竹子。"
+GAME = "塞尔达传说"
+GAME_TEXT = "《塞尔达传说》是任天堂开发的动作冒险游戏。游戏的主角是林克。"
+
+
+def _hit(title: str, text: str, n: int = 0) -> Hit:
+    return Hit(Chunk(f"{title}#{n}", f"uploads/{title}.txt", title, text, 1, 1), 1.0, "lexical")
+
+
+def _features(question: str, hits: list[Hit]) -> dict[str, dict[str, float]]:
+    return {c.sentence: c.features for c in candidates(Query.of(question), hits)}
+
+
+def test_what_a_question_asks_for_is_read_from_its_question_words():
+    assert wants("孙中山是哪一年出生的？") == "time"
+    assert wants("孫中山是哪一年出生的？") == "time"  # Traditional
+    assert wants("《塞尔达传说》由谁设计？") == "person"
+    assert wants("大熊猫生活在哪里？") == "place"
+    assert wants("大熊猫每天吃多少公斤竹子？") == "number"
+    assert wants("How old was Sun Yat-sen in 1911?") == "number"
+    assert wants("大熊猫吃什么？") == ""
+
+
+def test_a_year_question_prefers_the_sentence_that_gives_a_time():
+    f = _features("孙中山是哪一年出生的？", [_hit(PERSON, PERSON_TEXT)])
+    born = next(v for s, v in f.items() if "1866" in s)
+    school = next(v for s, v in f.items() if "檀香山" in s)
+    assert born["type_match"] == 1.0 and born["type_miss"] == 0.0
+    assert school["type_match"] == 0.0 and school["type_miss"] == 1.0
+
+
+def test_holds_ignores_what_the_question_already_says():
+    assert not holds("time", "1911年辛亥革命爆发", "1911年发生了什么")
+    assert holds("number", "每天要吃12到38公斤竹子", "大熊猫每天吃多少竹子")
+    assert holds("person", "游戏的主角是林克", "游戏的主角是谁")
+
+
+def test_a_name_the_passages_never_mention_weighs_as_missing():
+    q = Query.of("黄足笛鲷分布在哪一大洋区？", idf=lambda t: 6.0 if t in "黄足笛鲷" else 1.0)
+    assert missing_weight(q, "红钻鱼分布于太平洋", 6.0) == 1.0
+    assert missing_weight(q, "黄足笛鲷分布于印度洋", 6.0) < 1.0
+
+
+def test_novelty_separates_an_answer_from_a_restatement():
+    assert novelty("林克是主角", "主角是谁") > novelty("主角是谁", "主角是谁") == 0.0
+
+
+def test_candidates_are_the_distinct_sentences_of_the_top_passages():
+    hits = [_hit(PANDA, PANDA_TEXT, 0), _hit(PANDA, PANDA_TEXT, 1), _hit(GAME, GAME_TEXT, 2)]
+    cands = candidates(Query.of("大熊猫吃什么？"), hits, top=3)
+    texts = [c.sentence for c in cands]
+    assert len(texts) == len(set(texts))
+    assert {c.passage for c in cands} == {1, 3}  # passage 2 repeats passage 1
+    for c in cands:
+        assert c.sentence in hits[c.passage - 1].chunk.text or c.features["joined"]
+
+
+def test_feature_rows_follow_the_declared_order():
+    cands = candidates(Query.of("《塞尔达传说》是哪家公司开发的？"), [_hit(GAME, GAME_TEXT)])
+    x = sentence_matrix(cands)
+    assert x.shape == (len(cands), len(SENTENCE_FEATURES))
+    assert np.isfinite(x).all()
+    developer = next(i for i, c in enumerate(cands) if "任天堂" in c.sentence)
+    assert x[developer, SENTENCE_FEATURES.index("terms")] > 0
+    assert x[developer, SENTENCE_FEATURES.index("title_terms")] > 0
+
+
+def test_a_sentence_about_another_place_is_marked():
+    panda = "野生大熊猫如今主要生活在四川、陕西和甘肃的山林里。"
+    bear = "北极熊则生活在北冰洋沿岸，包括加拿大北部的海冰上。"
+    f = _features("北极熊生活在加拿大的哪些地方？", [_hit("动物", panda + bear)])
+    assert f[panda]["other_place"] == 1.0 and f[bear]["other_place"] == 0.0
+
+
+def test_question_features_summarise_the_best_candidates():
+    q = Query.of("大熊猫吃什么？")
+    cands = candidates(q, [_hit(PANDA, PANDA_TEXT)])
+    logits = np.arange(len(cands), dtype=float)
+    qf = question_features(q, cands, logits, agree=True)
+    assert list(qf) == list(QUESTION_FEATURES)
+    assert qf["best_logit"] == logits.max() and qf["agree"] == 1.0
+    assert qf["max_passage_terms"] == 1.0

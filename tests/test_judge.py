@@ -1,0 +1,86 @@
+"""The answer model's file: round trip, and the one-line failures a user sees."""
+
+import json
+
+import numpy as np
+import pytest
+
+from rag import judge
+from rag.cli import main
+from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from tests.conftest import lexical_settings
+
+
+def test_the_packaged_model_says_its_features_and_training_data():
+    model = judge.default()
+    assert model.hybrid.sentence.names == SENTENCE_FEATURES
+    assert model.lexical.question.names == QUESTION_FEATURES
+    assert 0.0 < model.hybrid.threshold < 1.0
+    assert "CMRC" in model.provenance["data"] and model.provenance["validation_figures"]
+
+
+def test_the_weights_file_round_trips(tmp_path):
+    model = judge.default()
+    path = tmp_path / "m.json"
+    model.save(path)
+    again = judge.load(path)
+    assert again.to_dict() == model.to_dict()
+    rows = np.random.default_rng(0).random((5, len(QUESTION_FEATURES)))
+    assert np.allclose(
+        again.hybrid.question.probability(rows), model.hybrid.question.probability(rows)
+    )
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (None, "is missing"),
+        ("{not json", "is unreadable"),
+        ('{"format": 99}', "is damaged"),
+        ('{"format": 1, "hybrid": {}}', "is damaged"),
+    ],
+)
+def test_a_missing_or_damaged_file_is_a_model_problem_naming_it(tmp_path, content, says):
+    path = tmp_path / "answer_model.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(judge.ModelProblem, match=says) as err:
+        judge.load(path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_weights_for_other_features_are_refused(tmp_path):
+    data = judge.default().to_dict()
+    data["hybrid"]["sentence"]["features"] = ["something", "else"]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(judge.ModelProblem, match="features"):
+        judge.load(path)
+
+
+def test_a_tree_pointing_outside_itself_is_refused(tmp_path):
+    data = judge.default().to_dict()
+    tree = data["lexical"]["question"]["trees"][0]
+    tree["left"] = [10_000 if v > 0 else v for v in tree["left"]]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(judge.ModelProblem, match="outside"):
+        judge.load(path)
+
+
+def test_the_cli_stops_with_one_line_when_the_model_file_is_damaged(
+    tiny_seeds, tmp_path, monkeypatch, capsys
+):
+    broken = tmp_path / "answer_model.json"
+    broken.write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(judge, "MODEL_FILE", broken)
+    judge.default.cache_clear()
+    try:
+        settings = lexical_settings(tiny_seeds, tmp_path)
+        args = ["--seeds", str(settings.seeds), "--index", str(settings.index), "--mode", "lexical"]
+        code = main(["ask", "深圳？", *args])
+    finally:
+        judge.default.cache_clear()
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert err.count("\n") == 0 and str(broken) in err and "Traceback" not in err

@@ -1,0 +1,136 @@
+"""`rag train` end to end on a tiny SQuAD-style sample: a person, an animal, a game, a company."""
+
+import json
+import re
+
+import numpy as np
+
+from rag import judge
+from rag.learn import fit_logistic, fit_trees, train
+from rag.learn_data import Part, perturb, write_part
+
+ARTICLES = [
+    (
+        "孙中山",
+        [
+            "孙中山，1866年11月12日生于广东香山县。他早年在檀香山求学，后来在香港学医。",
+            "1911年辛亥革命爆发，1912年孙中山在南京就任临时大总统。他于1925年在北京病逝。",
+        ],
+        [
+            ("孙中山生于哪一年？", "1866年"),
+            ("孙中山在哪里就任临时大总统？", "南京"),
+            ("孙中山于哪一年病逝？", "1925年"),
+        ],
+    ),
+    (
+        "大熊猫",
+        [
+            "大熊猫是中国特有的熊科动物，主要栖息在四川、陕西和甘肃的山区。",
+            "大熊猫以竹子为主食，成年大熊猫每天要吃十二到三十八公斤竹子。",
+        ],
+        [("大熊猫主要栖息在哪些省份？", "四川、陕西和甘肃"), ("大熊猫的主食是什么？", "竹子")],
+    ),
+    (
+        "塞尔达传说",
+        [
+            "《塞尔达传说》是任天堂于1986年发行的动作冒险游戏，由宫本茂和手冢卓志设计。",
+            "游戏的主角是一名叫林克的少年，他要从魔王加农手中救出塞尔达公主。",
+        ],
+        [
+            ("《塞尔达传说》是哪一年发行的？", "1986年"),
+            ("游戏的主角叫什么名字？", "林克"),
+            ("林克要从谁手中救出公主？", "魔王加农"),
+        ],
+    ),
+    (
+        "腾讯",
+        [
+            "腾讯公司于1998年11月在深圳成立，创始人包括马化腾和张志东。",
+            "腾讯的主要产品有即时通信软件QQ和微信，微信于2011年推出。",
+        ],
+        [("腾讯公司在哪座城市成立？", "深圳"), ("微信是哪一年推出的？", "2011年")],
+    ),
+    (
+        "长城",
+        [
+            "长城是中国古代的军事防御工程，现存的明长城全长约八千八百公里。",
+            "秦始皇统一六国后，把原来各国的长城连接起来，始有万里长城之称。",
+        ],
+        [("明长城全长约多少公里？", "八千八百公里"), ("哪位皇帝把各国长城连接起来？", "秦始皇")],
+    ),
+    (
+        "黄河",
+        [
+            "黄河是中国第二长河，全长约五千四百六十四公里，发源于青海省巴颜喀拉山脉。",
+            "黄河流经九个省区，最后在山东省东营市注入渤海。",
+        ],
+        [("黄河发源于哪里？", "青海省巴颜喀拉山脉"), ("黄河在哪里注入渤海？", "山东省东营市")],
+    ),
+]
+
+
+def _squad(articles) -> dict:
+    data = []
+    for n, (title, paras, qas) in enumerate(articles):
+        paragraphs = [{"context": p, "qas": []} for p in paras]
+        for m, (q, a) in enumerate(qas):
+            where = next(i for i, p in enumerate(paras) if a in p)
+            paragraphs[where]["qas"].append(
+                {"id": f"{n}-{m}", "question": q, "answers": [{"text": a, "answer_start": 0}]}
+            )
+        data.append({"title": title, "paragraphs": paragraphs})
+    return {"data": data}
+
+
+def test_perturbing_a_question_changes_a_pin_the_article_states():
+    import random
+
+    article = "1911年辛亥革命爆发，1912年孙中山在南京就任临时大总统。"
+    changed = perturb("1912年孙中山在哪里就任临时大总统？", article, {}, random.Random(1))
+    assert changed and changed != "1912年孙中山在哪里就任临时大总统？"
+    figures = re.findall(r"\d+", changed)
+    assert figures and all(f not in article for f in figures)  # a figure the article lacks
+    assert perturb("他在哪里就任？", article, {}, random.Random(1)) == ""  # no pin to change
+
+
+def test_a_held_out_paragraph_becomes_unanswerable_questions(tmp_path):
+    arts = _squad([(t, p + ["第三段与问题无关。"], q) for t, p, q in ARTICLES])["data"]
+    rows = write_part(arts, Part("x.json", "t", 0, 6, "indexed", hold_out=True), tmp_path)
+    held = [r for r in rows if r["kind"] == "t-heldout"]
+    assert held and all(r["keys"] == [] for r in held)
+    docs = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "docs").iterdir()}
+    assert len(docs) == 6
+
+
+def test_logistic_and_trees_fit_a_separable_sample():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = (x[:, 0] + 0.2 * x[:, 1] > 0).astype(float)
+    assert ((fit_logistic(x, y, ("a", "b")).probability(x) > 0.5) == y).mean() > 0.95
+    assert ((fit_trees(x, y, ("a", "b")).probability(x) > 0.5) == y).mean() > 0.95
+
+
+def test_training_runs_end_to_end_and_writes_a_loadable_model(tmp_path, fake_embedder):
+    open_book = tmp_path / "open-book"
+    open_book.mkdir()
+    sample = json.dumps(_squad(ARTICLES), ensure_ascii=False)
+    for name in ("a.json", "b.json"):
+        (open_book / name).write_text(sample, encoding="utf-8")
+    splits = {
+        "fit": (
+            Part("a.json", "a", 0, 4, "indexed", perturb_every=1),
+            Part("a.json", "a", 4, 6, "absent"),
+        ),
+        "val": (Part("b.json", "b", 2, 6, "indexed"), Part("b.json", "b", 0, 2, "absent")),
+    }
+    out = tmp_path / "answer_model.json"
+    said = []
+    figures = train(
+        open_book, tmp_path / "work", out, splits, embedder=fake_embedder, say=said.append
+    )
+    model = judge.load(out)
+    assert set(figures) == {"hybrid", "lexical"}
+    assert "b not found" in figures["hybrid"] or "b-absent not found" in figures["hybrid"]
+    assert 0.0 <= model.hybrid.threshold <= 1.0
+    assert model.provenance["fit_questions"] > 0 and model.provenance["validation_questions"] > 0
+    assert any("threshold" in line for line in said)
