@@ -75,14 +75,17 @@ def sources_html(answer: Answer, k: int) -> str:
 
 
 def message(answer: Answer, k: int) -> str:
-    """The whole assistant message: how a follow-up was understood, the answer, a notice,
-    then the 来源 section."""
+    """The whole assistant message: how a follow-up was understood, the answer, how sure
+    the model is, a notice, then the 来源 section."""
     parts = []
     if answer.understood_as:
         parts.append(
             f'<small class="understood">按上文理解为：{escape(answer.understood_as)}</small>'
         )
     parts.append(answer_text(answer))
+    # The answer model's probability that the passages answer at all: quiet, for a reader
+    # who wants to know how sure the assistant is.
+    parts.append(f'<small class="confidence">把握 {answer.confidence:.0%}</small>')
     if answer.notice:
         parts.append(f"<small>{escape(answer.notice)}</small>")
     parts.append(sources_html(answer, k))

@@ -82,3 +82,10 @@ def test_a_list_answer_is_rendered_one_numbered_point_a_line():
     html = answer_text(answer)
     assert answer.listed and html.count("<br>") == 1 and "<b>" not in html
     assert html.startswith("1. &#60;b&#62;第1点")
+
+
+def test_the_message_says_quietly_how_sure_the_model_is():
+    from dataclasses import replace
+
+    html = message(replace(_answer("大熊猫主要吃竹子。"), confidence=0.874), k=5)
+    assert '<small class="confidence">把握 87%</small>' in html
