@@ -38,6 +38,10 @@ LABELS = {
     "milvus": "(5) this engine, lexical, Milvus Lite",
     "milvus-hybrid": "(6) this engine, hybrid, Milvus Lite",
 }
+# The open-book run (``--open-book``): documents no one here wrote, with answerable and
+# absent questions; recorded with this scale.
+OPEN_BOOK = 0
+OPEN_BOOK_SYSTEMS = ("lexical", "hybrid", "langchain-faiss", "langchain-bm25")
 DEFAULT_MODEL = "e5-small-q4"
 TOP_K = 5
 WARMUP = 5

@@ -46,6 +46,11 @@ def run(args) -> int:
             raise BenchError(f"{args.questions}:{n}: {reason}")
     else:
         print("no question file: hit1/hit5 are not measured (give --questions)", file=sys.stderr)
+    open_book = Path(args.open_book) if args.open_book else None
+    if open_book is not None and not (
+        (open_book / "docs").is_dir() and (open_book / "questions.jsonl").is_file()
+    ):
+        raise UsageError(f"{open_book} needs docs/ and questions.jsonl (see the open-book README)")
     report = run_all(
         seeds,
         args.scale,
@@ -54,6 +59,7 @@ def run(args) -> int:
         model=args.model or DEFAULT_MODEL,
         systems=systems,
         say=lambda m: print(m, file=sys.stderr),
+        open_book=open_book,
     )
     if args.json:
         Path(args.json).write_text(

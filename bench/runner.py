@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import LABELS, REAL_VECTORS, SCALED, SYSTEMS, TOP_K, WARMUP
+from bench import LABELS, OPEN_BOOK, OPEN_BOOK_SYSTEMS, REAL_VECTORS, SCALED, SYSTEMS, TOP_K, WARMUP
 from bench.corpus import latency_queries, synthesize
 from bench.report import summary
 from bench.systems import EngineSystem, make_system
@@ -78,6 +78,15 @@ def measure(job: Job) -> dict:
         answer_times = _timed(lambda q: system.answer(q, TOP_K), job.queries)
         row["answer_p50_ms"] = percentile_ms(answer_times, 50)
         row["answer_p95_ms"] = percentile_ms(answer_times, 95)
+        if job.scale == OPEN_BOOK and job.questions:
+            # Whole answers too: right answers, false "not found", absent refused.
+            results = {
+                q["id"]: system.engine.ask(q["question"], k=5, mode=system.mode).to_result(q["id"])
+                for q in job.questions
+            }
+            overall = score(job.questions, results)["all"]
+            for m in ("answer_hit", "false_abstain", "abstain_ok"):
+                row[m] = overall.get(m)
     keyed = [q for q in job.questions if q.get("keys")]
     if keyed:
         # Passages only, scored by the same rules as `rag eval`.
@@ -160,9 +169,12 @@ def run(
     model: str | None = None,
     systems: tuple[str, ...] = SYSTEMS,
     say=print,
+    open_book: Path | None = None,
 ) -> dict:
     """Every requested (system, scale), each in its own process; returns the report.
-    ``systems`` are names from ``SYSTEMS``; ``scales`` are positive."""
+    ``systems`` are names from ``SYSTEMS``; ``scales`` are positive. ``open_book`` (a
+    folder with ``docs/``, ``questions.jsonl`` and ``absent.jsonl``, as the open-book
+    README makes it) adds a run of each system on those documents and questions."""
     queries = latency_queries(questions, seeds, n_queries)
     if len(set(queries)) < n_queries:
         say(f"note: {len(set(queries))} distinct queries, repeated to {len(queries)}")
@@ -192,9 +204,46 @@ def run(
                 shutil.rmtree(job.work, ignore_errors=True)
             if corpus != seeds:
                 shutil.rmtree(corpus, ignore_errors=True)
+        if open_book is not None:
+            runs += _open_book(open_book, systems, model, n_queries, root, say)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return {"machine": machine(), "runs": runs}
+
+
+def open_book_questions(folder: Path) -> list[dict]:
+    """The answerable and the absent questions of an open-book folder."""
+    from rag.evaluate import read_questions
+
+    rows: list[dict] = []
+    for name in ("questions.jsonl", "absent.jsonl"):
+        if (folder / name).is_file():
+            rows += read_questions(folder / name)[0]
+    return rows
+
+
+def _open_book(folder: Path, systems, model, n_queries: int, root: Path, say) -> list[dict]:
+    questions = open_book_questions(folder)
+    queries = [q["question"] for q in questions][:n_queries]
+    runs = []
+    for name in systems:
+        if name not in OPEN_BOOK_SYSTEMS:
+            continue
+        say(f"{LABELS[name]} on the open-book documents …")
+        job = Job(
+            name,
+            OPEN_BOOK,
+            str(folder / "docs"),
+            str(root / f"{name}-ob"),
+            model,
+            queries,
+            questions,
+        )
+        row = run_job(job)
+        say("  " + summary(row))
+        runs.append(row)
+        shutil.rmtree(job.work, ignore_errors=True)
+    return runs
 
 
 if __name__ == "__main__":

@@ -141,3 +141,39 @@ def test_a_failing_run_is_reported_not_raised(tmp_path):
     row = run_job(Job("lexical", 1, str(tmp_path / "nowhere"), str(tmp_path / "w"), None, ["问"]))
     assert row["system"] == "lexical" and "seed folder" in row["error"]
     assert "failed: " in markdown({"machine": MACHINE | {"packages": {}}, "runs": [row]})
+
+
+def test_the_open_book_run_answers_and_refuses_beside_a_peer(tmp_path, capsys):
+    folder = tmp_path / "ob"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "panda.txt").write_text(
+        "大熊猫\n\n大熊猫是中国特有的熊科动物，主要以竹子为食，每天要吃十几公斤竹子。\n", "utf-8"
+    )
+    (folder / "docs" / "game.txt").write_text(
+        "塞尔达传说\n\n《塞尔达传说》是任天堂于1986年发行的动作冒险游戏。\n", "utf-8"
+    )
+    asked = [
+        {"id": "a", "kind": "t", "question": "大熊猫以什么为食？", "keys": ["竹子"]},
+        {"id": "b", "kind": "t", "question": "《塞尔达传说》是哪一年发行的？", "keys": ["1986年"]},
+    ]
+    absent = [{"id": "c", "kind": "t-absent", "question": "楼曾瑞生于哪一年？", "keys": []}]
+    for name, rows in (("questions.jsonl", asked), ("absent.jsonl", absent)):
+        text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+        (folder / name).write_text(text, "utf-8")
+    out = tmp_path / "bench.json"
+    code = main(
+        ["bench", "--scale", "1", "--systems", "lexical,langchain-bm25", "--queries", "3"]
+        + ["--seeds", str(folder / "docs"), "--open-book", str(folder), "--json", str(out)]
+    )
+    assert code == 0, capsys.readouterr().err
+    runs = {(r["system"], r["scale"]): r for r in json.loads(out.read_text("utf-8"))["runs"]}
+    ours, peer = runs[("lexical", 0)], runs[("langchain-bm25", 0)]
+    assert ours["hit5"] == 1.0 and peer["hit5"] is not None
+    assert ours["answer_hit"] == 1.0 and ours["abstain_ok"] == 1.0
+    assert "answer_hit" not in peer
+
+
+def test_an_open_book_folder_without_questions_is_one_line_and_exit_2(tiny_seeds, tmp_path, capsys):
+    args = ["--seeds", str(tiny_seeds), "--open-book", str(tmp_path)]
+    assert main(["bench", *args]) == 2
+    assert "needs docs/ and questions.jsonl" in capsys.readouterr().err
