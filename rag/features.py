@@ -18,10 +18,8 @@ import math
 import re
 from functools import lru_cache
 
-from rag.query import NUMBER, YEAR, Query, term_coverage
-from rag.tokenize import CJK, HAN, normalize
-
-_CJK_RUN = re.compile(f"[{HAN}]{{2,}}")
+from rag.query import NUMBER, YEAR, Query, present, term_coverage
+from rag.tokenize import CJK, CJK_RUN, HAN, normalize
 
 # What a question asks for, from its question words (Simplified after normalisation).
 _WANTS = (
@@ -144,12 +142,8 @@ def missing_weight(q: Query, text: str, max_idf: float) -> float:
     """
     if max_idf <= 0:
         return 0.0
-    missing = [w for t, w in q.terms.items() if not _present(t, text)]
+    missing = [w for t, w in q.terms.items() if not present(t, text)]
     return min(max(missing, default=0.0) / max_idf, 1.0)
-
-
-def _present(term, text: str) -> bool:
-    return term in text if isinstance(term, str) else any(t in text for t in term)
 
 
 _BOOK = re.compile(r"《([^》]{1,30})》")
@@ -224,7 +218,7 @@ def unseen_run(q: Query) -> int:
     if q.max_idf <= 0:
         return 0
     best = 0
-    for run in _CJK_RUN.findall(q.norm):
+    for run in CJK_RUN.findall(q.norm):
         n = 0
         for i in range(len(run) - 1):
             n = n + 1 if q.bigrams.get(run[i : i + 2], 0.0) >= q.max_idf else 0

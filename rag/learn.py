@@ -18,8 +18,6 @@ Nothing from the test split (the open-book README's own articles) is read.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,7 @@ import numpy as np
 
 from rag.answer import candidates, question_features, sentence_matrix
 from rag.engine import TOP, Engine, open_engine
+from rag.evaluate import norm
 from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from rag.judge import AnswerModel, Logistic, ModelFile, Trees
 from rag.learn_data import SPLITS, Part, prepare
@@ -39,11 +38,6 @@ L2 = 1.0
 # The abstention trees: shallow and few (the question-level data is about 1,500 rows).
 TREE_DEPTH = 3
 TREE_ROUNDS = 100
-_WS = re.compile(r"\s+")
-
-
-def _norm(text: str) -> str:
-    return _WS.sub("", unicodedata.normalize("NFKC", text))
 
 
 def fit_logistic(
@@ -173,9 +167,9 @@ def collect(
         hits, agree = engine._rank(query, 10, meaning)
         cut = engine.store.edges([h.chunk for h in hits[:TOP]])
         cands = candidates(query, hits, cut, meaning, TOP)
-        keys = [_norm(k) for k in row.get("keys") or []]
+        keys = [norm(k) for k in row.get("keys") or []]
         out.rows.append(sentence_matrix(cands))
-        out.right.append(np.array([any(k in _norm(c.sentence) for k in keys) for c in cands]))
+        out.right.append(np.array([any(k in norm(c.sentence) for k in keys) for c in cands]))
         out.agree.append(agree)
         out.answerable.append(bool(keys))
         out.kinds.append(row.get("kind", ""))

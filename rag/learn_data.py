@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import random
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from rag.evaluate import norm
 
 SEED = 11
 
@@ -62,12 +63,6 @@ SPLITS: dict[str, tuple[Part, ...]] = {
         Part("drcd_dev.json", "drcd", 330, 383, "absent"),
     ),
 }
-
-_WS = re.compile(r"\s+")
-
-
-def _norm(text: str) -> str:
-    return _WS.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _keys(qa: dict) -> list[str]:
@@ -109,7 +104,7 @@ def write_part(arts: list[dict], part: Part, out: Path) -> list[dict]:
         docs.mkdir(parents=True, exist_ok=True)
         body = art["title"].strip() + "\n\n" + "\n\n".join(kept) + "\n"
         (docs / name).write_text(body, encoding="utf-8")
-        remaining = _norm(body)
+        remaining = norm(body)
         for n, (j, qa) in enumerate(qas):
             if j != held:
                 rows.append(_row(qa, part.kind, _keys(qa), name))
@@ -118,7 +113,7 @@ def write_part(arts: list[dict], part: Part, out: Path) -> list[dict]:
                     rows.append(
                         {**_row(qa, f"{part.kind}-perturbed", [], None), "question": changed}
                     )
-            elif not any(_norm(k) in remaining for k in _keys(qa)):
+            elif not any(norm(k) in remaining for k in _keys(qa)):
                 rows.append(_row(qa, f"{part.kind}-heldout", [], None))
     return rows
 
@@ -142,7 +137,7 @@ def perturb(
     """
     from rag.features import tagged_names
 
-    text = _norm(article)
+    text = norm(article)
     mine = [(w, tag) for w, tag in tagged_names(question) if w in text]
     mine = [(w, tag) for w, tag in mine if any(n not in text for n in names.get(tag, []))]
     figures = [m for m in re.finditer(r"\d+", question) if m.group() in text]
@@ -204,7 +199,7 @@ def seed_questions(dev: Path, seeds: Path, out: Path, half: int) -> list[dict]:
         )
         # What the documents say around the answer: the paragraphs that hold a key.
         around = "\n".join(
-            p for t in texts for p in t.split("\n") if any(_norm(k) in _norm(p) for k in r["keys"])
+            p for t in texts for p in t.split("\n") if any(norm(k) in norm(p) for k in r["keys"])
         )
         # Two twins where it can: one with a figure changed, one with a name.
         twins = {perturb(r["question"], around, names, twist, first) for first in (False, True)}

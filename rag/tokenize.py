@@ -33,7 +33,7 @@ _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 # Chinese characters (CJK Unified Ideographs and Extension A): one definition for all.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 CJK = re.compile(f"[{HAN}]")
-_CJK_RUN = re.compile(f"[{HAN}]{{2,}}")
+CJK_RUN = re.compile(f"[{HAN}]{{2,}}")
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +95,7 @@ def bigrams(text: str) -> list[str]:
     ['集群', '群注', '注册']
     """
     out = []
-    for run in _CJK_RUN.findall(text):
+    for run in CJK_RUN.findall(text):
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
