@@ -17,7 +17,6 @@ import numpy as np
 from rag.chunk import sentences
 from rag.dense import Meaning
 from rag.features import (
-    QUESTION_FEATURES,
     SENTENCE_FEATURES,
     holds,
     length,
@@ -308,9 +307,7 @@ def judge(
     A question without a single content word (x, 🙂) has nothing to weigh: no candidates."""
     cands = candidates(q, hits, cut, meaning, top) if q.terms else []
     logits = model.sentence.logit(sentence_matrix(cands)) if cands else np.zeros(0)
-    qf = question_features(q, cands, logits, agree)
-    row = np.array([[qf[f] for f in QUESTION_FEATURES]])
-    confidence = float(model.question.probability(row)[0])
+    confidence = model.confidence(question_features(q, cands, logits, agree))
     chances = 1.0 / (1.0 + np.exp(-logits))
     return Verdict(cands, chances, confidence, bool(cands) and confidence >= model.threshold)
 

@@ -18,7 +18,7 @@ no code.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -162,17 +162,40 @@ class Trees:
 @dataclass(frozen=True)
 class AnswerModel:
     """Choice, abstention, and the abstention threshold (a probability), for one way of
-    reading the passages: with the embedding model's closeness, or by words alone."""
+    reading the passages: with the embedding model's closeness, or by words alone.
+
+    ``vetoes`` maps a yes/no question feature to the share of the fitting data's
+    questions with it that were answerable, for the features the training script found
+    to be near-certain refusals (a year the best sentence contradicts). Such a feature
+    is rare, so shallow trees seldom split on it; where it holds, the question is not
+    answered, and its confidence is no more than that share.
+    """
 
     sentence: Logistic
     question: Trees
     threshold: float
+    vetoes: dict[str, float] = field(default_factory=dict)
+
+    def confidence(self, row: dict[str, float]) -> float:
+        """P(answered) for one question's features, capped by any veto that holds.
+
+        >>> trees = Trees(QUESTION_FEATURES, 2.0, ())
+        >>> m = AnswerModel(None, trees, 0.5, {"best_year_conflict": 0.02})
+        >>> row = dict.fromkeys(QUESTION_FEATURES, 0.0)
+        >>> round(m.confidence(row), 3), m.confidence({**row, "best_year_conflict": 1.0})
+        (0.881, 0.02)
+        """
+        x = np.array([[row[f] for f in QUESTION_FEATURES]])
+        p = float(self.question.probability(x)[0])
+        held = [share for name, share in self.vetoes.items() if row[name] > 0.5]
+        return min([p, *held])
 
     def to_dict(self) -> dict:
         return {
             "sentence": self.sentence.to_dict(),
             "question": self.question.to_dict(),
             "threshold": round(float(self.threshold), 6),
+            "vetoes": {k: round(float(v), 6) for k, v in self.vetoes.items()},
         }
 
     @classmethod
@@ -180,10 +203,17 @@ class AnswerModel:
         threshold = float(d["threshold"])
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold {threshold} is not a probability")
+        vetoes = {str(k): float(v) for k, v in (d.get("vetoes") or {}).items()}
+        unknown = sorted(set(vetoes) - set(QUESTION_FEATURES))
+        if unknown:
+            raise ValueError(f"it vetoes on features this version lacks: {unknown}")
+        if any(not 0.0 <= v < threshold for v in vetoes.values()):
+            raise ValueError("a veto's share must be a probability below the threshold")
         return cls(
             Logistic.from_dict(d["sentence"], SENTENCE_FEATURES),
             Trees.from_dict(d["question"], QUESTION_FEATURES),
             threshold,
+            vetoes,
         )
 
 

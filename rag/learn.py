@@ -38,6 +38,8 @@ L2 = 1.0
 # The abstention trees: shallow and few (the question-level data is about 1,500 rows).
 TREE_DEPTH = 3
 TREE_ROUNDS = 100
+# A yes/no feature becomes a veto only when this many fitting questions hold it.
+VETO_SUPPORT = 20
 
 
 def fit_logistic(
@@ -187,8 +189,39 @@ def question_rows(data: Collected, choice: Logistic) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
+def vetoes(
+    qx: np.ndarray,
+    qy: np.ndarray,
+    names: tuple[str, ...] = QUESTION_FEATURES,
+    least: int = VETO_SUPPORT,
+    most: float = FALSE_REFUSALS,
+) -> dict[str, float]:
+    """The yes/no question features after which (nearly) nothing was answerable: held by
+    at least ``least`` questions, of which at most a share ``most`` were answerable.
+    Each maps to that share.
+
+    >>> x = np.array([[1.0, 0.0]] * 30 + [[0.0, 1.0]] * 30 + [[0.0, 0.0]] * 40)
+    >>> y = np.array([0.0] * 30 + [1.0] * 30 + [1.0] * 40)
+    >>> vetoes(x, y, ("a", "b"), least=20)
+    {'a': 0.0}
+    >>> y[0] = 1.0  # one of the 30 was answerable after all
+    >>> vetoes(x, y, ("a", "b"), least=20), vetoes(x, y, ("a", "b"), least=20, most=0.05)
+    ({}, {'a': 0.033333})
+    """
+    out = {}
+    for name, column in zip(names, qx.T):
+        held = column > 0.5
+        if not np.isin(column, (0.0, 1.0)).all() or held.sum() < least:
+            continue
+        share = qy[held].mean()
+        if share <= most:
+            out[name] = round(float(share), 6)
+    return out
+
+
 def fit(train: Collected) -> AnswerModel:
-    """Both models on one corpus's candidates; the threshold is set later (``calibrate``)."""
+    """Both models and the vetoes on one corpus's candidates; the threshold is set
+    later (``calibrate``)."""
     use = [i for i, a in enumerate(train.answerable) if a and len(train.rows[i])]
     x = np.vstack([train.rows[i] for i in use])
     y = np.concatenate([train.right[i] for i in use]).astype(np.float64)
@@ -196,13 +229,19 @@ def fit(train: Collected) -> AnswerModel:
     qx = question_rows(train, choice)
     qy = np.array(train.answerable, dtype=np.float64)
     abstain = fit_trees(qx, qy, QUESTION_FEATURES)
-    return AnswerModel(choice, abstain, 0.5)
+    return AnswerModel(choice, abstain, 0.5, vetoes(qx, qy))
+
+
+def confidences(model: AnswerModel, data: Collected) -> np.ndarray:
+    """The model's confidence for each question of ``data``, vetoes included."""
+    rows = question_rows(data, model.sentence)
+    return np.array([model.confidence(dict(zip(QUESTION_FEATURES, r))) for r in rows])
 
 
 def calibrate(model: AnswerModel, val: Collected) -> float:
     """The highest threshold that refuses at most ``FALSE_REFUSALS`` of the validation
     corpus's answerable questions."""
-    p = model.question.probability(question_rows(val, model.sentence))
+    p = confidences(model, val)
     answerable = np.sort(p[np.array(val.answerable)])
     allowed = int(np.floor(FALSE_REFUSALS * len(answerable)))
     return float(answerable[allowed]) if len(answerable) else 0.5
@@ -211,8 +250,7 @@ def calibrate(model: AnswerModel, val: Collected) -> float:
 def figures(model: AnswerModel, data: Collected) -> dict[str, float]:
     """Per-kind figures of one corpus: how often the model's best candidate holds the
     answer (and the rules' best, for comparison), false refusals, absent refused."""
-    p = model.question.probability(question_rows(data, model.sentence))
-    answered = p >= model.threshold
+    answered = confidences(model, data) >= model.threshold
     out: dict[str, float] = {}
     groups: dict[str, list[int]] = {}
     for i, kind in enumerate(data.kinds):
@@ -284,7 +322,7 @@ def train(
     for mode in MODES:
         model = fit(data["fit", mode])
         threshold = calibrate(model, data["val", mode])
-        models[mode] = AnswerModel(model.sentence, model.question, threshold)
+        models[mode] = AnswerModel(model.sentence, model.question, threshold, model.vetoes)
         result[mode] = figures(models[mode], data["val", mode])
         say(f"{mode}: threshold {threshold:.3f}; validation {json.dumps(result[mode])}")
     provenance = {

@@ -30,6 +30,7 @@ from pathlib import Path
 from rag.evaluate import norm
 
 SEED = 11
+_YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d\d(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def write_part(arts: list[dict], part: Part, out: Path) -> list[dict]:
         for n, (j, qa) in enumerate(qas):
             if j != held:
                 rows.append(_row(qa, part.kind, _keys(qa), name))
-                changed = perturb(qa["question"].strip(), body, names, twist)
+                changed = perturb(qa["question"].strip(), body, names, twist, around=paras[j])
                 if part.perturb_every and n % part.perturb_every == 0 and changed:
                     rows.append(
                         {**_row(qa, f"{part.kind}-perturbed", [], None), "question": changed}
@@ -124,26 +125,42 @@ def perturb(
     names: dict[str, list[str]],
     rng: random.Random,
     names_first: bool = False,
+    around: str | None = None,
 ) -> str:
-    """The question with one pin the article states changed to one it does not: a
-    figure moved by a few units, or a name swapped for another of the same kind (jieba:
-    person, place, organisation, other proper noun) from ``names``, which other articles'
-    questions use. Empty when there is nothing to change.
+    """The question with one pin that ``around`` (the text that answers it; the whole
+    article unless given) states changed to one it does not: a figure changed, or a name
+    swapped for another of the same kind (jieba: person, place, organisation, other proper
+    noun) from ``names``, which other articles' questions use. Empty when there is nothing
+    to change.
+
+    A changed year is, when the article has one, another year the article speaks of
+    that the answering text lacks; any other figure is moved by a few units. Near misses the library does talk about teach what
+    "nowhere in the library" alone cannot: 2024年的产值 is not answered by 2023年的产值.
 
     >>> perturb("孙中山1912年就任什么职务？", "1912年孙中山就任临时大总统", {}, random.Random(0))
     '孙中山1915年就任什么职务？'
+    >>> art = "1912年孙中山就任临时大总统。1921年他就任非常大总统。"
+    >>> perturb("孙中山1912年就任什么职务？", art, {}, random.Random(0), around=art[:15])
+    '孙中山1921年就任什么职务？'
     >>> perturb("孙中山生于哪里？", "孙中山生于香山", {"nr": ["林则徐"]}, random.Random(0))
     '林则徐生于哪里？'
     """
     from rag.features import tagged_names
 
     text = norm(article)
-    mine = [(w, tag) for w, tag in tagged_names(question) if w in text]
-    mine = [(w, tag) for w, tag in mine if any(n not in text for n in names.get(tag, []))]
-    figures = [m for m in re.finditer(r"\d+", question) if m.group() in text]
+    near = text if around is None else norm(around)
+    mine = [(w, tag) for w, tag in tagged_names(question) if w in near]
+    mine = [(w, tag) for w, tag in mine if any(n not in near for n in names.get(tag, []))]
+    figures = [m for m in re.finditer(r"\d+", question) if m.group() in near]
     if figures and not (names_first and mine):
         m = rng.choice(figures)
-        value = int(m.group())
+        old = m.group()
+        elsewhere = sorted(set(_YEAR.findall(text)) - set(_YEAR.findall(near)))
+        elsewhere = elsewhere if _YEAR.fullmatch(old) else []
+        if elsewhere:
+            new = rng.choice(elsewhere)
+            return question[: m.start()] + new + question[m.end() :]
+        value = int(old)
         for step in (3, -2, 5, 7, -4, 11):
             new = str(value + step)
             if new not in text and value + step >= 0:
@@ -152,7 +169,7 @@ def perturb(
     if not mine:
         return ""
     old, tag = rng.choice(sorted(mine))
-    others = [n for n in names[tag] if n not in text]
+    others = [n for n in names[tag] if n not in near]
     return question.replace(old, rng.choice(others), 1)
 
 
@@ -179,7 +196,7 @@ def seed_questions(dev: Path, seeds: Path, out: Path, half: int) -> list[dict]:
     """Half the seed dev set (lines ``half``, ``half + 2``, …), its documents copied into
     ``out/docs``, and a perturbed twin of every answerable question whose pin the
     passages around its answer do not state. The dev set's own unanswerable questions
-    are left out: they stay for validation by hand."""
+    come as they are (kind "seed-none")."""
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     texts = []
@@ -189,11 +206,15 @@ def seed_questions(dev: Path, seeds: Path, out: Path, half: int) -> list[dict]:
         texts.append(text)
     lines = dev.read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines if line.strip()][half::2]
-    rows = [r for r in rows if r.get("keys")]
-    names = name_pool([r["question"] for r in rows])
+    names = name_pool([r["question"] for r in rows if r.get("keys")])
     twist = random.Random(f"seed-{half}-perturb")
     out_rows = []
     for r in rows:
+        if not r.get("keys"):
+            out_rows.append(
+                {"id": f"seed-{r['id']}", "kind": "seed-none", "question": r["question"], "keys": []}
+            )
+            continue
         out_rows.append(
             {"id": f"seed-{r['id']}", "kind": "seed", "question": r["question"], "keys": r["keys"]}
         )
@@ -202,7 +223,10 @@ def seed_questions(dev: Path, seeds: Path, out: Path, half: int) -> list[dict]:
             p for t in texts for p in t.split("\n") if any(norm(k) in norm(p) for k in r["keys"])
         )
         # Two twins where it can: one with a figure changed, one with a name.
-        twins = {perturb(r["question"], around, names, twist, first) for first in (False, True)}
+        whole = "\n".join(texts)
+        twins = {
+            perturb(r["question"], whole, names, twist, first, around) for first in (False, True)
+        }
         for n, changed in enumerate(sorted(t for t in twins if t and around)):
             out_rows.append(
                 {

@@ -58,6 +58,32 @@ def test_weights_for_other_features_are_refused(tmp_path):
         judge.load(path)
 
 
+@pytest.mark.parametrize(
+    "vetoes, says",
+    [({"no_such_feature": 0.0}, "lacks"), ({"best_year_conflict": 0.99}, "below the threshold")],
+)
+def test_a_veto_must_name_a_feature_and_stay_below_the_threshold(tmp_path, vetoes, says):
+    data = judge.default().to_dict()
+    data["hybrid"]["vetoes"] = vetoes
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(judge.ModelProblem, match=says):
+        judge.load(path)
+
+
+def test_a_veto_that_holds_refuses_however_sure_the_trees_are():
+    model = judge.default().hybrid
+    sure = judge.AnswerModel(
+        model.sentence,
+        judge.Trees(QUESTION_FEATURES, 6.0, ()),
+        model.threshold,
+        {"best_year_conflict": 0.01},
+    )
+    row = dict.fromkeys(QUESTION_FEATURES, 0.0)
+    assert sure.confidence(row) > 0.99
+    assert sure.confidence({**row, "best_year_conflict": 1.0}) == 0.01
+
+
 def test_a_tree_pointing_outside_itself_is_refused(tmp_path):
     data = judge.default().to_dict()
     tree = data["lexical"]["question"]["trees"][0]

@@ -170,8 +170,8 @@ def test_queries_keep_answering_while_an_upload_is_indexed(tmp_path):
     for asked, _, question, row in rows:
         assert row["question"] == question
         if question == new_question:
-            # Before the swap: an abstention from the old index; after it: the new answer.
-            assert row["abstained"] or new_key in row["answer"]
+            # Asked after the swap, the new document answers. (Asked before it, whether
+            # the old index refuses is the answer model's call, measured elsewhere.)
             if asked > done:
                 assert new_key in row["answer"]
         else:
