@@ -135,7 +135,8 @@ def perturb(
 
     A changed year is, when the article has one, another year the article speaks of
     that the answering text lacks; any other figure is moved by a few units. Near misses
-    the library does talk about teach what "nowhere in the library" alone cannot: 2024年的产值 is not answered by 2023年的产值.
+    the library does talk about teach what "nowhere in the library" alone cannot:
+    2024年的产值 is not answered by 2023年的产值.
 
     >>> perturb("孙中山1912年就任什么职务？", "1912年孙中山就任临时大总统", {}, random.Random(0))
     '孙中山1915年就任什么职务？'
