@@ -32,7 +32,7 @@ from rag.features import (
 )
 from rag.judge import AnswerModel
 from rag.query import NUMBER, Query, term_coverage
-from rag.records import Hit
+from rag.records import Chunk, Hit
 from rag.tokenize import normalize
 
 MAX_ANSWER = 240
@@ -40,10 +40,11 @@ MAX_ANSWER = 240
 # half the best's). Validation split: a right sentence quoted 0.875 -> 0.919, with two
 # sentences in a third of the answers (mean 75 characters).
 SECOND = 0.3
-# The longest point of a list answer to a broad question, and the least chance a point
-# may have, as a share of the best point's (each sentence's chance of being *the* answer
-# is low when many passages answer in part).
-POINT = 52
+# The longest point of a list answer to a broad question, the longest list, and the
+# least chance a point may have, as a share of the best point's (each sentence's chance
+# of being *the* answer is low when many passages answer in part).
+POINT = 80
+MAX_POINTS = 420
 BROAD_FLOOR = 0.2
 NOT_FOUND = "未在资料中找到答案。以下是最接近的段落，供参考。"
 
@@ -292,6 +293,8 @@ class Verdict:
     # P(the top passages answer the question at all).
     confidence: float
     answered: bool
+    # The passages the candidates come from, in rank order (candidate.passage - 1).
+    passages: tuple[Chunk, ...] = ()
 
 
 def judge(
@@ -309,7 +312,8 @@ def judge(
     logits = model.sentence.logit(sentence_matrix(cands)) if cands else np.zeros(0)
     confidence = model.confidence(question_features(q, cands, logits, agree))
     chances = 1.0 / (1.0 + np.exp(-logits))
-    return Verdict(cands, chances, confidence, bool(cands) and confidence >= model.threshold)
+    answered = bool(cands) and confidence >= model.threshold
+    return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))
 
 
 def _ranked(verdict: Verdict) -> list[tuple[float, Candidate]]:
@@ -359,34 +363,66 @@ def asks_broad(question: str) -> bool:
 def compose_points(
     q: Query, verdict: Verdict, most: int = 5
 ) -> tuple[str, tuple[tuple[int, str], ...]]:
-    """A short list for a broad question: the model's best sentence of each passage,
-    most relevant passage first, at most ``most`` points, no two alike, each with its
-    ``[n]``, all within the answer limit. A list of one is an ordinary answer."""
-    best_of: dict[int, tuple[float, str]] = {}
-    for chance, c in _ranked(verdict):
-        best_of.setdefault(c.passage, (chance, c.sentence))
-    if not best_of:
+    """A short list for a broad question: the model's best whole sentence of each
+    passage, most relevant passage first, at most ``most`` points, no two alike and no
+    two from passages that share lines, each with its ``[n]``, all within the answer
+    limit. A list of one is an ordinary answer.
+
+    A point is a whole sentence (an enumerated item 一是…； is one) of at most
+    ``POINT`` characters where the passage has one the model rates; only a passage with
+    none gives a longer sentence, cut at a clause and marked with an ellipsis."""
+    ranked = _ranked(verdict)
+    if not ranked:
         return "", ()
-    floor = BROAD_FLOOR * max(chance for chance, _ in best_of.values())
+    floor = BROAD_FLOOR * ranked[0][0]
+    by_passage: dict[int, list[tuple[float, str]]] = {}
+    for chance, c in ranked:
+        if chance >= floor and not c.sentence.rstrip("”’」』）)").endswith(("？", "?")):
+            by_passage.setdefault(c.passage, []).append((chance, c.sentence))
     chosen: list[tuple[int, str]] = []
     used = 0
-    for n in sorted(best_of):
-        chance, sentence = best_of[n]
-        # A clipped clause ends on its comma; a question is no point made.
-        point = _clip(sentence, q, POINT).rstrip("，,、：:；;")
-        if sentence.rstrip("”’」』）)").endswith(("？", "?")):
+    for n in sorted(by_passage):
+        if any(_overlap(verdict.passages, n, m) for m, _ in chosen):
             continue
-        if chance < floor or any(_alike(point, other) for _, other in chosen):
+        whole = [s for _, s in by_passage[n] if len(s) <= POINT]
+        point = whole[0] if whole else _cut(by_passage[n][0][1], POINT)
+        if any(_alike(point, other) for _, other in chosen):
             continue
-        if used + len(point) + 6 > MAX_ANSWER:
+        if used + len(point) + 6 > MAX_POINTS:
             break
         chosen.append((n, point))
         used += len(point) + 6
         if len(chosen) == most:
             break
+    if not chosen:
+        return "", ()
     if len(chosen) == 1:
         return f"{chosen[0][1]}[{chosen[0][0]}]", tuple(chosen)
     return "\n".join(f"{i}. {s}[{n}]" for i, (n, s) in enumerate(chosen, 1)), tuple(chosen)
+
+
+def _overlap(passages: tuple[Chunk, ...], a: int, b: int) -> bool:
+    """Whether passages ``a`` and ``b`` (1-based ranks) share lines of one file."""
+    if max(a, b) > len(passages):
+        return False
+    x, y = passages[a - 1], passages[b - 1]
+    return x.source == y.source and x.first_line <= y.last_line and y.first_line <= x.last_line
+
+
+def _cut(sentence: str, limit: int) -> str:
+    """The opening clauses of a long sentence within ``limit``, with an ellipsis.
+
+    >>> _cut("广州开发区率先制定了开发区条例，创建土地有偿出让制度，开创了多个领域的先河。", 20)
+    '广州开发区率先制定了开发区条例…'
+    """
+    if len(sentence) <= limit:
+        return sentence
+    text = ""
+    for clause in _CLAUSE.findall(sentence):
+        if not clause or len(text) + len(clause) > limit:
+            break
+        text += clause
+    return (text or sentence[:limit]).rstrip("，,、：:；;") + "…"
 
 
 def _alike(a: str, b: str) -> bool:
