@@ -81,7 +81,7 @@ def test_missing_batch_file_and_seed_folder_are_one_line_errors(tmp_path, capsys
     assert len(err) == 2 and all(line.startswith("error: ") for line in err)
 
 
-def test_cli_process_exits_cleanly_on_bad_input_and_answers_long_questions(index_args):
+def test_cli_process_exits_cleanly_on_bad_input_and_refuses_long_questions(index_args):
     run = [sys.executable, "-m", "rag", "ask"]
     bad = subprocess.run([*run, " ", *index_args], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
@@ -92,9 +92,26 @@ def test_cli_process_exits_cleanly_on_bad_input_and_answers_long_questions(index
         text=True,
         cwd=ROOT,
     )
-    assert long.returncode == 0, long.stderr
-    assert "truncated" in long.stderr
-    assert json.loads(long.stdout)["passages"]
+    assert long.returncode == 2 and "Traceback" not in long.stderr
+    assert long.stderr.strip() == "error: 问题过长：共 100000 个字符，上限为 2000 个字符。" + (
+        "请删去至少 98000 个字符后再提问。"
+    )
+    assert long.stdout == ""
+
+
+def test_batch_answers_the_other_questions_and_marks_a_too_long_one(index_args, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "long", "question": "啊" * 3_000 + "前海法务区哪天启用？"},
+        {"id": "ok", "question": "前海法务区哪天启用？"},
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["ask", "--batch", str(questions), "--out", str(out), *index_args]) == 1
+    long, ok = [json.loads(line) for line in out.read_text().splitlines()]
+    assert long["id"] == "long" and long["error"].startswith("问题过长：共 3010 个字符")
+    assert long["answer"] == "" and long["passages"] == []
+    assert ok["id"] == "ok" and "error" not in ok and ok["passages"]
 
 
 def test_help_does_not_import_heavy_libraries():
