@@ -83,7 +83,7 @@ def status_line(library: Library) -> str:
         return f"语义检索已开启（{name}）· 共 {count} 个段落"
     reason = "；".join(render.escape(n) for n in library.notices)
     reason = reason or "已选择关键词检索模式 --mode lexical"
-    return f"⚠️ 语义检索未开启，仅使用关键词检索（{reason}）。· 共 {count} 个段落"
+    return f"注意：语义检索未开启，仅使用关键词检索（{reason}）。· 共 {count} 个段落"
 
 
 LIBRARY_HEADERS = ["标题", "文件", "类型", "段落数", "添加时间"]
