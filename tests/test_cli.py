@@ -230,3 +230,19 @@ def test_rag_chat_follows_the_conversation_and_leaves_on_end_of_input(index_args
     assert out.stdout.count("答案：") == 2  # the empty line asks nothing
     assert "按上文理解为：澳门贸促局收到多少个新投资计划？" in out.stdout
     assert "292个新投资计划" in out.stdout.split("按上文理解为")[1]
+
+
+def test_chat_says_a_question_is_too_long_and_answers_the_next(index_args, monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("问" * 2_001 + "\n前海法务区哪天启用？\n"))
+    assert main(["chat", *index_args]) == 0
+    out = capsys.readouterr().out
+    assert "问题过长：共 2001 个字符，上限为 2000 个字符" in out and "答案：" in out
+
+
+def test_docs_add_prints_why_a_file_is_rejected_in_english(index_args, tmp_path, capsys):
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"PK\x03\x04 not a pdf")
+    assert main(["docs", "add", str(fake), *index_args]) == 1
+    assert "rejected: fake.pdf: not a PDF\n" in capsys.readouterr().out
