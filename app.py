@@ -18,8 +18,16 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 import gradio as gr  # noqa: E402
 
 from rag import render  # noqa: E402
+from rag.records import refusal  # noqa: E402
 from rag.service import Library, NotViewable, read_upload  # noqa: E402
-from rag.settings import MAX_K, MAX_QUESTION, MODES, BadRequest, Settings, listen_address  # noqa: E402
+from rag.settings import (  # noqa: E402
+    MAX_K,
+    MODES,
+    BadRequest,
+    QuestionTooLong,
+    Settings,
+    listen_address,
+)
 from rag.upload import MAX_BYTES  # noqa: E402
 
 EXAMPLES = [
@@ -38,6 +46,10 @@ CSS = """
 .viewer .line { white-space: pre-wrap; }
 .viewer .ln { color: #9ca3af; display: inline-block; min-width: 3em; text-align: right; }
 .viewer mark { background: #fde68a; }
+#question-length .near { color: #b45309; }
+#question-length .over { color: #b91c1c; font-weight: 600; }
+#upload-status .upload-ok { color: #15803d; font-weight: 600; }
+#upload-status .upload-failed { color: #b91c1c; font-weight: 600; }
 """
 # A click on a 来源 entry asks the viewer for that passage: its file and lines, as the
 # entry shows them (the chat strips data attributes), go into the hidden #view-request
@@ -71,7 +83,7 @@ def status_line(library: Library) -> str:
         return f"语义检索已开启（{name}）· 共 {count} 个段落"
     reason = "；".join(render.escape(n) for n in library.notices)
     reason = reason or "已选择关键词检索模式 --mode lexical"
-    return f"⚠️ 语义检索未开启，仅使用关键词检索（{reason}）。· 共 {count} 个段落"
+    return f"注意：语义检索未开启，仅使用关键词检索（{reason}）。· 共 {count} 个段落"
 
 
 LIBRARY_HEADERS = ["标题", "文件", "类型", "段落数", "添加时间"]
@@ -99,41 +111,54 @@ def _citations(answer, k: int) -> list[tuple[str, str]]:
     return out
 
 
-def _refusal(reason: str) -> dict:
-    return {"error": reason, "answer": "", "abstained": True, "passages": []}
+def chat_turn(library: Library, message: str, history: list, mode: str, k: float, asked):
+    """Answer in the chat; ``asked`` holds this conversation's earlier questions, as
+    typed, so that a follow-up is read against them. Yields (chat, question box,
+    citations, export, asked). A question that cannot be asked stays in the box."""
+    history = list(history or [])
+    asked = list(asked or [])
+    keep = gr.update()
+    if not message or not message.strip():
+        history.append({"role": "assistant", "content": "请输入问题。"})
+        yield history, "", keep, keep, asked
+        return
+    try:
+        answer = library.ask(message, mode=mode, k=k, history=asked)
+    except QuestionTooLong as exc:
+        # Shown beside the question it refuses; the whole text stays in the box to edit.
+        history.append({"role": "user", "content": render.echo(message.strip())})
+        history.append({"role": "assistant", "content": render.escape(str(exc))})
+        yield history, message, keep, keep, asked
+        return
+    except BadRequest as exc:
+        history.append({"role": "assistant", "content": render.escape(str(exc))})
+        yield history, message, keep, keep, asked
+        return
+    asked.append(message.strip())
+    k = int(k)
+    history.append({"role": "user", "content": render.echo(message.strip())})
+    history.append({"role": "assistant", "content": ""})
+    raw = answer.text
+    step = max(4, len(raw) // 12)
+    for cut in range(step, len(raw), step):
+        history[-1] = {"role": "assistant", "content": render.escape(raw[:cut])}
+        yield history, "", keep, keep, asked
+    history[-1] = {"role": "assistant", "content": render.message(answer, k)}
+    citations = gr.update(choices=_citations(answer, k), value=None)
+    yield history, "", citations, render.markdown_export(answer, k), asked
+
+
+def upload_files(library: Library, files) -> str:
+    """Add uploads to the library; one status line per file, then the library's."""
+    if not files:
+        return "请选择要上传的文件。"
+    results = library.add_files([read_upload(f) for f in files])
+    return render.upload_status(results) + f"\n\n{status_line(library)}"
 
 
 def build_ui(library: Library) -> gr.Blocks:
     def respond(message: str, history: list, mode: str, k: float, asked: list | None):
-        """Answer in the chat; ``asked`` holds this conversation's earlier questions, as
-        typed, so that a follow-up is read against them."""
-        history = list(history or [])
-        asked = list(asked or [])
-        keep = gr.update()
-        if not message or not message.strip():
-            history.append(
-                {"role": "assistant", "content": "请输入问题。（Please type a question.）"}
-            )
-            yield history, "", keep, keep, asked
-            return
-        try:
-            answer = library.ask(message, mode=mode, k=k, history=asked)
-        except BadRequest as exc:
-            history.append({"role": "assistant", "content": render.escape(str(exc))})
-            yield history, message, keep, keep, asked
-            return
-        asked.append(message.strip())
-        k = int(k)
-        history.append({"role": "user", "content": render.escape(message.strip()[:MAX_QUESTION])})
-        history.append({"role": "assistant", "content": ""})
-        raw = answer.text
-        step = max(4, len(raw) // 12)
-        for cut in range(step, len(raw), step):
-            history[-1] = {"role": "assistant", "content": render.escape(raw[:cut])}
-            yield history, "", keep, keep, asked
-        history[-1] = {"role": "assistant", "content": render.message(answer, k)}
-        citations = gr.update(choices=_citations(answer, k), value=None)
-        yield history, "", citations, render.markdown_export(answer, k), asked
+        yield from chat_turn(library, message, history, mode, k, asked)
 
     def show(cited: str | None):
         """The document around a citation chosen in 查看原文."""
@@ -146,14 +171,7 @@ def build_ui(library: Library) -> gr.Blocks:
             return f"<p>{render.escape(str(exc).splitlines()[0])}</p>"
 
     def upload(files):
-        if not files:
-            return "请选择要上传的文件。"
-        results = library.add_files([read_upload(f) for f in files])
-        lines = [
-            f"{'✅' if r.ok else '❌'} {render.escape(r.name)}：{render.escape(r.message)}"
-            for r in results
-        ]
-        return "\n\n".join(lines) + f"\n\n{status_line(library)}"
+        return upload_files(library, files)
 
     def remove(name: str | None, sure: bool):
         """Remove an upload after the user ticked the confirmation; a hint keeps the
@@ -179,7 +197,7 @@ def build_ui(library: Library) -> gr.Blocks:
         try:
             return library.ask(question, mode=mode, k=k, history=history).to_result()
         except BadRequest as exc:
-            return _refusal(str(exc))
+            return refusal(str(exc))
 
     with gr.Blocks(title="大湾区政策问答") as demo:
         gr.Markdown(
@@ -196,9 +214,11 @@ def build_ui(library: Library) -> gr.Blocks:
                         show_label=False,
                         scale=8,
                         elem_id="question",
-                        max_length=MAX_QUESTION,
                     )
                     send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                # No max_length on the box: the browser would cut a long paste silently.
+                # The count shows near the limit; a longer question is refused whole.
+                length = gr.HTML(elem_id="question-length")
                 with gr.Row():
                     mode = gr.Radio(list(MODES), value="hybrid", label="检索模式")
                     k = gr.Slider(1, MAX_K, value=5, step=1, label="来源段落数", elem_id="k")
@@ -243,6 +263,15 @@ def build_ui(library: Library) -> gr.Blocks:
                 [chat, box, cited, export, asked],
                 api_visibility="private",
             )
+        box.change(
+            render.length_hint,
+            box,
+            length,
+            trigger_mode="always_last",
+            show_progress="hidden",
+            queue=False,
+            api_visibility="private",
+        )
         chat.clear(lambda: [], None, asked, api_visibility="private")
         cited.change(show, cited, viewer, api_visibility="private")
         request.change(show, request, viewer, api_visibility="private")

@@ -125,27 +125,40 @@ def cmd_ask(args) -> int:
 def _answer_file(args, path: Path, out) -> tuple[list[dict], list[dict], int]:
     """Answer every good line of a JSONL question file, writing results to ``out``.
 
-    Returns the questions read, the results written and the number of bad lines."""
+    Returns the questions read, the results written (a question too long to answer
+    gets a row with ``error``) and the number of lines bad or not answered."""
     if not path.is_file():
         raise UserError(f"question file {path} does not exist")
     settings = _settings(args)
     _, mode, k = _check("?", settings.mode, args.k)
     from rag.engine import open_engine
     from rag.evaluate import read_questions
+    from rag.records import refusal
+    from rag.settings import QuestionTooLong
 
     questions, bad = read_questions(path)
     for n, reason in bad:
         print(f"{path}:{n}: skipped: {reason}", file=sys.stderr)
     engine = open_engine(settings, progress=sys.stderr.isatty())
-    results = []
+    results, refused = [], 0
     for row in questions:
-        answer = engine.ask(row["question"].strip(), k=k, mode=mode, history=row["history"])
-        result = answer.to_result(row["id"])
+        try:
+            answer = engine.ask(row["question"].strip(), k=k, mode=mode, history=row["history"])
+            result = answer.to_result(row["id"])
+        except QuestionTooLong as exc:
+            # The row says why; the other questions are still answered.
+            print(f"{path}: {row['id']}: not answered: {exc}", file=sys.stderr)
+            result = refusal(str(exc), row["id"])
+            refused += 1
         if out is not None:
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
         results.append(result)
-    print(f"answered {len(results)} questions, skipped {len(bad)} bad lines", file=sys.stderr)
-    return questions, results, len(bad)
+    print(
+        f"answered {len(results) - refused} questions, refused {refused} too long, "
+        f"skipped {len(bad)} bad lines",
+        file=sys.stderr,
+    )
+    return questions, results, len(bad) + refused
 
 
 def _ask_batch(args) -> int:
@@ -194,7 +207,7 @@ def cmd_chat(args) -> int:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (arrow keys and history for input())
     from rag.engine import open_engine
-    from rag.settings import BadRequest, check_request
+    from rag.settings import BadRequest, QuestionTooLong, check_request
 
     settings = _settings(args)
     engine = open_engine(settings, progress=sys.stderr.isatty())
@@ -208,6 +221,9 @@ def cmd_chat(args) -> int:
             return 0
         try:
             question, mode, k = check_request(line, settings.mode, args.k)
+        except QuestionTooLong as exc:
+            print(exc, flush=True)
+            continue
         except BadRequest:
             continue  # an empty line asks nothing
         answer = engine.ask(question, k=k, mode=mode, history=asked)
@@ -238,7 +254,7 @@ def cmd_docs(args) -> int:
             files.append(read_upload(name))
         results = library.add_files(files)
         for r in results:
-            print(f"{'added' if r.ok else 'rejected'}: {r.name}: {r.message}")
+            print(f"{'added' if r.ok else 'rejected'}: {r.name}: {r.english}")
         return 0 if all(r.ok for r in results) else EXIT_FAILURE
     for name in args.names:
         try:

@@ -16,7 +16,7 @@ from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
 from rag.records import Answer, Hit
-from rag.settings import MAX_QUESTION, Settings
+from rag.settings import Settings, check_length
 
 CANDIDATES = 50
 # The first passages of the fused ranking are reordered by how well their best sentence
@@ -30,7 +30,6 @@ EVIDENCE_WEIGHT = 0.1
 # question answered with a list of points.
 TOP = 3
 BROAD_TOP = 8
-TRUNCATED = f"问题过长，只使用前 {MAX_QUESTION} 个字符 (question truncated)"
 
 
 class Engine:
@@ -118,12 +117,12 @@ class Engine:
         self, question: str, k: int = 10, mode: str = "hybrid", history: Sequence[str] = ()
     ) -> Answer:
         """Answer a question with cited passages, or abstain; a follow-up is completed
-        from the earlier questions in ``history`` (oldest first) before retrieval."""
-        truncated = len(question) > MAX_QUESTION
-        question = question[:MAX_QUESTION]
+        from the earlier questions in ``history`` (oldest first) before retrieval. A
+        question over ``MAX_QUESTION`` characters raises QuestionTooLong: never answer
+        part of a question as if it were the whole."""
+        check_length(question)
         understood = understand(question, history)
         query = self.analyze(understood)
-        notice = TRUNCATED if truncated or query.truncated else ""
         meaning = self.meaning(query, mode)
         hits, agree = self._rank(query, k, meaning)
         broad = asks_broad(understood)
@@ -137,12 +136,10 @@ class Engine:
         said = understood if understood != question else ""
         confidence = round(verdict.confidence, 4)
         if not text:
-            return Answer(
-                question, NOT_FOUND, True, tuple(hits), (), notice, said, False, confidence
-            )
+            return Answer(question, NOT_FOUND, True, tuple(hits), (), "", said, False, confidence)
         # compose_points numbers its points only when there are several.
         listed = broad and len(quotes) > 1
-        return Answer(question, text, False, tuple(hits), quotes, notice, said, listed, confidence)
+        return Answer(question, text, False, tuple(hits), quotes, "", said, listed, confidence)
 
 
 def open_engine(

@@ -60,7 +60,6 @@ class Query:
     focus: str = ""
     max_idf: float = 0.0
     english: bool = False
-    truncated: bool = False
     translations: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
@@ -90,7 +89,8 @@ class Query:
         (True, '家', ['企业', '外资', '外资企业'])
         """
         idf = idf or (lambda _term: 1.0)
-        truncated = len(question) > MAX_QUESTION
+        # Callers refuse longer questions (rag.settings.check_length); the cap bounds
+        # the work for a caller that did not, such as a search of a pasted text.
         question = question[:MAX_QUESTION]
         framed = strip_question_frames(question)
         norm = normalize(framed)
@@ -127,7 +127,6 @@ class Query:
             focus=focus(normalize(question)),
             max_idf=max_idf,
             english=english,
-            truncated=truncated,
             translations=translations,
         )
 

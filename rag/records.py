@@ -90,3 +90,14 @@ class Answer:
         if qid is not None:
             row = {"id": qid, **row}
         return row
+
+
+def refusal(reason: str, qid: str | None = None) -> dict:
+    """A request that was not answered, in the shape of a result row, with ``error``
+    saying why.
+
+    >>> refusal("问题过长", "q1")
+    {'id': 'q1', 'error': '问题过长', 'answer': '', 'abstained': True, 'passages': []}
+    """
+    row = {"error": reason, "answer": "", "abstained": True, "passages": []}
+    return row if qid is None else {"id": qid, **row}

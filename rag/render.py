@@ -4,6 +4,12 @@ document or a file name is escaped for HTML *and* Markdown before it reaches the
 from __future__ import annotations
 
 from rag.records import Answer
+from rag.settings import MAX_QUESTION
+
+# A question echoed in the chat shows this many characters; a longer one is shortened.
+ECHO = 80
+# The question box shows a count from this many characters on.
+NEAR = MAX_QUESTION * 4 // 5
 
 # Characters that HTML or Markdown would interpret. Numeric entities display the same
 # character, but no parser treats them as syntax: ![](http://…) stays text, no fetch.
@@ -19,6 +25,59 @@ def escape(text: str) -> str:
     '&#33;&#91;&#93;&#40;http&#58;//example.invalid/x.png&#41;'
     """
     return "".join(f"&#{ord(c)};" if c in _SPECIAL else c for c in text)
+
+
+def echo(question: str) -> str:
+    """A question as the chat repeats it: escaped, a long one shortened with its length.
+
+    >>> echo("深圳？")
+    '深圳？'
+    >>> echo("啊" * 100)[-13:]
+    '啊…（共 100 个字符）'
+    """
+    if len(question) <= ECHO:
+        return escape(question)
+    return f"{escape(question[:ECHO])}…（共 {len(question)} 个字符）"
+
+
+def length_hint(question: str) -> str:
+    """What the question box says under it: nothing while the question is short, a
+    count near the limit, and a warning past it.
+
+    >>> length_hint("深圳？")
+    ''
+    >>> length_hint("啊" * 1900)
+    '<small class="length near">1900 / 2000 个字符</small>'
+    """
+    n = len(question.strip())
+    if n > MAX_QUESTION:
+        return (
+            f'<small class="length over">问题过长：{n} / {MAX_QUESTION} 个字符，'
+            f"请删去至少 {n - MAX_QUESTION} 个字符后再提问。</small>"
+        )
+    if n >= NEAR:
+        return f'<small class="length near">{n} / {MAX_QUESTION} 个字符</small>'
+    return ""
+
+
+def upload_status(results) -> str:
+    """One line per uploaded file (``rag.service.UploadResult``): 成功 or 未加入 in its
+    colour (a CSS class; no emoji, which some systems draw as the same box), the file
+    name, and what happened or why not.
+
+    >>> from rag.service import UploadResult
+    >>> upload_status([UploadResult("<a>.pdf", False, "文件为空")])
+    '<span class="upload-failed">未加入</span> &#60;a&#62;.pdf：文件为空'
+    """
+    lines = []
+    for r in results:
+        label = (
+            '<span class="upload-ok">成功</span>'
+            if r.ok
+            else '<span class="upload-failed">未加入</span>'
+        )
+        lines.append(f"{label} {escape(r.name)}：{escape(r.message)}")
+    return "\n\n".join(lines)
 
 
 def _highlight(text: str, quotes: list[str]) -> str:

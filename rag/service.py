@@ -18,9 +18,13 @@ from rag.upload import Rejected, remember_title, remove_upload, safe_name, save_
 
 @dataclass(frozen=True)
 class UploadResult:
+    """What became of one upload: ``message`` in Chinese for the web UI, ``english`` the
+    same for the command line."""
+
     name: str
     ok: bool
     message: str
+    english: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,10 @@ class Library:
                 try:
                     path = save_upload(name, data, self.settings.uploads, [self.settings.seeds])
                 except Rejected as exc:
-                    results.append(UploadResult(display, False, str(exc)))
+                    results.append(UploadResult(display, False, str(exc), exc.english))
                     continue
                 stored.append(path)
-                results.append(UploadResult(display, True, "已加入资料库（indexed）"))
+                results.append(UploadResult(display, True, "已加入资料库", "indexed"))
             if stored:
                 try:
                     self._reindex()
@@ -101,7 +105,7 @@ class Library:
                         path.unlink(missing_ok=True)
                     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     results = [
-                        UploadResult(r.name, False, f"索引失败，未加入（indexing failed: {why}）")
+                        UploadResult(r.name, False, f"索引失败：{why}", f"indexing failed: {why}")
                         if r.ok
                         else r
                         for r in results

@@ -28,6 +28,34 @@ class BadRequest(ValueError):
     """A question, mode or passage count that cannot be used; the message says why."""
 
 
+class QuestionTooLong(BadRequest):
+    """A question over ``MAX_QUESTION`` characters. It is refused whole: answering the
+    first part of a long paste would drop what it asks, often at the end."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        super().__init__(
+            f"问题过长：共 {length} 个字符，上限为 {MAX_QUESTION} 个字符。"
+            f"请删去至少 {length - MAX_QUESTION} 个字符后再提问。"
+        )
+
+
+def check_length(question: str) -> str:
+    """The question as given, or QuestionTooLong.
+
+    >>> check_length("深圳？")
+    '深圳？'
+    >>> try:
+    ...     check_length("啊" * 2001)
+    ... except QuestionTooLong as exc:
+    ...     print(exc)
+    问题过长：共 2001 个字符，上限为 2000 个字符。请删去至少 1 个字符后再提问。
+    """
+    if len(question) > MAX_QUESTION:
+        raise QuestionTooLong(len(question))
+    return question
+
+
 @dataclass(frozen=True)
 class Settings:
     seeds: Path = Path("seeds")
@@ -137,7 +165,8 @@ def check_history(history: object) -> list[str]:
 
 
 def check_request(question: object, mode: object = "hybrid", k: object = 5) -> tuple[str, str, int]:
-    """Validate one request as every front end must; ``k`` is clamped to 1–``MAX_K``.
+    """Validate one request as every front end must; ``k`` is clamped to 1–``MAX_K``; a
+    question over ``MAX_QUESTION`` characters (once stripped) is QuestionTooLong.
 
     >>> check_request(" 深圳？ ", "lexical", "20")
     ('深圳？', 'lexical', 10)
@@ -152,4 +181,4 @@ def check_request(question: object, mode: object = "hybrid", k: object = 5) -> t
         k = int(k)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise BadRequest(f"k must be a whole number from 1 to {MAX_K}") from None
-    return question.strip(), str(mode), min(max(k, 1), MAX_K)
+    return check_length(question.strip()), str(mode), min(max(k, 1), MAX_K)

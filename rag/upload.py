@@ -26,7 +26,16 @@ MAX_RATIO = 200
 
 
 class Rejected(ValueError):
-    """An upload that cannot be added; the message says why, in Chinese and English."""
+    """An upload that cannot be added. The message says why in Chinese (for the web
+    UI); ``english`` says the same for the command line.
+
+    >>> str(Rejected("文件为空", "empty file")), Rejected("文件为空", "empty file").english
+    ('文件为空', 'empty file')
+    """
+
+    def __init__(self, reason: str, english: str) -> None:
+        super().__init__(reason)
+        self.english = english
 
 
 def safe_name(name: str) -> str:
@@ -45,17 +54,22 @@ def extract_text(name: str, data: bytes) -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise Rejected(
-            f"不支持的文件类型 {suffix or '(无后缀)'}（unsupported type; use .txt .md .pdf .docx）"
+            f"不支持的文件类型 {suffix or '（无后缀）'}，请上传 .txt、.md、.pdf 或 .docx 文件",
+            f"unsupported type {suffix or '(no suffix)'}; use .txt .md .pdf .docx",
         )
     if not data:
-        raise Rejected("文件为空（empty file）")
+        raise Rejected("文件为空", "empty file")
     if len(data) > MAX_BYTES:
-        raise Rejected(f"文件超过 {MAX_BYTES // 2**20} MB（file too large）")
+        raise Rejected(
+            f"文件超过 {MAX_BYTES // 2**20} MB", f"file larger than {MAX_BYTES // 2**20} MB"
+        )
     if suffix in (".txt", ".md"):
         try:
             return decode(data)
         except UnreadableFile as exc:
-            raise Rejected("无法识别文本编码（not UTF-8 or GB18030 text）") from exc
+            raise Rejected(
+                "无法识别文本编码，仅支持 UTF-8 或 GB18030 文本", "not UTF-8 or GB18030 text"
+            ) from exc
     if suffix == ".pdf":
         return _pdf_text(data)
     return _docx_text(data)
@@ -63,19 +77,19 @@ def extract_text(name: str, data: bytes) -> str:
 
 def _pdf_text(data: bytes) -> str:
     if not data.lstrip()[:5].startswith(b"%PDF"):
-        raise Rejected("不是有效的 PDF 文件（not a PDF）")
+        raise Rejected("不是有效的 PDF 文件", "not a PDF")
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise Rejected("PDF 已加密，无法读取（encrypted PDF）")
+            raise Rejected("PDF 已加密，无法读取", "encrypted PDF")
         return "\n".join(page.extract_text() or "" for page in reader.pages)
     except Rejected:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
-        raise Rejected("PDF 文件已损坏（malformed PDF）") from exc
+        raise Rejected("PDF 文件已损坏", "malformed PDF") from exc
 
 
 def _docx_text(data: bytes) -> str:
@@ -83,19 +97,21 @@ def _docx_text(data: bytes) -> str:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise Rejected("不是有效的 Word 文档（not a .docx file）") from exc
+        raise Rejected("不是有效的 Word 文档", "not a .docx file") from exc
     unzipped = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if unzipped > MAX_UNZIPPED or unzipped / packed > MAX_RATIO:
-        raise Rejected("Word 文档解压后异常巨大，已拒绝（suspicious archive, possible zip bomb）")
+        raise Rejected(
+            "Word 文档解压后异常巨大，疑似压缩炸弹，已拒绝", "suspicious archive, possible zip bomb"
+        )
     if "word/document.xml" not in {i.filename for i in infos}:
-        raise Rejected("不是有效的 Word 文档（not a .docx file）")
+        raise Rejected("不是有效的 Word 文档", "not a .docx file")
     from docx import Document
 
     try:
         doc = Document(io.BytesIO(data))
     except Exception as exc:
-        raise Rejected("Word 文档已损坏（malformed .docx）") from exc
+        raise Rejected("Word 文档已损坏", "malformed .docx") from exc
     parts = [p.text for p in doc.paragraphs]
     for table in doc.tables:
         for row in table.rows:
@@ -127,10 +143,10 @@ def save_upload(name: str, data: bytes, uploads: Path, library: list[Path]) -> P
     display = safe_name(name)
     text = extract_text(display, data)
     if not "".join(text.split()):
-        raise Rejected("文件中没有可读取的文字（no text found; a scanned PDF?）")
+        raise Rejected("文件中没有可读取的文字，可能是扫描版 PDF", "no text found; a scanned PDF?")
     digest = content_hash(text)
     if digest in known_hashes([*library, uploads]):
-        raise Rejected("资料库中已有相同内容的文件（duplicate: same content already indexed）")
+        raise Rejected("资料库中已有相同内容的文件", "duplicate: same content already indexed")
     uploads.mkdir(parents=True, exist_ok=True)
     target = uploads / f"{digest[:16]}.txt"
     tmp = target.with_suffix(".tmp")

@@ -39,6 +39,8 @@ def test_api_abstains_on_unanswerable_and_reports_empty(app_url):
     assert row["abstained"] and row["answer"].startswith("未在资料中找到答案")
     assert 1 <= len(row["passages"]) <= 3
     assert client.predict("  ", api_name="/ask")["error"].startswith("the question is empty")
+    long = client.predict("问" * 2_001, api_name="/ask")
+    assert long["error"].startswith("问题过长：共 2001 个字符") and long["passages"] == []
 
 
 def _browser(playwright):
@@ -174,8 +176,27 @@ def test_browser_upload_rejections_are_explained(app_url, tmp_path):
         page.click("#add")
         status = page.locator("#upload-status")
         status.get_by_text("不是有效的 PDF").wait_for(timeout=30_000)
-        assert "文件为空" in status.inner_text()
+        text = status.inner_text()
+        assert (
+            "未加入 fake.pdf：不是有效的 PDF 文件" in text and "未加入 empty.txt：文件为空" in text
+        )
+        assert "❌" not in text and "not a PDF" not in text
+        red = status.locator(".upload-failed").first.evaluate("e => getComputedStyle(e).color")
+        assert red == "rgb(185, 28, 28)"
         browser.close()
+
+
+@pytest.mark.browser
+def test_browser_a_long_paste_is_kept_whole_counted_and_refused(app_url):
+    long = "背景资料。" * 500 + "深圳国际仲裁院有多少名仲裁员？"
+    with _page(app_url) as page:
+        box = page.locator("#question textarea")
+        box.fill(long)
+        page.locator("#question-length .over").wait_for(timeout=10_000)
+        assert f"{len(long)} / 2000" in page.locator("#question-length").inner_text()
+        page.click("#send")
+        page.locator("#chat .message").last.get_by_text("问题过长").wait_for(timeout=30_000)
+        assert box.input_value() == long
 
 
 def test_app_module_sets_offline_flags_before_importing_gradio():
@@ -198,7 +219,9 @@ def test_status_line_names_the_model_or_says_why_semantic_search_is_off():
     on = status_line(library(True, "e5-small-q4"))
     assert on.startswith("语义检索已开启（e5-small-q4）") and "3 个段落" in on
     off = status_line(library(False, None, ("semantic search off: <b>no engine</b>",)))
-    assert "语义检索未开启" in off and "<b>" not in off and "no engine" in off
+    assert off.startswith("注意：语义检索未开启") and "<b>" not in off and "no engine" in off
+    # Words, not an emoji: where no emoji font is installed, every emoji is the same box.
+    assert "⚠" not in off
 
 
 def test_browser_removing_an_upload_in_the_library_means_it_is_never_cited_again(app_url, tmp_path):
@@ -294,3 +317,42 @@ def test_browser_a_follow_up_shows_how_it_was_understood(app_url):
         last = page.locator("#chat .message").last.inner_text()
         assert "按上文理解为：深圳国际仲裁院境外仲裁员占比是多少？" in last
         assert "36.78%" in last
+
+
+def test_a_question_over_the_limit_is_not_answered_and_stays_in_the_box(tiny_seeds, tmp_path):
+    from app import chat_turn
+    from rag.service import Library
+    from rag.settings import Settings
+
+    library = Library(
+        Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical"), say=lambda _: None
+    )
+    long = "背景资料。" * 1_000 + "前海法务区哪天启用？"
+    *_, (chat, box, _citations, export, asked) = chat_turn(library, long, [], "lexical", 5, [])
+    assert box == long and asked == []
+    question, reply = chat
+    assert question["content"].endswith(f"…（共 {len(long)} 个字符）")
+    assert len(question["content"]) < 120
+    assert reply["content"].startswith("问题过长：共 5010 个字符，上限为 2000 个字符")
+    assert "未在资料中找到答案" not in reply["content"]
+    # A question within the limit is answered and the box is cleared.
+    *_, (chat, box, _citations, export, asked) = chat_turn(
+        library, "前海法务区哪天启用？", chat, "lexical", 5, asked
+    )
+    assert box == "" and asked == ["前海法务区哪天启用？"] and len(chat) == 4
+
+
+def test_upload_status_lines_say_success_or_why_not_without_emoji(tiny_seeds, tmp_path):
+    from app import upload_files
+    from rag.service import Library
+    from rag.settings import Settings
+
+    library = Library(
+        Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical"), say=lambda _: None
+    )
+    new, fake = tmp_path / "新文件.txt", tmp_path / "fake.pdf"
+    new.write_text("河套深港科技创新合作区首批重大科研项目揭榜挂帅。", encoding="utf-8")
+    fake.write_bytes(b"PK\x03\x04 not a pdf")
+    ok, failed, _status = upload_files(library, [str(new), str(fake)]).split("\n\n")
+    assert ok == '<span class="upload-ok">成功</span> 新文件.txt：已加入资料库'
+    assert failed == '<span class="upload-failed">未加入</span> fake.pdf：不是有效的 PDF 文件'

@@ -81,7 +81,7 @@ def test_missing_batch_file_and_seed_folder_are_one_line_errors(tmp_path, capsys
     assert len(err) == 2 and all(line.startswith("error: ") for line in err)
 
 
-def test_cli_process_exits_cleanly_on_bad_input_and_answers_long_questions(index_args):
+def test_cli_process_exits_cleanly_on_bad_input_and_refuses_long_questions(index_args):
     run = [sys.executable, "-m", "rag", "ask"]
     bad = subprocess.run([*run, " ", *index_args], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
@@ -92,9 +92,26 @@ def test_cli_process_exits_cleanly_on_bad_input_and_answers_long_questions(index
         text=True,
         cwd=ROOT,
     )
-    assert long.returncode == 0, long.stderr
-    assert "truncated" in long.stderr
-    assert json.loads(long.stdout)["passages"]
+    assert long.returncode == 2 and "Traceback" not in long.stderr
+    assert long.stderr.strip() == "error: 问题过长：共 100000 个字符，上限为 2000 个字符。" + (
+        "请删去至少 98000 个字符后再提问。"
+    )
+    assert long.stdout == ""
+
+
+def test_batch_answers_the_other_questions_and_marks_a_too_long_one(index_args, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "long", "question": "啊" * 3_000 + "前海法务区哪天启用？"},
+        {"id": "ok", "question": "前海法务区哪天启用？"},
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["ask", "--batch", str(questions), "--out", str(out), *index_args]) == 1
+    long, ok = [json.loads(line) for line in out.read_text().splitlines()]
+    assert long["id"] == "long" and long["error"].startswith("问题过长：共 3010 个字符")
+    assert long["answer"] == "" and long["passages"] == []
+    assert ok["id"] == "ok" and "error" not in ok and ok["passages"]
 
 
 def test_help_does_not_import_heavy_libraries():
@@ -213,3 +230,19 @@ def test_rag_chat_follows_the_conversation_and_leaves_on_end_of_input(index_args
     assert out.stdout.count("答案：") == 2  # the empty line asks nothing
     assert "按上文理解为：澳门贸促局收到多少个新投资计划？" in out.stdout
     assert "292个新投资计划" in out.stdout.split("按上文理解为")[1]
+
+
+def test_chat_says_a_question_is_too_long_and_answers_the_next(index_args, monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("问" * 2_001 + "\n前海法务区哪天启用？\n"))
+    assert main(["chat", *index_args]) == 0
+    out = capsys.readouterr().out
+    assert "问题过长：共 2001 个字符，上限为 2000 个字符" in out and "答案：" in out
+
+
+def test_docs_add_prints_why_a_file_is_rejected_in_english(index_args, tmp_path, capsys):
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"PK\x03\x04 not a pdf")
+    assert main(["docs", "add", str(fake), *index_args]) == 1
+    assert "rejected: fake.pdf: not a PDF\n" in capsys.readouterr().out

@@ -140,9 +140,18 @@ def test_uncached_hub_model_fails_fast_without_network(tiny_seeds, tmp_path, mon
     assert "rag download-model" in engine.notices[0]
 
 
-def test_long_questions_are_truncated_with_a_notice(seeds_engine):
-    answer = seeds_engine.ask("广州经开区上市企业" + "啊" * 100_000, mode="lexical")
-    assert answer.notice and len(answer.question) <= 2000
+def test_a_question_over_the_limit_is_refused_whole_never_answered_cut(seeds_engine):
+    from rag.settings import MAX_QUESTION, QuestionTooLong
+
+    # What it asks is at the end: cut to the limit, it would ask nothing.
+    long = "啊" * 5_000 + "深圳国际仲裁院有多少名仲裁员？"
+    with pytest.raises(QuestionTooLong) as refused:
+        seeds_engine.ask(long, mode="lexical")
+    assert refused.value.length == len(long)
+    assert f"共 {len(long)} 个字符" in str(refused.value)
+    assert f"上限为 {MAX_QUESTION} 个字符" in str(refused.value)
+    at_limit = "深圳国际仲裁院有多少名仲裁员？".rjust(MAX_QUESTION, " ")
+    assert not seeds_engine.ask(at_limit, mode="lexical").abstained
 
 
 def test_empty_corpus_is_a_clear_error(tmp_path):

@@ -89,3 +89,40 @@ def test_the_message_says_quietly_how_sure_the_model_is():
 
     html = message(replace(_answer("大熊猫主要吃竹子。"), confidence=0.874), k=5)
     assert '<small class="confidence">把握 87%</small>' in html
+
+
+def test_a_long_question_is_echoed_shortened_with_its_length_and_escaped():
+    from rag.render import ECHO, echo
+
+    shown = echo("<b>" + "问" * 2_000)
+    assert shown.startswith("&#60;b&#62;问") and shown.endswith("…（共 2003 个字符）")
+    assert len(shown) < ECHO + 40 and "<b>" not in shown
+    assert echo("深圳？") == "深圳？"
+
+
+def test_the_question_box_counts_near_the_limit_and_warns_past_it():
+    from rag.render import length_hint
+
+    assert length_hint("深圳有多少家企业？") == ""
+    assert "1999 / 2000" in length_hint("问" * 1_999) and 'class="length near"' in length_hint(
+        "问" * 1_999
+    )
+    over = length_hint("问" * 5_000)
+    assert 'class="length over"' in over and "5000 / 2000" in over and "3000" in over
+
+
+def test_upload_status_says_success_or_why_not_in_words_and_colour_without_emoji():
+    from rag.render import upload_status
+    from rag.service import UploadResult
+
+    out = upload_status(
+        [
+            UploadResult("河套.docx", True, "已加入资料库", "indexed"),
+            UploadResult("<img src=x onerror=alert(1)>.pdf", False, "不是有效的 PDF 文件"),
+        ]
+    )
+    ok, failed = out.split("\n\n")
+    assert ok == '<span class="upload-ok">成功</span> 河套.docx：已加入资料库'
+    assert failed.startswith('<span class="upload-failed">未加入</span> &#60;img')
+    assert failed.endswith("：不是有效的 PDF 文件") and "<img" not in failed
+    assert not any(c in out for c in "✅❌⚠") and "indexed" not in out

@@ -33,7 +33,8 @@ def test_rejected_upload_leaves_the_index_as_it_was(tiny_seeds, tmp_path):
         [("x.pdf", b"PK\x03\x04zip"), ("a.txt", (tiny_seeds / "a.txt").read_bytes())]
     )
     assert [r.ok for r in results] == [False, False]
-    assert "PDF" in results[0].message and "duplicate" in results[1].message
+    assert results[0].message == "不是有效的 PDF 文件" and results[0].english == "not a PDF"
+    assert results[1].message == "资料库中已有相同内容的文件"
     assert lib.engine is before
 
 
@@ -106,3 +107,13 @@ def test_the_viewer_shows_a_cited_passage_in_its_file_and_refuses_other_ranges(
             lib.view(source, first, last)
     with pytest.raises(NotViewable, match="no such document"):
         lib.view("../../etc/passwd", 1, 1)
+
+
+def test_a_request_over_the_limit_is_refused_with_its_length(tiny_seeds, tmp_path):
+    from rag.settings import MAX_QUESTION, QuestionTooLong
+
+    lib = _library(tiny_seeds, tmp_path)
+    with pytest.raises(QuestionTooLong, match="共 2001 个字符"):
+        lib.ask("前" * (MAX_QUESTION + 1))
+    # Spaces around a question do not count against it.
+    assert lib.ask("  前海法务区哪天启用？" + " " * MAX_QUESTION).hits

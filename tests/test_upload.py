@@ -62,7 +62,7 @@ def test_zip_bomb_disguised_as_docx_is_rejected():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/document.xml", b"\0" * (50 * 1024 * 1024))
-    with pytest.raises(Rejected, match="zip bomb"):
+    with pytest.raises(Rejected, match="压缩炸弹"):
         extract_text("x.docx", buf.getvalue())
 
 
@@ -80,13 +80,20 @@ def test_duplicate_content_is_rejected(tmp_path):
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "s.txt").write_text("粤港澳大湾区 营商环境", encoding="utf-8")
-    with pytest.raises(Rejected, match="duplicate"):
+    with pytest.raises(Rejected, match="已有相同内容"):
         save_upload("copy.txt", "粤港澳大湾区营商环境\n".encode(), tmp_path / "up", [seeds])
     save_upload("new.txt", "全新的内容。".encode(), tmp_path / "up", [seeds])
-    with pytest.raises(Rejected, match="duplicate"):
+    with pytest.raises(Rejected, match="已有相同内容"):
         save_upload("again.md", "全新的内容。".encode(), tmp_path / "up", [seeds])
 
 
 def test_blank_pdf_has_no_text_and_is_rejected(tmp_path):
     with pytest.raises(Rejected, match="没有可读取的文字"):
         save_upload("blank.pdf", _pdf(), tmp_path / "up", [])
+
+
+def test_a_rejection_says_why_in_chinese_alone_and_in_english_for_the_cli():
+    with pytest.raises(Rejected) as refused:
+        extract_text("x.exe", b"MZ")
+    assert str(refused.value) == "不支持的文件类型 .exe，请上传 .txt、.md、.pdf 或 .docx 文件"
+    assert refused.value.english == "unsupported type .exe; use .txt .md .pdf .docx"
