@@ -385,7 +385,7 @@ def compose_points(
         if any(_overlap(verdict.passages, n, m) for m, _ in chosen):
             continue
         whole = [s for _, s in by_passage[n] if len(s) <= POINT]
-        point = whole[0] if whole else _cut(by_passage[n][0][1], POINT)
+        point = whole[0] if whole else _opening(by_passage[n][0][1], POINT)
         if any(_alike(point, other) for _, other in chosen):
             continue
         if used + len(point) + 6 > MAX_POINTS:
@@ -397,8 +397,13 @@ def compose_points(
     if not chosen:
         return "", ()
     if len(chosen) == 1:
-        return f"{chosen[0][1]}[{chosen[0][0]}]", tuple(chosen)
-    return "\n".join(f"{i}. {s}[{n}]" for i, (n, s) in enumerate(chosen, 1)), tuple(chosen)
+        return f"{_ended(chosen[0][1])}[{chosen[0][0]}]", tuple(chosen)
+    return "\n".join(f"{i}. {_ended(s)}[{n}]" for i, (n, s) in enumerate(chosen, 1)), tuple(chosen)
+
+
+def _ended(point: str) -> str:
+    """A point as shown: an opening cut from a longer sentence ends with an ellipsis."""
+    return point if point.endswith(tuple("。！？；!?;…”’」』）)")) else point + "…"
 
 
 def _overlap(passages: tuple[Chunk, ...], a: int, b: int) -> bool:
@@ -409,11 +414,12 @@ def _overlap(passages: tuple[Chunk, ...], a: int, b: int) -> bool:
     return x.source == y.source and x.first_line <= y.last_line and y.first_line <= x.last_line
 
 
-def _cut(sentence: str, limit: int) -> str:
-    """The opening clauses of a long sentence within ``limit``, with an ellipsis.
+def _opening(sentence: str, limit: int) -> str:
+    """The opening clauses of a long sentence within ``limit`` (quoted as they stand;
+    shown with an ellipsis).
 
-    >>> _cut("广州开发区率先制定了开发区条例，创建土地有偿出让制度，开创了多个领域的先河。", 20)
-    '广州开发区率先制定了开发区条例…'
+    >>> _opening("广州开发区率先制定了开发区条例，创建土地有偿出让制度，开创了多个领域的先河。", 20)
+    '广州开发区率先制定了开发区条例'
     """
     if len(sentence) <= limit:
         return sentence
@@ -422,7 +428,7 @@ def _cut(sentence: str, limit: int) -> str:
         if not clause or len(text) + len(clause) > limit:
             break
         text += clause
-    return (text or sentence[:limit]).rstrip("，,、：:；;") + "…"
+    return (text or sentence[:limit]).rstrip("，,、：:；;")
 
 
 def _alike(a: str, b: str) -> bool:
