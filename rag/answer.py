@@ -305,10 +305,14 @@ def judge(
     meaning: Meaning | None = None,
     agree: bool = False,
     top: int = 3,
+    said: tuple[str, ...] = (),
 ) -> Verdict:
     """Score the candidates of the first ``top`` passages and decide whether they answer.
-    A question without a single content word (x, 🙂) has nothing to weigh: no candidates."""
+    A question without a single content word (x, 🙂) has nothing to weigh: no candidates.
+    Sentences already ``said`` (quoted by the previous answer of a conversation) are not
+    candidates: a follow-up asks for something new."""
     cands = candidates(q, hits, cut, meaning, top) if q.terms else []
+    cands = [c for c in cands if not any(s in c.sentence or c.sentence in s for s in said)]
     logits = model.sentence.logit(sentence_matrix(cands)) if cands else np.zeros(0)
     confidence = model.confidence(question_features(q, cands, logits, agree))
     chances = 1.0 / (1.0 + np.exp(-logits))

@@ -125,7 +125,8 @@ class LocalStore:
         return [(self.chunks[i].id, s) for i, s in self.dense.search(vector, k)]
 
     def fetch(self, ids: Sequence[str]) -> list[Chunk]:
-        return [self.chunks[self._row[i]] for i in ids]
+        """The passages with these ids, in order; an id the store lacks is left out."""
+        return [self.chunks[self._row[i]] for i in ids if i in self._row]
 
     def closeness(self, vector: np.ndarray, chunk: Chunk) -> list[float]:
         parts = sentences(chunk.text)

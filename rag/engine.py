@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from rag import judge as answer_model
 from rag import store
@@ -11,7 +12,7 @@ from rag.backend import LocalStore, Store
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
-from rag.followup import understand
+from rag.followup import items, names_own_subject, ordinal, pick, understand
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
@@ -30,6 +31,12 @@ EVIDENCE_WEIGHT = 0.1
 # question answered with a list of points.
 TOP = 3
 BROAD_TOP = 8
+# A follow-up read with its conversation: the earlier question's terms weigh this share of
+# their own, and the passages the previous answer cited (and their neighbours) gain this
+# much fused score (fused scores run from 0 to 1).
+CONTEXT_SHARE = 0.5
+CITED_BONUS = 0.2
+NEIGHBOUR_BONUS = 0.1
 
 
 class Engine:
@@ -97,12 +104,25 @@ class Engine:
             meaning = self.meaning(query, mode)
         return self._rank(query, k, meaning)[0]
 
-    def _rank(self, query: Query, k: int, meaning: Meaning | None) -> tuple[list[Hit], bool]:
-        """Fused hits, and whether both retrievers put the same passage first."""
+    def _rank(
+        self,
+        query: Query,
+        k: int,
+        meaning: Meaning | None,
+        favour: dict[str, float] | None = None,
+    ) -> tuple[list[Hit], bool]:
+        """Fused hits, and whether both retrievers put the same passage first. ``favour``
+        adds to the fused score of some passages (those the conversation is about)."""
         lexical = self.store.keyword(query.tokens, max(CANDIDATES, k))
         dense = meaning.passages(max(CANDIDATES, k)) if meaning else []
         ranked = fuse(lexical, dense, dense_weight(self.trust) if meaning else 0.0, max(k, RERANK))
         agree = bool(lexical and dense and lexical[0][0] == dense[0][0])
+        if favour:
+            scores = {i: (score + favour.get(i, 0.0), via) for i, score, via in ranked}
+            for i, bonus in favour.items():
+                scores.setdefault(i, (bonus, "context"))
+            ranked = sorted(((i, sc, via) for i, (sc, via) in scores.items()), key=lambda r: -r[1])
+            ranked = ranked[: max(k, RERANK)]
         # A store shared with a writer may have dropped a passage since it was ranked.
         found = {c.id: c for c in self.store.fetch([i for i, _, _ in ranked])}
         hits = [Hit(found[i], score, via) for i, score, via in ranked if i in found]
@@ -116,30 +136,150 @@ class Engine:
     def ask(
         self, question: str, k: int = 10, mode: str = "hybrid", history: Sequence[str] = ()
     ) -> Answer:
-        """Answer a question with cited passages, or abstain; a follow-up is completed
-        from the earlier questions in ``history`` (oldest first) before retrieval. A
-        question over ``MAX_QUESTION`` characters raises QuestionTooLong: never answer
-        part of a question as if it were the whole."""
+        """Answer a question with cited passages, or abstain. A follow-up is read with its
+        conversation (``history``: the earlier questions, oldest first; see
+        ``_follow_up``). A question over ``MAX_QUESTION`` characters raises
+        QuestionTooLong: never answer part of a question as if it were the whole."""
         check_length(question)
-        understood = understand(question, history)
-        query = self.analyze(understood)
+        if not history:
+            return self._answer(question, self.analyze(question), k, mode)
+        return self._follow_up(question, list(history), k, mode)
+
+    def _follow_up(self, question: str, history: list[str], k: int, mode: str) -> Answer:
+        """A question asked after others, in this order:
+
+        1. An ordinal (那第三点呢？, 最后一个呢？) picks that item of the list the previous
+           answer gave or quoted from (its points, or the 一是…二是… of its passage).
+        2. A rewrite that is sure (那深圳呢？ → 深圳有多少家外资企业？) is answered as such.
+        3. A question that names its own subject stays alone, answered or not: a new
+           topic is not bent towards the old one.
+        4. Otherwise the question is read with the previous one as context: its own words
+           lead, the earlier question's count for half, and the passages the previous
+           answer cited, with their neighbours, are favoured. The reading with context is
+           kept when it answers, or is surer than the question alone.
+        """
+        before = self.ask(history[-1], k, mode, history[:-1])
+        n = ordinal(question)
+        point = self._point(question, n, before) if n is not None else None
+        if point is not None:
+            return point
+        sure = understand(question, history)
+        if sure != question:
+            return self._answer(question, self.analyze(sure), k, mode, said=sure)
+        alone = self._answer(question, self.analyze(question), k, mode)
+        if names_own_subject(question):
+            return alone
+        context = history[-1]
+        query = self._in_context(question, context)
+        said = f"{question}（结合上文：{context}）"
+        quoted = tuple(s for _, s in before.quotes)
+        read = self._answer(question, query, k, mode, said, _favour(before), quoted)
+        if alone.abstained or read.confidence >= alone.confidence:
+            return read
+        return replace(alone, understood_as=said)
+
+    def _in_context(self, question: str, context: str) -> Query:
+        """The question with the earlier one's words beside its own: the question's terms
+        keep their weight and count twice in the keyword search, the context's count half
+        in the answer model's coverage; what the question asks for (a figure, a year, its
+        focus) is the question's own."""
+        own = self.analyze(question)
+        both = self.analyze(f"{context} {question}")
+        return replace(
+            both,
+            tokens=both.tokens + own.tokens,
+            terms={t: w if t in own.terms else w * CONTEXT_SHARE for t, w in both.terms.items()},
+            bigrams={
+                b: w if b in own.bigrams else w * CONTEXT_SHARE for b, w in both.bigrams.items()
+            },
+            asks_number=own.asks_number,
+            counter=own.counter,
+            asks_count=own.asks_count,
+            numbers=own.numbers,
+            years=own.years or both.years,
+            focus=own.focus,
+        )
+
+    def _point(self, question: str, n: int, before: Answer) -> Answer | None:
+        """Item ``n`` of the list the previous answer gave (its points) or quoted from
+        (the enumerated items of its first cited passage, or of the passage after it)."""
+        if before.abstained or not before.quotes:
+            return None
+        hits = list(before.hits)
+        lists: list[list[tuple[int, str]]] = []
+        if before.listed:
+            lists.append(list(before.quotes))
+        first = before.quotes[0][0]
+        cited = hits[first - 1].chunk
+        lists.append([(first, item) for item in items(cited.text)])
+        source, _, index = cited.id.rpartition("#")
+        if index.isdigit():
+            nxt = self.store.fetch([f"{source}#{int(index) + 1}"])
+            if nxt:
+                hits.append(Hit(nxt[0], 0.0, "context"))
+                lists.append([(len(hits), item) for item in items(nxt[0].text)])
+        found = pick([[s for _, s in group] for group in lists], n)
+        if found is None:
+            return None
+        group, item = found
+        number = next(p for p, s in lists[group] if s == item)
+        which = "最后一项" if n == -1 else f"第 {n} 项"
+        said = f"{question}（上一回答所列的{which}）"
+        return Answer(
+            question,
+            f"{item}[{number}]",
+            False,
+            tuple(hits),
+            ((number, item),),
+            "",
+            said,
+            False,
+            before.confidence,
+        )
+
+    def _answer(
+        self,
+        question: str,
+        query: Query,
+        k: int,
+        mode: str,
+        said: str = "",
+        favour: dict[str, float] | None = None,
+        quoted: tuple[str, ...] = (),
+    ) -> Answer:
+        """Retrieve for ``query`` and let the answer model speak (or refuse); ``quoted``
+        are sentences the conversation has already heard, not to be quoted again."""
         meaning = self.meaning(query, mode)
-        hits, agree = self._rank(query, k, meaning)
-        broad = asks_broad(understood)
+        hits, agree = self._rank(query, k, meaning, favour)
+        broad = asks_broad(query.text)
         top = BROAD_TOP if broad else TOP
         cut = self.store.edges([h.chunk for h in hits[:top]])
         model = self.model.pick(dense=meaning is not None)
-        verdict = judge(query, hits, model, cut, meaning, agree, top)
+        verdict = judge(query, hits, model, cut, meaning, agree, top, quoted)
         text, quotes = "", ()
         if verdict.answered:
             text, quotes = (compose_points if broad else compose)(query, verdict)
-        said = understood if understood != question else ""
         confidence = round(verdict.confidence, 4)
         if not text:
             return Answer(question, NOT_FOUND, True, tuple(hits), (), "", said, False, confidence)
         # compose_points numbers its points only when there are several.
         listed = broad and len(quotes) > 1
         return Answer(question, text, False, tuple(hits), quotes, "", said, listed, confidence)
+
+
+def _favour(before: Answer) -> dict[str, float]:
+    """The passages a previous answer cited, and their neighbours in the same document,
+    with the bonus each gets in the next question's ranking."""
+    out: dict[str, float] = {}
+    for number, _ in before.quotes:
+        chunk = before.hits[number - 1].chunk
+        source, _, index = chunk.id.rpartition("#")
+        out[chunk.id] = CITED_BONUS
+        if index.isdigit():
+            for near in (int(index) - 1, int(index) + 1):
+                if near >= 0:
+                    out.setdefault(f"{source}#{near}", NEIGHBOUR_BONUS)
+    return out
 
 
 def open_engine(

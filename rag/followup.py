@@ -173,3 +173,165 @@ def _names_something(text: str) -> bool:
     if text.isascii():
         return any(w[:1].isupper() for w in text.split()[1:])
     return bool(text.strip()) and is_entity(text) or any(p in text for p in _places())
+
+
+# "第三点", "其中第二条", "排在第二位的", "第4个" — an ordinal into a list.
+_ORDINAL = re.compile(r"第\s*(?P<n>[一二两三四五六七八九十\d]{1,3})")
+_LAST = re.compile(r"最后(?:一|那)?(?:个|点|条|项|方面|种)|the last (?:one|point|item)", re.I)
+_OTHER_SIDE = re.compile(r"另一方面|另一个方面|the other (?:one|side)", re.I)
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ORDINAL_EN = re.compile(
+    r"\bthe (first|second|third|fourth|fifth|sixth) (?:one|point|item|aspect|part|measure)s?\b",
+    re.I,
+)
+_EN_NUMBERS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def chinese_number(text: str) -> int:
+    """A small Chinese or Arabic number.
+
+    >>> chinese_number("三"), chinese_number("十二"), chinese_number("二十"), chinese_number("7")
+    (3, 12, 20, 7)
+    """
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _DIGITS.get(tens, 1) * 10 + _DIGITS.get(ones, 0)
+    return _DIGITS.get(text, 0)
+
+
+def ordinal(question: str) -> int | None:
+    """Which item of a list a follow-up points to: 1-based, -1 for the last one, and 2
+    for 另一方面 (the other of two). None when it points to none.
+
+    >>> ordinal("那第三点呢？"), ordinal("其中第二条具体是什么？"), ordinal("最后一个能做什么？")
+    (3, 2, -1)
+    >>> ordinal("另一方面呢？"), ordinal("What is the second one?")
+    (2, 2)
+    >>> ordinal("第一季度的产值是多少？") is None, ordinal("Who built China's first lab?") is None
+    (True, True)
+    """
+    if _LAST.search(question):
+        return -1
+    if _OTHER_SIDE.search(question):
+        return 2
+    m = _ORDINAL.search(question)
+    if m:
+        after = question[m.end() : m.end() + 2]
+        # 第一季度, 第二批, 第3届 are names of things, not items of a list.
+        if re.match(r"[季批届次年期]", after):
+            return None
+        n = chinese_number(m.group("n"))
+        return n or None
+    m = _ORDINAL_EN.search(question)
+    return _EN_NUMBERS.index(m.group(1).lower()) + 1 if m else None
+
+
+# Where an enumerated item begins, by family: 一是, （一）, 一、, 1. / 1、, ①, 第一，,
+# 一方面 … 另一方面. The number of each marker is its group "n".
+_FAMILIES = (
+    r"(?P<n>[一二三四五六七八九十]{1,2})是",
+    r"[（(](?P<n>[一二三四五六七八九十]{1,2})[）)]",
+    r"[（(](?P<n>\d{1,2})[）)]",
+    r"(?<![\d一二三四五六七八九十])(?P<n>[一二三四五六七八九十]{1,2})、",
+    r"(?<![\d.])(?P<n>\d{1,2})[.、．](?!\d)",
+    r"(?P<n>[①②③④⑤⑥⑦⑧⑨⑩])",
+    r"第(?P<n>[一二三四五六七八九十]{1,2})[，,、]",
+    r"(?P<n>一方面|另一方面)",
+)
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+
+
+def _number(n: str) -> int:
+    if n in _CIRCLED:
+        return _CIRCLED.index(n) + 1
+    if n.endswith("方面"):
+        return 1 if n == "一方面" else 2
+    return chinese_number(n)
+
+
+def items(text: str) -> list[str]:
+    """The enumerated items of a passage, each as it stands in the text, in order: the
+    longest run of one kind of marker numbered 1, 2, 3 …; [] when none has two.
+
+    >>> items("下一步将从三方面发力。一是优化营商环境；二是扩大开放；三是培育人才。")
+    ['一是优化营商环境；', '二是扩大开放；', '三是培育人才。']
+    >>> items("三、战略定位 大熊猫（一）吃竹子（二）爱睡觉")
+    ['（一）吃竹子', '（二）爱睡觉']
+    >>> items("2023年增长5.2%。")
+    []
+    """
+    best: list[tuple[int, int]] = []
+    for family in _FAMILIES:
+        run: list[tuple[int, int]] = []
+        for m in re.finditer(family, text):
+            n = _number(m.group("n"))
+            if n == 1:
+                run = [(m.start(), m.end())]
+            elif run and n == len(run) + 1:
+                run.append((m.start(), m.end()))
+            if len(run) > len(best):
+                best = list(run)
+    if len(best) < 2:
+        return []
+    found = []
+    for i, (start, _) in enumerate(best):
+        end = best[i + 1][0] if i + 1 < len(best) else len(text)
+        item = text[start:end].strip()
+        if i + 1 == len(best):
+            # The last item runs to the end of its sentence.
+            stop = re.search(r"[。！？!?](?:[”’」』）)])?", item)
+            item = item[: stop.end()] if stop else item
+        found.append(item)
+    return found
+
+
+def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:
+    """The ``n``-th item (1-based; -1 the last) of the first list long enough, with the
+    index of that list.
+
+    >>> pick([["甲"], ["一是甲", "二是乙", "三是丙"]], 2)
+    (1, '二是乙')
+    >>> pick([["一是甲", "二是乙"]], -1), pick([["一是甲"]], 3)
+    ((0, '二是乙'), None)
+    """
+    for i, found in enumerate(lists):
+        if n == -1 and found:
+            return i, found[-1]
+        if 1 <= n <= len(found):
+            return i, found[n - 1]
+    return None
+
+
+# Words that stand for something said before: a question with one leans on its context.
+_STANDS_FOR = re.compile(
+    r"它|他|她|其(?=[^中他实余次])|该|此(?=[项举次])|上述|前者|后者|对方|"
+    r"\b(?:it|its|they|their|them|he|she|his|her)\b",
+    re.I,
+)
+
+
+def names_own_subject(question: str) -> bool:
+    """Whether a question says what it is about: it names a person, place, organisation
+    or other proper noun, or a title, and does not lean on a pronoun.
+
+    >>> names_own_subject("前海有多少名香港律师执业？"), names_own_subject("它是哪天出台的？")
+    (True, False)
+    >>> names_own_subject("是哪个部门推动的？")
+    False
+    >>> names_own_subject("How many lawyers work in Qianhai?")
+    True
+    """
+    if _STANDS_FOR.search(question):
+        return False
+    if question.isascii():
+        return any(w[:1].isupper() for w in question.split()[1:])
+    if re.search(r"《[^》]+》|“[^”]{2,}”", question):
+        return True
+    import jieba.posseg
+
+    return any(
+        w.flag.startswith(("nr", "ns", "nt", "nz")) and len(w.word) >= 2
+        for w in jieba.posseg.lcut(question)
+    ) or any(p in question for p in _places())

@@ -55,3 +55,79 @@ def test_subject_is_the_named_thing_not_its_attribute():
     assert subject("深圳地方征信平台服务企业融资超过多少？") == "深圳地方征信平台"
     assert subject("广州经开区的地区生产总值有多少？") == "广州经开区"
     assert subject("“深i企”平台接入了多少个政府工作部门？") == "“深i企”平台"
+
+
+# A follow-up read with its conversation, end to end (rag.engine), on a small library that
+# is not about policy: a company, an animal and a person.
+LIBRARY = {
+    "星河游戏公司": (
+        "星河游戏公司成立于2009年，总部设在杭州。公司的创始人是林小舟。"
+        "公司今年将从三方面发力：一是扩充研发团队；二是开拓海外市场；三是建设玩家社区。"
+        "星河游戏公司目前共有员工860人。"
+    ),
+    "大熊猫": "大熊猫是中国特有的熊科动物，主要以竹子为食。野生大熊猫生活在四川、陕西和甘肃的山林。",
+    "孙中山": "孙中山1866年生于广东香山。1912年他在南京就任中华民国临时大总统。",
+}
+
+
+@pytest.fixture(scope="module")
+def library_engine(tmp_path_factory):
+    from rag.engine import open_engine
+    from rag.settings import Settings
+    from tests.conftest import QUIET
+
+    folder = tmp_path_factory.mktemp("library")
+    docs = folder / "docs"
+    docs.mkdir()
+    for title, text in LIBRARY.items():
+        (docs / f"{title}.txt").write_text(f"{title}\n\n{text}\n", encoding="utf-8")
+    return open_engine(Settings(seeds=docs, index=folder / "index", mode="lexical"), **QUIET)
+
+
+def test_an_ordinal_picks_that_item_of_the_list_the_previous_answer_quoted(library_engine):
+    history = ["星河游戏公司今年准备从哪几个方面发力？"]
+    answer = library_engine.ask("那第二点呢？", mode="lexical", history=history)
+    assert answer.text.startswith("二是开拓海外市场") and not answer.abstained
+    assert "第 2 项" in answer.understood_as
+    number, quoted = answer.quotes[0]
+    assert quoted in answer.hits[number - 1].chunk.text  # quoted as it stands, and cited
+    last = library_engine.ask("最后一个呢？", mode="lexical", history=history)
+    assert last.text.startswith("三是建设玩家社区")
+
+
+def test_a_question_that_leaves_out_its_subject_is_read_with_the_one_before(library_engine):
+    history = ["星河游戏公司是哪一年成立的？"]
+    alone = library_engine.ask("目前共有多少名员工？", mode="lexical")
+    read = library_engine.ask("目前共有多少名员工？", mode="lexical", history=history)
+    assert "860人" in read.text and not read.abstained
+    assert "结合上文" in read.understood_as and history[0] in read.understood_as
+    assert alone.understood_as == ""  # nothing to read it with
+
+
+def test_a_follow_up_does_not_quote_again_what_the_previous_answer_said(library_engine):
+    history = ["星河游戏公司的创始人是谁？"]
+    before = library_engine.ask(history[0], mode="lexical")
+    after = library_engine.ask("总部设在哪里？", mode="lexical", history=history)
+    assert "林小舟" in before.text
+    assert "杭州" in after.text and "林小舟" not in after.text
+
+
+def test_a_question_that_names_its_own_subject_is_answered_as_without_history(library_engine):
+    history = ["星河游戏公司是哪一年成立的？"]
+    for question in ("孙中山是哪一年出生的？", "大熊猫主要吃什么？"):
+        alone = library_engine.ask(question, mode="lexical")
+        with_history = library_engine.ask(question, mode="lexical", history=history)
+        assert with_history.text == alone.text and not alone.abstained
+        assert [h.chunk.id for h in with_history.hits] == [h.chunk.id for h in alone.hits]
+
+
+def test_ordinals_and_lists_are_read_from_the_text():
+    from rag.followup import items, names_own_subject, ordinal
+
+    assert ordinal("其中第二条具体是什么？") == 2 and ordinal("第二批名单有哪些企业？") is None
+    assert items("（一）创新；（二）开放；（三）共享。") == [
+        "（一）创新；",
+        "（二）开放；",
+        "（三）共享。",
+    ]
+    assert not names_own_subject("该公司有多少员工？") and names_own_subject("孙中山生于哪里？")
