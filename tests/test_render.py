@@ -89,3 +89,17 @@ def test_the_message_says_quietly_how_sure_the_model_is():
 
     html = message(replace(_answer("大熊猫主要吃竹子。"), confidence=0.874), k=5)
     assert '<small class="confidence">把握 87%</small>' in html
+
+
+def test_export_escapes_a_hostile_file_name_for_markdown():
+    from rag.render import markdown_export
+
+    hit = Hit(
+        Chunk("c#0", "uploads/[点我](http://x.invalid)![](y).docx", "*标题*", "正文。", 1, 1),
+        1.0,
+        "x",
+    )
+    out = markdown_export(Answer("问", "正文。[1]", False, (hit,), ((1, "正文。"),)))
+    cite = out.splitlines()[-1]
+    assert "](" not in cite and "![" not in cite and "*标题*" not in cite
+    assert "\\[点我\\]\\(http://x.invalid\\)" in cite

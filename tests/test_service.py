@@ -107,3 +107,31 @@ def test_the_viewer_shows_a_cited_passage_in_its_file_and_refuses_other_ranges(
             lib.view(source, first, last)
     with pytest.raises(NotViewable, match="no such document"):
         lib.view("../../etc/passwd", 1, 1)
+
+
+def test_an_upload_keeps_its_name_in_the_library_the_viewer_and_the_export(tiny_seeds, tmp_path):
+    from rag.render import markdown_export
+
+    lib = _library(tiny_seeds, tmp_path)
+    name = "珠海星河产业园简介.docx"
+    [result] = lib.add_files([(name, _docx("珠海星河产业园共有八十八家入驻企业。"))])
+    assert result.ok and result.name == name
+    [doc] = [d for d in lib.documents() if d.upload]
+    assert (doc.source, doc.name, doc.title) == (f"uploads/{name}", name, "珠海星河产业园简介")
+    assert doc.file.endswith(".txt") and doc.file != name
+    answer = lib.ask("珠海星河产业园有多少家入驻企业？", k=3)
+    hit = answer.hits[0].chunk
+    assert f"，uploads/{name}，第" in markdown_export(answer, 3)
+    # The viewer finds the stored file behind the name it is cited by.
+    view = lib.view(hit.source, hit.first_line, hit.last_line)
+    assert "八十八家" in "".join(line for _, line in view.lines)
+
+
+def test_the_same_name_uploaded_twice_is_shown_twice_apart(tiny_seeds, tmp_path):
+    lib = _library(tiny_seeds, tmp_path)
+    results = lib.add_files(
+        [("名字.txt", "第一份讲港珠澳大桥。".encode()), ("名字.txt", "第二份讲深中通道。".encode())]
+    )
+    assert [r.name for r in results] == ["名字.txt", "名字 (2).txt"]
+    assert lib.remove("uploads/名字 (2).txt").name == "名字 (2).txt"
+    assert [d.name for d in lib.documents() if d.upload] == ["名字.txt"]
