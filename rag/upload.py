@@ -22,6 +22,7 @@ from rag.ingest import CATALOG, UnreadableFile, decode, load_catalog, shown_name
 
 SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 MAX_BYTES = 20 * 1024 * 1024
+_QUOTES = str.maketrans({'"': "＂", "'": "＇"})
 # A .docx is a zip: refuse archives that inflate far beyond any real document.
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 200
@@ -166,8 +167,11 @@ def save_upload(name: str, data: bytes, uploads: Path, library: list[Path]) -> P
     # Generated names count as taken too: an older upload may still be shown by one.
     taken = {shown_name(p, catalog) for p in source_files([uploads])}
     taken |= {p.name for p in source_files([uploads])}
-    # A leading dot would hide the file and is refused as a cited name.
-    shown = unique_name(display.lstrip(".") or "unnamed", taken)
+    # A leading dot would hide the file and is refused as a cited name. Straight quotes
+    # become full-width ones, which read the same: pymilvus quotes string keys itself
+    # (chunk ids start with the name) and a quote inside one breaks its filters.
+    plain = display.lstrip(".").translate(_QUOTES) or "unnamed"
+    shown = unique_name(plain, taken)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
