@@ -395,7 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("docs", help="list, add or remove the documents of the library")
     p.add_argument("action", choices=("list", "add", "remove"))
-    p.add_argument("names", nargs="*", help="add: files; remove: a source, file name or title")
+    p.add_argument(
+        "names",
+        nargs="*",
+        help="add: files; remove: an upload's name, source, stored file name or title",
+    )
     common(p)
     p.set_defaults(func=cmd_docs)
 

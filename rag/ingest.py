@@ -213,6 +213,26 @@ def load_catalog(folder: Path) -> dict:
     return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
+def shown_name(path: Path, catalog: dict) -> str:
+    """The name a file is shown and cited by: the original name of an upload, kept in
+    the catalog beside the generated one it is stored under, else the file's own name.
+
+    >>> shown_name(Path("f88aa659.txt"), {"f88aa659.txt": {"name": "珠海星河产业园简介.docx"}})
+    '珠海星河产业园简介.docx'
+    """
+    name = (catalog.get(path.name) or {}).get("name")
+    return name if isinstance(name, str) and name else path.name
+
+
+def stored_file(folder: Path, name: str) -> Path:
+    """The file in ``folder`` shown as ``name`` (see ``shown_name``); ``folder / name``
+    when no catalog entry claims that name."""
+    for stored, entry in load_catalog(folder).items():
+        if entry.get("name") == name and "/" not in stored and not stored.startswith("."):
+            return folder / stored
+    return folder / name
+
+
 def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
@@ -220,12 +240,14 @@ def warn(message: str) -> None:
 def read_document(path: Path, catalog: dict | None = None, label: str = "seeds") -> Document:
     """Read and clean one file; raise UnreadableFile when it is not text. Its source is
     ``label/NAME``: the label of its corpus folder, not a path, so citations are the same
-    whatever directory the index is read from."""
+    whatever directory the index is read from; NAME is the name the catalog shows it by
+    (an upload's original name), else the file's own."""
     raw = decode(path.read_bytes())
     text, lines = clean(raw)
-    entry = (catalog or {}).get(path.name, {})
-    title = entry.get("title") or guess_title(text, path.stem)
-    return Document(source=f"{label}/{path.name}", title=title, text=text, lines=lines)
+    catalog = catalog or {}
+    title = catalog.get(path.name, {}).get("title") or guess_title(text, path.stem)
+    name = shown_name(path, catalog)
+    return Document(source=f"{label}/{name}", title=title, text=text, lines=lines)
 
 
 def source_files(folders: Iterable[Path]) -> list[Path]:

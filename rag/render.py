@@ -80,6 +80,21 @@ def upload_status(results) -> str:
     return "\n\n".join(lines)
 
 
+_MARKDOWN = set("\\`*_[](){}<>#!|~")
+
+
+def markdown_literal(text: str) -> str:
+    r"""Untrusted text for a Markdown document that a reader pastes elsewhere: every
+    character Markdown would read as syntax is backslash-escaped, line breaks become
+    spaces, so a name stays one line of plain text.
+
+    >>> print(markdown_literal("[点我](http://example.invalid).docx"))
+    \[点我\]\(http://example.invalid\).docx
+    """
+    flat = " ".join(text.splitlines())
+    return "".join(f"\\{c}" if c in _MARKDOWN else c for c in flat)
+
+
 def _highlight(text: str, quotes: list[str]) -> str:
     """Escape a passage, marking the sentences the answer quotes."""
     spans = []
@@ -173,7 +188,8 @@ def view_html(view) -> str:
 def markdown_export(answer: Answer, k: int = 5) -> str:
     """The answer as Markdown to paste into a report: the quoted sentences with their
     ``[n]`` markers, then each cited source (title, file, lines). Plain text for the
-    clipboard, shown in a code box, never rendered as HTML.
+    clipboard, shown in a code box, never rendered as HTML; titles and file names are
+    Markdown-escaped, since the reader's editor will render them.
 
     >>> from rag.records import Chunk, Hit
     >>> hit = Hit(Chunk("a#0", "seeds/a.txt", "法务区", "法务区于2022年启用。", 3, 4), 1.0, "x")
@@ -191,5 +207,6 @@ def markdown_export(answer: Answer, k: int = 5) -> str:
         lines.append("最接近的段落：")
     for n in cited:
         c = answer.hits[n - 1].chunk
-        lines.append(f"[{n}] 《{c.title}》，{c.source}，第 {c.first_line}–{c.last_line} 行")
+        title, source = markdown_literal(c.title), markdown_literal(c.source)
+        lines.append(f"[{n}] 《{title}》，{source}，第 {c.first_line}–{c.last_line} 行")
     return "\n".join(lines).rstrip()

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from rag.build import build
 from rag.engine import Engine, open_engine
+from rag.ingest import load_catalog, shown_name
 from rag.records import Answer
 from rag.settings import UPLOADS_LABEL, Settings, check_history, check_request
-from rag.upload import Rejected, remember_title, remove_upload, safe_name, save_upload
+from rag.upload import Rejected, name_key, remember, remove_upload, safe_name, save_upload
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,16 @@ class UploadResult:
 class DocumentInfo:
     """One document of the library as its manager sees it."""
 
-    source: str  # as cited: seeds/NAME or uploads/NAME
+    source: str  # as cited: seeds/NAME or uploads/NAME, NAME as the user named the file
     title: str
     upload: bool  # uploads can be removed; seed files are read-only
     passages: int
     added: str  # when the file was last written, local time
+    file: str = ""  # the name it is stored under: generated for uploads
+
+    @property
+    def name(self) -> str:
+        return self.source.split("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,9 @@ class Library:
                     results.append(UploadResult(display, False, str(exc), exc.english))
                     continue
                 stored.append(path)
-                results.append(UploadResult(display, True, "已加入资料库", "indexed"))
+                # The name it is shown by, which may carry a " (2)" to tell it apart.
+                shown = shown_name(path, load_catalog(path.parent))
+                results.append(UploadResult(shown, True, "已加入资料库", "indexed"))
             if stored:
                 try:
                     self._reindex()
@@ -102,7 +110,8 @@ class Library:
                     # The live index is the previous one, untouched: take the files back
                     # out so that the folder matches it, and say why.
                     for path in stored:
-                        path.unlink(missing_ok=True)
+                        if path.exists():
+                            remove_upload(path)
                     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     results = [
                         UploadResult(r.name, False, f"索引失败：{why}", f"indexing failed: {why}")
@@ -117,11 +126,12 @@ class Library:
         out = []
         for doc in self._engine.store.documents():
             path = self.settings.resolve(doc.source)
-            added = ""
+            added, file = "", ""
             if path is not None and path.exists():
                 added = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+                file = path.name
             upload = doc.source.startswith(f"{UPLOADS_LABEL}/")
-            out.append(DocumentInfo(doc.source, doc.title, upload, doc.passages, added))
+            out.append(DocumentInfo(doc.source, doc.title, upload, doc.passages, added, file))
         return out
 
     def view(self, source: str, first: int, last: int, around: int = 8) -> View:
@@ -143,22 +153,15 @@ class Library:
         return View(source, titles[source], shown, first, last, len(lines))
 
     def remove(self, name: str) -> DocumentInfo:
-        """Remove an uploaded document, named by its source (uploads/NAME), file name or
-        title, and re-index; vectors of the passages that stay are reused."""
-        docs = self.documents()
-        matches = [d for d in docs if name in (d.source, d.source.split("/", 1)[1], d.title)]
-        if not matches:
-            raise NotRemovable(f"没有名为 {name!r} 的文档（no such document; see rag docs list）")
-        uploads = [d for d in matches if d.upload]
-        if not uploads:
-            raise NotRemovable(f"{name!r} 是内置资料，不能删除（seed files are read-only）")
-        if len(uploads) > 1:
-            raise NotRemovable(f"{name!r} 对应多个文档，请用文件名（ambiguous; use the file name）")
-        doc = uploads[0]
+        """Remove an uploaded document, named by its source (uploads/NAME), its name (the
+        original file name), the generated name it is stored under, or its title, and
+        re-index; vectors of the passages that stay are reused. NotRemovable (one line)
+        when the name is unknown, a seed's or ambiguous."""
+        doc = find_upload(self.documents(), name)
         path = self.settings.resolve(doc.source)
         with self._write_lock:
             backup = path.read_bytes()
-            remove_upload(path)
+            entry = remove_upload(path)
             try:
                 if self.settings.milvus:
                     # Only this document's rows go; the engine reads the store live.
@@ -168,7 +171,7 @@ class Library:
             except Exception:
                 # The live index still has the document: put its file back to match.
                 path.write_bytes(backup)
-                remember_title(path.parent, path.name, doc.title)
+                remember(path.parent, path.name, entry or None)
                 raise
         return doc
 
@@ -178,6 +181,31 @@ class Library:
             build(self.settings, embedder, progress=False, say=self._say)
         # On Milvus, opening indexes the new documents, each on its own.
         self._engine = open_engine(self.settings, embedder=embedder, progress=False, say=self._say)
+
+
+def find_upload(docs: list[DocumentInfo], name: str) -> DocumentInfo:
+    """The one upload ``name`` means: names that match exactly first, then names that
+    match whatever the width or case (``名字.DOCX`` finds ``名字.docx``); NotRemovable
+    when none does, when only seed files do, or when more than one upload does."""
+
+    def names(d: DocumentInfo) -> tuple[str, ...]:
+        return (d.source, d.name, d.file, d.title)
+
+    matches = [d for d in docs if name in names(d)] if name.strip() else []
+    if not matches:
+        key = name_key(name)
+        matches = [d for d in docs if key in {name_key(n) for n in names(d) if n}]
+    if not matches:
+        raise NotRemovable(f"没有名为 {name!r} 的文档（no such document; see rag docs list）")
+    uploads = [d for d in matches if d.upload]
+    if not uploads:
+        raise NotRemovable(f"{name!r} 是内置资料，不能删除（seed files are read-only）")
+    if len(uploads) > 1:
+        which = "、".join(d.name for d in uploads)
+        raise NotRemovable(
+            f"{name!r} 对应多个文档：{which}（ambiguous; remove by one of these names）"
+        )
+    return uploads[0]
 
 
 def read_upload(path: str | Path) -> tuple[str, bytes]:

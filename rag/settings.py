@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.chunk import ChunkSettings
-from rag.ingest import source_files
+from rag.ingest import source_files, stored_file
 
 MODES = ("hybrid", "lexical")
 MAX_QUESTION = 2000
@@ -126,7 +126,8 @@ class Settings:
         folder = self.folders().get(label)
         if folder is None or not name or "/" in name or name.startswith("."):
             return None
-        return folder / name
+        # An upload is cited by its original name but stored under a generated one.
+        return stored_file(folder, name)
 
 
 def listen_address(

@@ -3,7 +3,9 @@
 Every upload is untrusted: its name, its type and its content. A file is accepted only
 when its bytes are what its suffix claims, it is within size limits, it has text, and its
 text is not already in the library. Accepted text is written under a generated name, so
-nothing can be written outside the upload folder.
+nothing can be written outside the upload folder; the catalog keeps the original name, which
+is what the library shows and cites, made unique (``名字 (2).docx``) so that no two
+uploads are shown alike, not even by width or case.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from rag.ingest import CATALOG, UnreadableFile, decode, source_files
+from rag.ingest import CATALOG, UnreadableFile, decode, load_catalog, shown_name, source_files
 
 SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 MAX_BYTES = 20 * 1024 * 1024
+_QUOTES = str.maketrans({'"': "＂", "'": "＇"})
 # A .docx is a zip: refuse archives that inflate far beyond any real document.
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 200
@@ -47,6 +50,33 @@ def safe_name(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
     return base[:120] or "unnamed"
+
+
+def name_key(name: str) -> str:
+    """What two names are compared by: width and case do not count.
+
+    >>> name_key("ＧＢＡ简介.DOCX") == name_key("gba简介.docx")
+    True
+    """
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``name (3)``… before the suffix: the first that no name
+    in ``taken`` matches by ``name_key``.
+
+    >>> unique_name("名字.docx", {"名字.docx", "名字 (2).docx"})
+    '名字 (3).docx'
+    >>> unique_name("ABC.docx", {"abc.docx"})
+    'ABC (2).docx'
+    """
+    keys = {name_key(t) for t in taken}
+    path = Path(name)
+    candidate, n = name, 1
+    while name_key(candidate) in keys:
+        n += 1
+        candidate = f"{path.stem} ({n}){path.suffix}"
+    return candidate
 
 
 def extract_text(name: str, data: bytes) -> str:
@@ -149,30 +179,43 @@ def save_upload(name: str, data: bytes, uploads: Path, library: list[Path]) -> P
         raise Rejected("资料库中已有相同内容的文件", "duplicate: same content already indexed")
     uploads.mkdir(parents=True, exist_ok=True)
     target = uploads / f"{digest[:16]}.txt"
+    catalog = load_catalog(uploads)
+    # Generated names count as taken too: an older upload may still be shown by one.
+    taken = {shown_name(p, catalog) for p in source_files([uploads])}
+    taken |= {p.name for p in source_files([uploads])}
+    # A leading dot would hide the file and is refused as a cited name. Straight quotes
+    # become full-width ones, which read the same: pymilvus quotes string keys itself
+    # (chunk ids start with the name) and a quote inside one breaks its filters.
+    plain = display.lstrip(".").translate(_QUOTES) or "unnamed"
+    shown = unique_name(plain, taken)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
-    remember_title(uploads, target.name, Path(display).stem)
+    remember(uploads, target.name, {"title": Path(display).stem, "name": shown})
     return target
 
 
-def remove_upload(path: Path) -> None:
-    """Delete a stored upload and its catalog entry."""
+def remove_upload(path: Path) -> dict:
+    """Delete a stored upload and its catalog entry; return the entry, so that a caller
+    can put it back with ``remember``."""
     path.unlink()
-    remember_title(path.parent, path.name, None)
+    return remember(path.parent, path.name, None)
 
 
-def remember_title(uploads: Path, stored: str, title: str | None) -> None:
-    """Record (or, with ``title`` None, forget) the title of a stored upload."""
+def remember(uploads: Path, stored: str, entry: dict | None) -> dict:
+    """Record (or, with ``entry`` None, forget) the catalog entry of a stored upload
+    (``{"title": …, "name": …}``); return the entry it had."""
     path = uploads / CATALOG
     try:
         catalog = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         catalog = {}
-    if title is None:
+    old = catalog.get(stored)
+    if entry is None:
         catalog.pop(stored, None)
     else:
-        catalog[stored] = {"title": title}
+        catalog[stored] = entry
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(catalog, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
+    return old if isinstance(old, dict) else {}

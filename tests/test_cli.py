@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -246,3 +247,86 @@ def test_docs_add_prints_why_a_file_is_rejected_in_english(index_args, tmp_path,
     fake.write_bytes(b"PK\x03\x04 not a pdf")
     assert main(["docs", "add", str(fake), *index_args]) == 1
     assert "rejected: fake.pdf: not a PDF\n" in capsys.readouterr().out
+
+
+def _add(index_args, path, text: str) -> None:
+    """Add one file through the CLI; a .docx gets a real Word document."""
+    from tests.test_upload import _docx
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".docx":
+        path.write_bytes(_docx(text))
+    else:
+        path.write_text(text, encoding="utf-8")
+    assert main(["docs", "add", str(path), *index_args]) == 0
+
+
+def _listed(index_args, capsys) -> dict[str, list[str]]:
+    """``rag docs list`` as {source: row}, uploads only."""
+    capsys.readouterr()
+    assert main(["docs", "list", *index_args]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    return {r[0]: r for r in rows if r[1] == "upload"}
+
+
+def test_an_upload_is_listed_cited_and_removed_by_its_original_name(index_args, tmp_path, capsys):
+    name = "珠海星河产业园简介.docx"
+    _add(index_args, tmp_path / name, "珠海星河产业园共有八十八家入驻企业。")
+    assert f"added: {name}" in capsys.readouterr().out
+    assert list(_listed(index_args, capsys)) == [f"uploads/{name}"]
+    assert main(["ask", "珠海星河产业园有多少家入驻企业？", *index_args]) == 0
+    out = capsys.readouterr().out
+    assert f"uploads/{name}" in out and not re.search(r"uploads/[0-9a-f]{16}\.txt", out)
+    assert main(["docs", "remove", name, *index_args]) == 0
+    assert f"removed: uploads/{name}" in capsys.readouterr().out
+    assert _listed(index_args, capsys) == {}
+
+
+def test_the_generated_stored_name_is_still_accepted_by_remove(index_args, tmp_path, capsys):
+    _add(index_args, tmp_path / "月球.txt", "月球科研站共有九十九名驻站研究员。")
+    [stored] = [p.name for p in (tmp_path / "ix" / "uploads").glob("*.txt")]
+    assert stored != "月球.txt"
+    assert main(["docs", "remove", stored, *index_args]) == 0
+    assert _listed(index_args, capsys) == {}
+
+
+def test_two_uploads_of_one_name_are_told_apart_and_each_removable(index_args, tmp_path, capsys):
+    _add(index_args, tmp_path / "one" / "名字.docx", "第一份文件讲的是港珠澳大桥。")
+    _add(index_args, tmp_path / "two" / "名字.docx", "第二份文件讲的是深中通道。")
+    capsys.readouterr()
+    assert sorted(_listed(index_args, capsys)) == ["uploads/名字 (2).docx", "uploads/名字.docx"]
+    # Both carry the title 名字: removing by it would be a guess, so it is refused.
+    assert main(["docs", "remove", "名字", *index_args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ambiguous" in err[0] and "名字 (2).docx" in err[0]
+    assert main(["docs", "remove", "名字 (2).docx", *index_args]) == 0
+    assert "removed: uploads/名字 (2).docx" in capsys.readouterr().out
+    assert main(["ask", "第二份文件讲的是什么？", "--json", *index_args]) == 0
+    cited = {p["source"] for p in json.loads(capsys.readouterr().out)["passages"]}
+    assert "uploads/名字 (2).docx" not in cited
+    assert list(_listed(index_args, capsys)) == ["uploads/名字.docx"]
+    assert main(["docs", "remove", "名字.docx", *index_args]) == 0
+    assert _listed(index_args, capsys) == {}
+
+
+def test_names_that_differ_by_width_or_case_are_shown_apart_and_found_either_way(
+    index_args, tmp_path, capsys
+):
+    _add(index_args, tmp_path / "one" / "GBA.txt", "第一份文件讲的是港珠澳大桥。")
+    _add(index_args, tmp_path / "two" / "ｇｂａ.txt", "第二份文件讲的是深中通道。")
+    capsys.readouterr()
+    assert sorted(_listed(index_args, capsys)) == ["uploads/GBA.txt", "uploads/ｇｂａ (2).txt"]
+    # Exact names first, then width and case do not count: gba.txt means GBA.txt alone.
+    assert main(["docs", "remove", "gba.txt", *index_args]) == 0
+    assert "removed: uploads/GBA.txt" in capsys.readouterr().out
+    assert main(["docs", "remove", "GBA (2).TXT", *index_args]) == 0
+    assert _listed(index_args, capsys) == {}
+
+
+def test_removing_an_unknown_name_says_so_in_one_line(index_args, tmp_path, capsys):
+    _add(index_args, tmp_path / "名字.docx", "第一份文件讲的是港珠澳大桥。")
+    capsys.readouterr()
+    assert main(["docs", "remove", "别的名字.docx", *index_args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such document" in err[0]
+    assert list(_listed(index_args, capsys)) == ["uploads/名字.docx"]

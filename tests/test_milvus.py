@@ -269,3 +269,20 @@ def test_a_store_built_for_another_model_is_rebuilt(tiny_seeds, tmp_path, fake_e
     assert any("no vectors for model model-b" in m for m in said)
     assert store.model == "model-b" and store.passage_count() == 3
     assert isinstance(store, MilvusStore)
+
+
+def test_an_upload_with_quotes_in_its_name_is_cited_by_it_and_removed(
+    tiny_seeds, tmp_path, fake_embedder
+):
+    settings = _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"))
+    lib = Library(settings, embedder=fake_embedder, say=QUIET["say"])
+    # pymilvus breaks on a straight quote in a key: the name shows full-width ones.
+    name, shown = "他说\"月球\" 'ok' (2).txt", "他说＂月球＂ ＇ok＇ (2).txt"
+    [added] = lib.add_files([(name, "月球科研站共有九十九名驻站研究员。".encode())])
+    assert added.ok and added.name == shown, added.message
+    answer = lib.ask("月球科研站有多少名研究员？", k=3)
+    assert answer.hits[0].chunk.source == f"uploads/{shown}"
+    assert lib.remove(name).name == shown
+    answer = lib.ask("月球科研站有多少名研究员？", k=3)
+    assert all(h.chunk.source != f"uploads/{shown}" for h in answer.hits)
+    assert not [d for d in lib.documents() if d.upload]

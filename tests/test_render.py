@@ -126,3 +126,17 @@ def test_upload_status_says_success_or_why_not_in_words_and_colour_without_emoji
     assert failed.startswith('<span class="upload-failed">未加入</span> &#60;img')
     assert failed.endswith("：不是有效的 PDF 文件") and "<img" not in failed
     assert not any(c in out for c in "✅❌⚠") and "indexed" not in out
+
+
+def test_export_escapes_a_hostile_file_name_for_markdown():
+    from rag.render import markdown_export
+
+    hit = Hit(
+        Chunk("c#0", "uploads/[点我](http://x.invalid)![](y).docx", "*标题*", "正文。", 1, 1),
+        1.0,
+        "x",
+    )
+    out = markdown_export(Answer("问", "正文。[1]", False, (hit,), ((1, "正文。"),)))
+    cite = out.splitlines()[-1]
+    assert "](" not in cite and "![" not in cite and "*标题*" not in cite
+    assert "\\[点我\\]\\(http://x.invalid\\)" in cite

@@ -21,7 +21,8 @@ def test_uploaded_docx_is_searchable_at_once_and_survives_a_restart(tiny_seeds, 
     assert result.ok, result.message
     answer = lib.ask("河套合作区的科研项目怎么组织？", k=3)
     assert answer.hits[0].chunk.title == "河套"
-    assert answer.hits[0].chunk.source.endswith(".txt") and "uploads" in answer.hits[0].chunk.source
+    # Cited by the name the user gave it, not the generated one it is stored under.
+    assert answer.hits[0].chunk.source == "uploads/河套.docx"
     again = _library(tiny_seeds, tmp_path)
     assert len(again.engine.store.chunks) == len(lib.engine.store.chunks) == 4
 
@@ -117,3 +118,31 @@ def test_a_request_over_the_limit_is_refused_with_its_length(tiny_seeds, tmp_pat
         lib.ask("前" * (MAX_QUESTION + 1))
     # Spaces around a question do not count against it.
     assert lib.ask("  前海法务区哪天启用？" + " " * MAX_QUESTION).hits
+
+
+def test_an_upload_keeps_its_name_in_the_library_the_viewer_and_the_export(tiny_seeds, tmp_path):
+    from rag.render import markdown_export
+
+    lib = _library(tiny_seeds, tmp_path)
+    name = "珠海星河产业园简介.docx"
+    [result] = lib.add_files([(name, _docx("珠海星河产业园共有八十八家入驻企业。"))])
+    assert result.ok and result.name == name
+    [doc] = [d for d in lib.documents() if d.upload]
+    assert (doc.source, doc.name, doc.title) == (f"uploads/{name}", name, "珠海星河产业园简介")
+    assert doc.file.endswith(".txt") and doc.file != name
+    answer = lib.ask("珠海星河产业园有多少家入驻企业？", k=3)
+    hit = answer.hits[0].chunk
+    assert f"，uploads/{name}，第" in markdown_export(answer, 3)
+    # The viewer finds the stored file behind the name it is cited by.
+    view = lib.view(hit.source, hit.first_line, hit.last_line)
+    assert "八十八家" in "".join(line for _, line in view.lines)
+
+
+def test_the_same_name_uploaded_twice_is_shown_twice_apart(tiny_seeds, tmp_path):
+    lib = _library(tiny_seeds, tmp_path)
+    results = lib.add_files(
+        [("名字.txt", "第一份讲港珠澳大桥。".encode()), ("名字.txt", "第二份讲深中通道。".encode())]
+    )
+    assert [r.name for r in results] == ["名字.txt", "名字 (2).txt"]
+    assert lib.remove("uploads/名字 (2).txt").name == "名字 (2).txt"
+    assert [d.name for d in lib.documents() if d.upload] == ["名字.txt"]
