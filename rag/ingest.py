@@ -37,12 +37,11 @@ _LIST_ITEM = re.compile(
 # Letter-spaced Chinese, as some PDFs set titles and justified lines: 产 业 体 系.
 _SPACED_CHAR = f"[{HAN}，。、；：！？“”《》（）]"
 _LETTER_SPACED = re.compile(f"{_SPACED_CHAR}(?:[ \u3000]{{1,2}}{_SPACED_CHAR}){{2,}}")
-# A Latin word, number or figure with the punctuation around it: "(Hong", "2.96%", "U.S.,".
-_WORD = re.compile(
-    r"[(\[{“‘\"'«]*[^\W_]+(?:[-'’.,&/:@_+][^\W_]+)*[%)\]}”’\"'».,;:!?…。，、；：！？]*"
-)
-# Tokens that are neither words nor debris: list bullets and table rules.
-_MARKS = frozenset("-*+•·|–—")
+# A word, number or figure with the punctuation around it ("(Hong", "2.96%", "U.S.,",
+# "（万人）"); debris glues letters to symbols that text seldom uses (f=g#$%h&ijkl).
+_WORD = re.compile(r"(?=.*[^\W_])(?!.*[=^`~\\{}|<>])(?!.*[\W_]{4})\S+")
+# Tokens that are neither words nor debris: list bullets, table rules, signs (§ 3, © 2024).
+_MARKS = frozenset("-*+•·|–—§©®&/€£¥$")
 
 
 class UnreadableFile(ValueError):
@@ -135,7 +134,8 @@ def _ends_sentence(line: str) -> bool:
     s = line.rstrip()
     while s and s[-1] in _CLOSERS:
         s = s[:-1]
-    return bool(s) and s[-1] in _TERMINAL
+    # A full stop ends an English sentence; after a digit it may be a cut decimal (1920.).
+    return bool(s) and (s[-1] in _TERMINAL or s[-1] == "." and not s[-2:-1].isdigit())
 
 
 def _joiner(prev: str, nxt: str) -> str:

@@ -144,6 +144,8 @@ def test_an_english_sentence_is_kept():
         "The GBA covers 56,000 km² and had 86 million residents in 2023.",
         "Café owners in São Paulo pay 12.5% tax, says the U.S. report.",
         "RCEP 于 2022 年生效",
+        "© 2024 PwC. All rights reserved.",
+        "| 城市 | 常住人口（万人） | Area (km²) |",
     ],
 )
 def test_mixed_and_latin_lines_are_kept_whole(line):
@@ -240,3 +242,13 @@ def test_seed_letter_spacing_and_dropped_figure_are_repaired():
     assert "产业 体 系" not in doc.text
     doc = read_document(seeds / "002_1fa4e1f28ef495bf.txt")
     assert "平均缩短20%至60%。" in doc.text
+
+
+def test_an_english_sentence_ending_a_line_ends_its_paragraph():
+    text, _ = clean(
+        "Hong Kong is a special administrative region of China.\n香港特别行政区位于珠江口东侧，由香港岛、九龙和新界组成。\n"
+    )
+    assert text.split("\n\n") == [
+        "Hong Kong is a special administrative region of China.",
+        "香港特别行政区位于珠江口东侧，由香港岛、九龙和新界组成。",
+    ]
