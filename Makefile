@@ -30,7 +30,8 @@ index: setup
 	$(VENV)/bin/rag index
 
 # Chromium for the browser tests comes from Debian (Playwright's own download cannot work
-# offline), with a CJK font so pages and screenshots show Chinese.
+# offline), with a CJK font so pages and screenshots show Chinese; the PDF upload tests
+# embed the same font (Noto Sans CJK) in the Chinese PDF they write.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

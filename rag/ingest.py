@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rag.records import Document
-from rag.tokenize import CJK
+from rag.tokenize import CJK, HAN
 
 SUFFIXES = (".txt", ".md")
 CATALOG = "catalog.json"
@@ -30,6 +30,18 @@ _CLOSERS = set("”’」』）)】》\"'")
 _HEADING = re.compile(
     r"^(#+\s|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、](?!\d)\s*\S)"
 )
+# A list item starts its own line: "- 项目", "• item", "1) …", "(2) …", "（3）…", "a. …", "①…".
+_LIST_ITEM = re.compile(
+    r"^([-*+]\s+\S|[•·●○◦▪▫■□◆◇►▶✓✔➢–]\s*\S|[(（]?\d{1,3}[)）]\s*\S|[a-zA-Z][.)]\s+\S|[①-⑳])"
+)
+# Letter-spaced Chinese, as some PDFs set titles and justified lines: 产 业 体 系.
+_SPACED_CHAR = f"[{HAN}，。、；：！？“”《》（）]"
+_LETTER_SPACED = re.compile(f"{_SPACED_CHAR}(?:[ \u3000]{{1,2}}{_SPACED_CHAR}){{2,}}")
+# A word, number or figure with the punctuation around it ("(Hong", "2.96%", "U.S.,",
+# "（万人）"); debris glues letters to symbols that text seldom uses (f=g#$%h&ijkl).
+_WORD = re.compile(r"(?=.*[^\W_])(?!.*[=^`~\\{}|<>])(?!.*[\W_]{4})\S+")
+# Tokens that are neither words nor debris: list bullets, table rules, signs (§ 3, © 2024).
+_MARKS = frozenset("-*+•·|–—§©®&/€£¥$")
 
 
 class UnreadableFile(ValueError):
@@ -60,31 +72,70 @@ def _keep_char(ch: str) -> bool:
     return unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
 
 
+def _ascending_pairs(s: str) -> int:
+    # Glyph-ID debris shows runs of consecutive code points: "!\"#$%", "ijkl", "6789".
+    return sum(1 for a, b in zip(s, s[1:]) if ord(b) == ord(a) + 1 and not a.isdigit())
+
+
+def reads_as_words(line: str) -> bool:
+    """True when a line is made of words and figures, as text in any Latin script is.
+
+    Debris has words too ("ijkl"), but glued to symbols, so nearly every token is words
+    only in real text. A one- or two-token line must also lack debris's alphabet runs.
+
+    >>> reads_as_words("Hong Kong is a special administrative region of China.")
+    True
+    >>> reads_as_words("0015 f=g#$%h&ijkl()6789"), reads_as_words("60%。")
+    (False, True)
+    """
+    tokens = [t for t in line.split() if t not in _MARKS]
+    if not tokens or "\ufffd" in line:
+        return False
+    words = sum(1 for t in tokens if _WORD.fullmatch(t))
+    if words < 0.8 * len(tokens):
+        return False
+    return len(tokens) >= 3 or _ascending_pairs("".join(tokens)) < 3
+
+
 def is_junk(line: str) -> bool:
     """True for binary debris from a broken PDF font map, False for real text.
 
-    >>> is_junk("0015 f=g#$%h&ijkl()6789"), is_junk("2.83倍、2.46倍。")
-    (True, False)
+    >>> is_junk("0015 f=g#$%h&ijkl()6789"), is_junk("2.83倍、2.46倍。"), is_junk("Café au lait")
+    (True, False, False)
     """
     s = "".join(line.split())
     if not s:
         return False
     cjk = len(CJK.findall(s))
-    if cjk / len(s) >= 0.5:
+    if cjk / len(s) >= 0.5 or reads_as_words(line):
         return False
     if "\ufffd" in s or any("\u0080" <= c <= "\u00ff" and c not in "·°×÷" for c in s):
         return True
     symbols = sum(1 for c in s if c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-    # Glyph-ID debris shows runs of consecutive code points: "!\"#$%", "ijkl", "6789".
-    runs = sum(1 for a, b in zip(s, s[1:]) if ord(b) == ord(a) + 1 and not a.isdigit())
+    runs = _ascending_pairs(s)
     return cjk / len(s) < 0.1 and (symbols / len(s) >= 0.25 or runs >= 3)
+
+
+def unspace(line: str) -> str:
+    """Rejoin letter-spaced Chinese (three characters or more); other spaces stay.
+
+    >>> unspace("第 一 章 总 则"), unspace("是我国首批 14个 国家级 经开区")
+    ('第一章总则', '是我国首批 14个 国家级 经开区')
+    """
+    return _LETTER_SPACED.sub(lambda m: "".join(m.group().split()), line)
+
+
+def _stands_alone(line: str) -> bool:
+    # List items and table rows ("| 名称 | 数值 |") are lines of their own, never wrapped.
+    return bool(_LIST_ITEM.match(line)) or line.startswith("|")
 
 
 def _ends_sentence(line: str) -> bool:
     s = line.rstrip()
     while s and s[-1] in _CLOSERS:
         s = s[:-1]
-    return bool(s) and s[-1] in _TERMINAL
+    # A full stop ends an English sentence; after a digit it may be a cut decimal (1920.).
+    return bool(s) and (s[-1] in _TERMINAL or s[-1] == "." and not s[-2:-1].isdigit())
 
 
 def _joiner(prev: str, nxt: str) -> str:
@@ -128,8 +179,9 @@ def clean(raw: str) -> tuple[str, tuple[int, ...]]:
     """Repair extraction damage; return the text and the source line of each character.
 
     Lines cut every few characters are rejoined into paragraphs, blank spacer lines and
-    binary junk lines are dropped, look-alike radicals are folded, and paragraphs are
-    separated by a blank line.
+    binary junk lines are dropped, look-alike radicals are folded, letter-spaced Chinese
+    is closed up, and paragraphs are separated by a blank line. List items and table rows
+    keep a line each.
 
     >>> text, lines = clean("社会主义市场经济体制是中国特色\\n\\n社会主义的重大理论。\\n")
     >>> text, lines[0], lines[-1]
@@ -137,7 +189,9 @@ def clean(raw: str) -> tuple[str, tuple[int, ...]]:
     """
     rows: list[tuple[int, str]] = []
     for number, line in enumerate(raw.splitlines(), start=1):
-        s = "".join(c for c in fold_lookalikes(line) if _keep_char(c)).strip()
+        # A tab separates cells or columns: a space keeps their words apart.
+        s = "".join(c for c in fold_lookalikes(line.replace("\t", " ")) if _keep_char(c))
+        s = unspace(s.strip())
         if s and not is_junk(line):
             rows.append((number, s))
     if not rows:
@@ -154,6 +208,8 @@ def clean(raw: str) -> tuple[str, tuple[int, ...]]:
                 not _ends_sentence(prev)
                 and len(prev) >= 0.6 * width
                 and not _HEADING.match(s)
+                and not _stands_alone(s)
+                and not prev.startswith("|")
                 and (not _HEADING.match(prev) or continues(prev, s))
             )
             sep = _joiner(prev, s) if wrapped else "\n\n"

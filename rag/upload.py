@@ -26,6 +26,7 @@ _QUOTES = str.maketrans({'"': "＂", "'": "＇"})
 # A .docx is a zip: refuse archives that inflate far beyond any real document.
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Rejected(ValueError):
@@ -115,11 +116,14 @@ def _pdf_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise Rejected("PDF 已加密，无法读取", "encrypted PDF")
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except Rejected:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise Rejected("PDF 文件已损坏", "malformed PDF") from exc
+    # Some fonts' ToUnicode maps give a NUL before every character ("\x00粤\x00港"): a
+    # control character is never text, and a stored NUL would split words for search.
+    return _CONTROL.sub("", text)
 
 
 def _docx_text(data: bytes) -> str:
@@ -142,11 +146,104 @@ def _docx_text(data: bytes) -> str:
         doc = Document(io.BytesIO(data))
     except Exception as exc:
         raise Rejected("Word 文档已损坏", "malformed .docx") from exc
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.append("\t".join(cell.text for cell in row.cells))
-    return "\n".join(parts)
+    return "\n".join(_docx_lines(doc))
+
+
+def _docx_lines(doc) -> list[str]:
+    """The document's lines in reading order: a paragraph a line, headings as "# 标题"
+    (a heading has no full stop, and would otherwise run into its first paragraph), list
+    items with a marker ("• 项目", "2. 项目") since Word keeps the marker out of the text,
+    and a table row as "| 名称 | 数值 |" so that the cleaner keeps every row and cell apart.
+    """
+    from docx.table import Table
+
+    lines: list[str] = []
+    counters: dict[tuple[str, int], int] = {}
+    for block in doc.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(_table_rows(block))
+        else:
+            lines.append(_heading_marker(block) + _list_marker(doc, block, counters) + block.text)
+    return lines
+
+
+def _heading_marker(paragraph) -> str:
+    name = getattr(paragraph.style, "name", "") or ""
+    if name == "Title":
+        return "# "
+    level = name.removeprefix("Heading ")
+    return "#" * int(level) + " " if level != name and level.isdigit() else ""
+
+
+def _table_rows(table) -> list[str]:
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            # A merged cell is listed once per grid column it spans.
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(_cell_text(cell))
+        if any(cells):
+            rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def _cell_text(cell) -> str:
+    from docx.table import Table
+
+    parts = []
+    for block in cell.iter_inner_content():
+        if isinstance(block, Table):
+            parts.extend(r.strip("| ") for r in _table_rows(block))
+        else:
+            parts.append(block.text)
+    return " ".join(" ".join(p.split()) for p in parts if p.strip())
+
+
+def _list_marker(doc, paragraph, counters: dict[tuple[str, int], int]) -> str:
+    """ "• " for a bulleted paragraph, "N. " for a numbered one, "" for any other.
+
+    Every numbering format (一、, a), i.) is written as digits: the words matter, not
+    the style of the count."""
+    num = _numbering(paragraph)
+    if num is None:
+        return ""
+    num_id, level = num
+    fmt = _number_format(doc, num_id, level)
+    if fmt in ("bullet", "none"):
+        return "• "
+    for key in [k for k in counters if k[0] == num_id and k[1] > level]:
+        del counters[key]
+    counters[num_id, level] = counters.get((num_id, level), 0) + 1
+    return f"{counters[num_id, level]}. "
+
+
+def _numbering(paragraph) -> tuple[str, int] | None:
+    # Numbering is set on the paragraph or inherited from its style ("List Bullet").
+    for element in (paragraph._p, getattr(paragraph.style, "element", None)):
+        ppr = getattr(element, "pPr", None)
+        num_pr = getattr(ppr, "numPr", None)
+        if num_pr is not None and num_pr.numId is not None:
+            level = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+            return str(num_pr.numId.val), int(level)
+    return None
+
+
+def _number_format(doc, num_id: str, level: int) -> str:
+    try:
+        numbering = doc.part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):
+        return "bullet"
+    abstract = numbering.xpath(f'./w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')
+    if not abstract:
+        return "bullet"
+    fmt = numbering.xpath(
+        f'./w:abstractNum[@w:abstractNumId="{abstract[0]}"]/w:lvl[@w:ilvl="{level}"]'
+        "/w:numFmt/@w:val"
+    )
+    return fmt[0] if fmt else "bullet"
 
 
 def content_hash(text: str) -> str:
