@@ -22,7 +22,7 @@ from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
 from rag.tokenize import tokenize
 
 # Bumped whenever tokenization, cleaning or source labels change what an index contains.
-PIPELINE_VERSION = 6
+PIPELINE_VERSION = 7
 EMBED_BATCH = 8
 # Sentences taken as questions to measure a model on a corpus.
 PROBES = 300
