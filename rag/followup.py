@@ -33,7 +33,7 @@ _PRONOUN = re.compile(
 )
 _PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
 # Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
-_OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)[^，,]{0,20}[，,]\s*")
+_OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
 _PREDICATE = re.compile(
     r"有|是|在|为|于|将|已|共|累计|一共|总共|多少|几|哪|什么|如何|怎么|能否|可以|要|"
@@ -135,6 +135,8 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     '广州开发区的上市企业有多少？'
     >>> understand("前海有多少名香港律师在那里执业？", ["广州开发区有多少家外资企业？"])
     '前海有多少名香港律师在那里执业？'
+    >>> understand("那深圳龙华区呢？", ["在广州黄埔区，“免申即享”事项推出了几个？"])
+    '在深圳龙华区，“免申即享”事项推出了几个？'
     >>> understand("And Shenzhen?", ["How many listed companies are there in Guangzhou?"])
     'How many listed companies are there in Shenzhen?'
     """
@@ -150,6 +152,12 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
         # A question of its own that merely ends in 呢 has a predicate: not elliptical.
         if other and other != topic and not _PRONOUN.search(other) and not _PREDICATE.search(other):
             if is_entity(other):
+                # A place or body takes the place of the one the question named, even
+                # when that one stood in its opening (在广州黄埔区，…事项推出了几个？).
+                opening = _OPENING.match(previous.strip())
+                named = opening.group("what").strip() if opening else ""
+                if named and is_entity(named) and not is_entity(topic):
+                    return previous.replace(named, other, 1)
                 return previous.replace(topic, other, 1)
             if question.isascii():  # What about its tax revenue? → … Guangzhou tax revenue?
                 return (
