@@ -52,8 +52,10 @@ def _jieba():
     return jieba
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """NFKC, Traditional → Simplified, lower case: the form both sides are matched in.
+    Cached: the answer path normalises the same passages' sentences for every question.
 
     >>> normalize("前海深港國際法務區 ＲＣＥＰ")
     '前海深港国际法务区 rcep'

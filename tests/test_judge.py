@@ -31,6 +31,14 @@ def test_the_weights_file_round_trips(tmp_path):
     )
 
 
+def test_one_question_at_a_time_walks_the_trees_to_the_same_logit_as_a_batch():
+    trees = judge.default().hybrid.question
+    rows = np.random.default_rng(1).random((40, len(QUESTION_FEATURES))) * 3 - 1
+    batch = trees.logit(rows)  # vectorised over many rows
+    one_by_one = np.concatenate([trees.logit(rows[i : i + 1]) for i in range(len(rows))])
+    assert np.allclose(batch, one_by_one) and batch.std() > 0
+
+
 @pytest.mark.parametrize(
     "content, says",
     [
