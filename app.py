@@ -6,6 +6,7 @@ python app.py [--host 127.0.0.1] [--port 7860] [--mode hybrid|lexical] [--model 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 
@@ -19,7 +20,7 @@ import gradio as gr  # noqa: E402
 
 from rag import render  # noqa: E402
 from rag.records import refusal  # noqa: E402
-from rag.service import Library, NotViewable, read_upload  # noqa: E402
+from rag.service import DocumentInfo, Library, NotViewable, read_upload  # noqa: E402
 from rag.settings import (  # noqa: E402
     MAX_K,
     MODES,
@@ -68,6 +69,8 @@ OPEN_SOURCE_JS = """
   });
 }
 """
+# How often an open page checks for changes made elsewhere (another browser, rag docs).
+REFRESH_SECONDS = 5
 # System fonts only: a web font would be a request leaving the machine.
 THEME = gr.themes.Soft(
     font=["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "system-ui", "sans-serif"],
@@ -89,16 +92,26 @@ def status_line(library: Library) -> str:
 LIBRARY_HEADERS = ["标题", "文件", "类型", "段落数", "添加时间"]
 
 
-def _library_rows(library: Library) -> list[list]:
-    return [
-        [d.title, d.source, "上传" if d.upload else "内置", d.passages, d.added]
-        for d in library.documents()
-    ]
+def _library_rows(docs: list[DocumentInfo]) -> list[list]:
+    return [[d.title, d.source, "上传" if d.upload else "内置", d.passages, d.added] for d in docs]
 
 
-def _uploads(library: Library) -> list[tuple[str, str]]:
+def _uploads(docs: list[DocumentInfo]) -> list[tuple[str, str]]:
     """(label, value) pairs of the documents that can be removed."""
-    return [(f"{d.title}（{d.source}）", d.source) for d in library.documents() if d.upload]
+    return [(f"{d.title}（{d.source}）", d.source) for d in docs if d.upload]
+
+
+def library_view(library: Library, seen: str | None = None):
+    """The status line, the 资料库 rows and the removable uploads as the library is now,
+    another tab's, browser's or ``rag docs``' changes included, and a digest of them.
+    Returns (status, rows, dropdown update, digest); when the digest is ``seen``, the page
+    already shows all this and nothing is sent (a refresh would reset a table's scroll)."""
+    docs = library.documents()
+    status, rows, choices = status_line(library), _library_rows(docs), _uploads(docs)
+    digest = hashlib.sha256(repr((status, rows, choices)).encode("utf-8")).hexdigest()
+    if digest == seen:
+        return gr.update(), gr.update(), gr.update(), seen
+    return status, rows, gr.update(choices=choices), digest
 
 
 def _citations(answer, k: int) -> list[tuple[str, str]]:
@@ -173,6 +186,9 @@ def build_ui(library: Library) -> gr.Blocks:
     def upload(files):
         return upload_files(library, files)
 
+    def refresh(seen: str | None):
+        return library_view(library, seen)
+
     def remove(name: str | None, sure: bool):
         """Remove an upload after the user ticked the confirmation; a hint keeps the
         user's choices as they are."""
@@ -184,8 +200,8 @@ def build_ui(library: Library) -> gr.Blocks:
             message = f"已删除：{render.escape(doc.title)}（{render.escape(doc.source)}）"
         except Exception as exc:  # NotRemovable, or a re-index that failed: say why
             message = f"未删除：{render.escape(str(exc).splitlines()[0])}"
-        choices = _uploads(library)
-        return message, _library_rows(library), gr.update(choices=choices, value=None), False
+        docs = library.documents()
+        return message, _library_rows(docs), gr.update(choices=_uploads(docs), value=None), False
 
     def ask(
         question: str, mode: str = "hybrid", k: int = 10, history: list[str] | None = None
@@ -203,8 +219,11 @@ def build_ui(library: Library) -> gr.Blocks:
         gr.Markdown(
             "## 大湾区政策问答 · GBA Policy Q&A\n每句回答都附原文出处；资料中没有的，会直接说明。"
         )
-        status = gr.Markdown(status_line(library), elem_id="status")
+        # The library's views are filled in when a page loads (see library_view), never
+        # here: values given at build time would be the library as it was at start-up.
+        status = gr.Markdown(elem_id="status")
         asked = gr.State([])
+        shown = gr.State(None)  # digest of the library as this page shows it
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 chat = gr.Chatbot(label="对话", height=640, elem_id="chat", buttons=["copy"])
@@ -242,7 +261,6 @@ def build_ui(library: Library) -> gr.Blocks:
 
             with gr.Tab("资料库", id="library"):
                 docs = gr.Dataframe(
-                    _library_rows(library),
                     headers=LIBRARY_HEADERS,
                     datatype="str",
                     interactive=False,
@@ -250,12 +268,14 @@ def build_ui(library: Library) -> gr.Blocks:
                 )
                 with gr.Row():
                     target = gr.Dropdown(
-                        _uploads(library), label="要删除的上传文档", scale=4, elem_id="remove-which"
+                        [], label="要删除的上传文档", scale=4, elem_id="remove-which"
                     )
                     sure = gr.Checkbox(label="确认删除（不可撤销）", scale=2, elem_id="remove-sure")
                     drop = gr.Button("删除", variant="stop", scale=1, elem_id="remove")
                 library_status = gr.Markdown(elem_id="library-status")
 
+        views = [status, docs, target, shown]
+        quiet = {"show_progress": "hidden", "queue": False, "api_visibility": "private"}
         for trigger in (box.submit, send.click):
             trigger(
                 respond,
@@ -282,12 +302,7 @@ def build_ui(library: Library) -> gr.Blocks:
             concurrency_limit=1,
             concurrency_id="upload",
             api_visibility="private",
-        ).then(lambda: status_line(library), None, status, api_visibility="private").then(
-            lambda: (_library_rows(library), gr.update(choices=_uploads(library))),
-            None,
-            [docs, target],
-            api_visibility="private",
-        )
+        ).then(refresh, shown, views, **quiet)
         drop.click(
             remove,
             [target, sure],
@@ -295,7 +310,10 @@ def build_ui(library: Library) -> gr.Blocks:
             concurrency_limit=1,
             concurrency_id="upload",
             api_visibility="private",
-        ).then(lambda: status_line(library), None, status, api_visibility="private")
+        ).then(refresh, shown, views, **quiet)
+        # On every page load, and every few seconds for changes made elsewhere.
+        demo.load(refresh, shown, views, **quiet)
+        gr.Timer(REFRESH_SECONDS).tick(refresh, shown, views, **quiet)
         gr.api(ask, api_name="ask")
     return demo
 

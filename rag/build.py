@@ -99,13 +99,16 @@ def build(
         raise
 
 
-def is_fresh(manifest: dict, settings: Settings, model: str | None) -> str | None:
-    """None when the stored index matches the corpus and settings, else why not."""
+def is_fresh(
+    manifest: dict, settings: Settings, model: str | None, corpus: bool = True
+) -> str | None:
+    """None when the stored index matches the corpus and settings, else why not;
+    ``corpus=False`` leaves the documents unchecked."""
     if manifest.get("pipeline") != PIPELINE_VERSION:
         return "it was built by another version of the pipeline"
     if manifest.get("chunking") != settings.chunk.to_dict():
         return "the chunk settings changed"
-    if manifest.get("corpus") != fingerprint(settings.files()):
+    if corpus and manifest.get("corpus") != fingerprint(settings.files()):
         return "the documents changed"
     if model is not None and (manifest.get("dense") or {}).get("model") != model:
         return f"it has no vectors for model {model}"

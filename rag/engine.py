@@ -320,10 +320,26 @@ def open_engine(
         raise store.IndexProblem(f"index still unusable after a rebuild: {exc}") from exc
 
 
-def _load(settings: Settings, embedder: Embedder | None, notices: tuple[str, ...]) -> Engine:
+def load_live(
+    settings: Settings, embedder: Embedder | None, notices: tuple[str, ...] = ()
+) -> Engine:
+    """The build another writer (``rag docs``, another app) made live, as it is: never
+    rebuilt here. Its documents are not checked against the folders, since a writer stores
+    an upload before its build goes live and another upload may be on its way; the build is
+    still one consistent snapshot. IndexProblem when it is unusable to this process (another
+    pipeline version, chunking or model, or damaged)."""
+    return _load(settings, embedder, notices, corpus=False)
+
+
+def _load(
+    settings: Settings,
+    embedder: Embedder | None,
+    notices: tuple[str, ...],
+    corpus: bool = True,
+) -> Engine:
     """The live build as an engine; IndexProblem says why it cannot be used as it is."""
     stored = store.load(settings.index)
-    why = is_fresh(stored.manifest, settings, embedder.name if embedder else None)
+    why = is_fresh(stored.manifest, settings, embedder.name if embedder else None, corpus)
     if why is not None:
         raise store.IndexProblem(why)
     try:

@@ -1,5 +1,10 @@
 """A live library for long-running front ends: questions from many users at once,
-uploads added one at a time, the engine swapped whole so readers never see half an index."""
+uploads added one at a time, the engine swapped whole so readers never see half an index.
+
+The index folder may have other writers (``rag docs add`` while the app runs, a second
+app on the same folder): before it answers or lists, a library reads the folder's
+``CURRENT`` pointer (one small file) and, when a build it does not hold went live, loads
+that one. Questions asked meanwhile are answered from the engine held until then."""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rag import store
 from rag.build import build
-from rag.engine import Engine, open_engine
+from rag.engine import Engine, load_live, open_engine
 from rag.ingest import load_catalog, shown_name
 from rag.records import Answer
 from rag.settings import UPLOADS_LABEL, Settings, check_history, check_request
@@ -73,18 +79,49 @@ class Library:
         if not self._engine.semantic:
             # Without a model, rebuilds after uploads must not try to load it again.
             self.settings = replace(settings, mode="lexical")
+        # Held by a write, or by a reader loading a build another writer made live.
         self._write_lock = threading.Lock()
+        self._refused: Path | None = None  # a live build this process could not use
 
     @property
     def engine(self) -> Engine:
-        return self._engine
+        """The engine over the library as it is now (see ``catch_up``)."""
+        return self.catch_up()
+
+    def catch_up(self) -> Engine:
+        """Load the build live in the index folder when it is not the one held, that is,
+        when another writer changed the library; return the engine to use. Cheap when
+        nothing changed: one read of ``CURRENT``. Never waits: while this process writes
+        (its own build goes live when done) or another thread loads, the engine held is
+        returned. A build this process cannot use (another pipeline version or model) is
+        said once and the engine held is kept."""
+        engine = self._engine
+        if self.settings.milvus:
+            engine.store.refresh()  # one row: the shared store's live state
+            return engine
+        live = store.current_build(self.settings.index)
+        if live is None or live == self._refused or live == _folder(engine):
+            return engine
+        if not self._write_lock.acquire(blocking=False):
+            return engine
+        try:
+            live = store.current_build(self.settings.index)
+            if live is not None and live != _folder(self._engine):
+                try:
+                    self._engine = load_live(self.settings, engine.embedder, engine.notices)
+                except store.IndexProblem as exc:
+                    self._refused = live
+                    self._say(f"not loading the index {live.name} another writer made: {exc}")
+            return self._engine
+        finally:
+            self._write_lock.release()
 
     def ask(self, question: str, mode: str = "hybrid", k: int = 5, history=None) -> Answer:
         """Answer one request (``history``: earlier questions, oldest first); BadRequest
         (one line) when it cannot be used as given."""
         question, mode, k = check_request(question, mode, k)
         turns = check_history(history)
-        engine = self._engine  # one snapshot for the whole question
+        engine = self.engine  # one snapshot for the whole question
         return engine.ask(question, k=k, mode=mode, history=turns)
 
     def add_files(self, files: list[tuple[str, bytes]]) -> list[UploadResult]:
@@ -124,7 +161,7 @@ class Library:
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document: seeds first, then uploads, each in file order."""
         out = []
-        for doc in self._engine.store.documents():
+        for doc in self.engine.store.documents():
             path = self.settings.resolve(doc.source)
             added, file = "", ""
             if path is not None and path.exists():
@@ -137,7 +174,7 @@ class Library:
     def view(self, source: str, first: int, last: int, around: int = 8) -> View:
         """The lines ``first``–``last`` of an indexed document with ``around`` lines of
         context each side, read from the local file."""
-        titles = {d.source: d.title for d in self._engine.store.documents()}
+        titles = {d.source: d.title for d in self.engine.store.documents()}
         path = self.settings.resolve(source) if source in titles else None
         if path is None or not path.is_file():
             raise NotViewable(f"资料库中没有 {source!r}（no such document）")
@@ -181,6 +218,12 @@ class Library:
             build(self.settings, embedder, progress=False, say=self._say)
         # On Milvus, opening indexes the new documents, each on its own.
         self._engine = open_engine(self.settings, embedder=embedder, progress=False, say=self._say)
+
+
+def _folder(engine: Engine) -> Path | None:
+    """The build folder a local engine was loaded from."""
+    stored = getattr(engine.store, "stored", None)
+    return stored.folder if stored is not None else None
 
 
 def find_upload(docs: list[DocumentInfo], name: str) -> DocumentInfo:

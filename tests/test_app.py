@@ -356,3 +356,85 @@ def test_upload_status_lines_say_success_or_why_not_without_emoji(tiny_seeds, tm
     ok, failed, _status = upload_files(library, [str(new), str(fake)]).split("\n\n")
     assert ok == '<span class="upload-ok">成功</span> 新文件.txt：已加入资料库'
     assert failed == '<span class="upload-failed">未加入</span> fake.pdf：不是有效的 PDF 文件'
+
+
+def test_a_fresh_page_shows_the_library_as_another_process_and_rag_docs_left_it(
+    tiny_seeds, tmp_path
+):
+    from app import library_view
+    from rag.cli import main
+    from rag.service import Library
+    from rag.settings import Settings
+
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical")
+    served = Library(settings, say=lambda _: None)  # the app's, started first
+    status, rows, target, seen = library_view(served)
+    assert "共 3 个段落" in status and len(rows) == 3 and target["choices"] == []
+    # Nothing changed: a page that shows this is sent nothing.
+    assert library_view(served, seen)[:3] == ({"__type__": "update"},) * 3
+
+    # Another process adds a document to the same index.
+    other = Library(settings, say=lambda _: None)
+    [added] = other.add_files([("星河.txt", "星河产业园共有八十八家入驻企业。".encode())])
+    assert added.ok
+    status, rows, target, seen = library_view(served, seen)
+    assert "共 4 个段落" in status
+    assert rows[-1][:4] == ["星河", "uploads/星河.txt", "上传", 1]
+    assert [value for _, value in target["choices"]] == ["uploads/星河.txt"]
+    assert "八十八家" in served.ask("星河产业园有多少家入驻企业？", mode="lexical").text
+
+    # `rag docs remove` from the command line, while the app runs.
+    index_args = ["--seeds", str(tiny_seeds), "--index", str(tmp_path / "ix"), "--mode", "lexical"]
+    assert main(["docs", "remove", "星河.txt", *index_args]) == 0
+    status, rows, target, seen = library_view(served, seen)
+    assert "共 3 个段落" in status and len(rows) == 3 and target["choices"] == []
+    assert served.ask("星河产业园有多少家入驻企业？", mode="lexical").abstained
+
+    # And `rag docs add`.
+    doc = tmp_path / "月湾.txt"
+    doc.write_text("月湾码头每年接待三百万名旅客。\n", encoding="utf-8")
+    assert main(["docs", "add", str(doc), *index_args]) == 0
+    status, rows, target, _ = library_view(served, seen)
+    assert "共 4 个段落" in status and rows[-1][1] == "uploads/月湾.txt"
+    assert [value for _, value in target["choices"]] == ["uploads/月湾.txt"]
+
+
+@pytest.mark.browser
+def test_browser_an_upload_in_one_page_is_listed_and_removable_in_another(app_url, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    doc = tmp_path / "跨页测试.txt"
+    doc.write_text("跨页测试园区共有七十七家孵化企业。\n", encoding="utf-8")
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            first = browser.new_page()
+            first.goto(app_url)
+            first.get_by_text("添加文档").click()
+            first.set_input_files("#upload input[type=file]", [str(doc)])
+            first.wait_for_timeout(1000)
+            first.click("#add")
+            first.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=60_000)
+            count = first.locator("#status").inner_text().split("共 ")[1]
+            first.get_by_role("tab", name="资料库").click()
+            first.locator("#docs").get_by_text("跨页测试").first.wait_for(timeout=30_000)
+
+            second = browser.new_page()
+            second.goto(app_url)
+            second.locator("#status").get_by_text(f"共 {count}").wait_for(timeout=30_000)
+            second.get_by_role("tab", name="资料库").click()
+            second.locator("#docs").get_by_text("跨页测试").first.wait_for(timeout=30_000)
+            second.locator("#remove-which input").click()
+            second.get_by_role("option", name="跨页测试").click()
+            second.locator("#remove-sure input").check()
+            second.click("#remove")
+            second.locator("#library-status").get_by_text("已删除").wait_for(timeout=60_000)
+
+            # The first page catches up on its own (its timer), without a reload.
+            first.wait_for_function(
+                "() => !document.querySelector('#docs').textContent.includes('跨页测试')",
+                timeout=30_000,
+            )
+            assert "内置" in first.locator("#docs").text_content()
+        finally:
+            browser.close()

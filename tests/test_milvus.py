@@ -168,7 +168,8 @@ def test_two_processes_share_one_collection(server, tiny_seeds, tmp_path):
         timeout=300,
     )
     assert other.returncode == 0, other.stderr
-    # This process never indexed the file: it sees what the other one added.
+    # This process never indexed the file: it lists and answers what the other one added.
+    assert "uploads/横琴.txt" in [d.source for d in here.documents()]
     assert "七十七家" in here.ask("横琴合作区有多少家澳资律所？", mode="lexical").text
     [added] = here.add_files([("河套.txt", "河套合作区启动了九大产业园区。".encode())])
     assert added.ok

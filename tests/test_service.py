@@ -146,3 +146,37 @@ def test_the_same_name_uploaded_twice_is_shown_twice_apart(tiny_seeds, tmp_path)
     assert [r.name for r in results] == ["名字.txt", "名字 (2).txt"]
     assert lib.remove("uploads/名字 (2).txt").name == "名字 (2).txt"
     assert [d.name for d in lib.documents() if d.upload] == ["名字.txt"]
+
+
+def test_a_library_follows_another_writers_build_and_keeps_one_it_cannot_use_out(
+    tiny_seeds, tmp_path
+):
+    from rag.chunk import ChunkSettings
+
+    said = []
+    served = Library(
+        Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical"), say=said.append
+    )
+    said.clear()  # what its first build said
+    held = served.engine
+    assert served.catch_up() is held  # nothing changed: the same engine, nothing loaded
+    other = _library(tiny_seeds, tmp_path)
+    assert other.add_files([("星河.txt", "星河产业园共有八十八家入驻企业。".encode())])[0].ok
+    assert "八十八家" in served.ask("星河产业园有多少家入驻企业？", mode="lexical").text
+    assert served.engine is not held and not said
+
+    # A writer with other chunk settings makes a build this one would not make: the
+    # library says so once and keeps answering from what it holds.
+    odd = Settings(
+        seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical", chunk=ChunkSettings(100, 20)
+    )
+    held = served.engine
+    assert (
+        Library(odd, **QUIET)
+        .add_files([("月湾.txt", "月湾码头每年接待三百万名旅客。".encode())])[0]
+        .ok
+    )
+    for _ in range(3):
+        assert "八十八家" in served.ask("星河产业园有多少家入驻企业？", mode="lexical").text
+    assert served.engine is held
+    assert len(said) == 1 and "the chunk settings changed" in said[0]
