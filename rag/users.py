@@ -193,7 +193,7 @@ def failure_delay(failures: int) -> float:
 
 
 class SignIn:
-    """The app's check of a name and password (Gradio's ``launch(auth=...)``).
+    """The app's check of a name and password (Gradio's ``launch(auth=gate.attempt)``).
 
     Failures slow down the next tries for that name (``failure_delay``) by awaiting,
     so other people's requests go on meanwhile; while one try for a name is waiting or
@@ -212,7 +212,11 @@ class SignIn:
         self._failures: dict[str, int] = {}
         self._busy: set[str] = set()
 
-    async def __call__(self, name: str, password: str) -> bool:
+    async def attempt(self, name: str, password: str) -> bool:
+        """True when the name and password match. A method, not ``__call__``: Gradio
+        awaits ``auth`` only when ``inspect.iscoroutinefunction`` says so, which is false
+        for an instance with an async ``__call__``; the coroutine would then pass as a
+        true value and let anyone in."""
         import asyncio
 
         name = name.strip()

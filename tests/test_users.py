@@ -118,8 +118,11 @@ def test_failed_sign_ins_wait_longer_each_time_and_success_resets(tmp_path):
     gate = users.SignIn(path, sleep=sleep)
 
     async def tries():
-        results = [await gate("li", "wrong-password") for _ in range(4)]
-        return results + [await gate("li", "password-li"), await gate("li", "wrong-password")]
+        results = [await gate.attempt("li", "wrong-password") for _ in range(4)]
+        return results + [
+            await gate.attempt("li", "password-li"),
+            await gate.attempt("li", "wrong-password"),
+        ]
 
     assert asyncio.run(tries()) == [False] * 4 + [True, False]
     assert waits == [0.0, 0.0, 1.0, 2.0, 4.0, 0.0]
@@ -141,12 +144,12 @@ def test_a_slowed_sign_in_does_not_hold_up_other_users(tmp_path):
 
         gate = users.SignIn(path, sleep=sleep)
         for _ in range(3):
-            await gate("li", "guess")
-        slowed = asyncio.create_task(gate("li", "password-li"))
+            await gate.attempt("li", "guess")
+        slowed = asyncio.create_task(gate.attempt("li", "password-li"))
         await asyncio.sleep(0)
         # While li's try waits: wang signs in, and a parallel try for li is refused at once.
-        other = await asyncio.wait_for(gate("wang", "password-wang"), timeout=5)
-        parallel = await asyncio.wait_for(gate("li", "password-li"), timeout=5)
+        other = await asyncio.wait_for(gate.attempt("wang", "password-wang"), timeout=5)
+        parallel = await asyncio.wait_for(gate.attempt("li", "password-li"), timeout=5)
         assert not slowed.done()
         release.set()
         return other, parallel, await slowed
@@ -163,3 +166,10 @@ def test_sign_in_reads_roles_from_the_file_as_it_is_now(tmp_path):
     assert gate.role("wang") == "reader"
     users.remove(path, "wang")
     assert gate.role("wang") is None and gate.role(None) is None
+
+
+def test_the_sign_in_check_is_awaited_by_gradio_not_taken_as_true(tmp_path):
+    # Gradio awaits ``auth`` only if iscoroutinefunction; else a coroutine is truthy.
+    import inspect
+
+    assert inspect.iscoroutinefunction(users.SignIn(tmp_path / "users.json").attempt)
