@@ -125,3 +125,29 @@ def test_off_loopback_with_users_the_ask_api_needs_credentials(tmp_path, monkeyp
         row = client.predict("前海法务区哪天启用？", api_name="/ask")
         assert "2022年1月4日" in row["answer"]
         assert f"sign-in required: 1 users in {path}" in log.read_text()
+
+
+@pytest.mark.browser
+def test_browser_a_reader_sees_no_upload_or_remove_controls_an_editor_does(tmp_path):
+    from tests.test_app import _page
+
+    seeds = _seeds(tmp_path / "seeds")
+    path = tmp_path / "index" / "users.json"
+    users.add(path, "li", "reader", "password-li")
+    users.add(path, "wang", "editor", "password-wang")
+    with launch_app(tmp_path / "index", seeds, "--host", "0.0.0.0") as (url, _log):
+        for name, password, editor in (
+            ("li", "password-li", False),
+            ("wang", "password-wang", True),
+        ):
+            with _page(url) as page:
+                page.get_by_text("请登录").wait_for(timeout=30_000)
+                page.locator("input").nth(0).fill(name)
+                page.locator("input[type=password]").fill(password)
+                page.keyboard.press("Enter")
+                page.locator("#signed-in").get_by_text(f"已登录：{name}").wait_for(timeout=30_000)
+                assert ("编辑者" if editor else "读者") in page.locator("#signed-in").inner_text()
+                assert page.get_by_text("添加文档").count() == int(editor)
+                page.get_by_role("tab", name="资料库").click()
+                page.locator("#docs").wait_for(timeout=30_000)
+                assert page.locator("#remove").count() == int(editor)
