@@ -244,7 +244,12 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
         if not changes:
             gr.Markdown(READ_ONLY_NOTE, elem_id="read-only")
         if access == users.SIGN_IN:
-            signed_in = gr.Markdown(visible=False, elem_id="signed-in")
+            with gr.Row():
+                signed_in = gr.Markdown(visible=False, elem_id="signed-in")
+                # A link-button: Markdown links open a new tab, where signing out is lost.
+                sign_out = gr.Button(
+                    "退出", link="logout", size="sm", visible=False, elem_id="sign-out"
+                )
         # Hidden until the page knows the user is an editor (sign-in only).
         shown = access == users.OPEN
         asked = gr.State([])
@@ -354,10 +359,16 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
             def reveal(request: gr.Request):
                 ok = editor(request)
                 role = "编辑者" if ok else "读者"
-                who = f"已登录：{render.escape(request.username or '')}（{role}）· [退出](logout)"
-                return gr.update(value=who, visible=True), *[gr.update(visible=ok)] * 2
+                who = f"已登录：{render.escape(request.username or '')}（{role}）"
+                shown = gr.update(visible=True)
+                return gr.update(value=who, visible=True), shown, *[gr.update(visible=ok)] * 2
 
-            demo.load(reveal, None, [signed_in, adding, removing], api_visibility="private")
+            demo.load(
+                reveal,
+                None,
+                [signed_in, sign_out, adding, removing],
+                api_visibility="private",
+            )
         gr.api(ask, api_name="ask")
     return demo
 

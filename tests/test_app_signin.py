@@ -78,6 +78,18 @@ def _seeds(folder):
     return folder
 
 
+def test_off_loopback_a_damaged_users_file_stops_the_app_with_one_line(tmp_path, capsys):
+    from app import main
+
+    seeds = _seeds(tmp_path / "seeds")
+    bad = tmp_path / "users.json"
+    bad.write_text('{"version": 1, "users": [{"name": "li"}]', encoding="utf-8")
+    args = ["--seeds", str(seeds), "--index", str(tmp_path / "index"), "--mode", "lexical"]
+    assert main([*args, "--host", "0.0.0.0", "--users", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: users file {bad} is damaged") and err.count("\n") == 1
+
+
 def test_off_loopback_without_users_starts_read_only_and_says_so(tmp_path):
     from gradio_client import Client
 
@@ -151,3 +163,6 @@ def test_browser_a_reader_sees_no_upload_or_remove_controls_an_editor_does(tmp_p
                 page.get_by_role("tab", name="资料库").click()
                 page.locator("#docs").wait_for(timeout=30_000)
                 assert page.locator("#remove").count() == int(editor)
+                page.get_by_role("tab", name="问答").click()
+                page.click("#sign-out")
+                page.get_by_text("请登录").wait_for(timeout=30_000)
