@@ -1,6 +1,10 @@
 """大湾区政策问答 — the Gradio UI. It only draws; the work is done by ``rag``.
 
 python app.py [--host 127.0.0.1] [--port 7860] [--mode hybrid|lexical] [--model M]
+              [--users FILE]
+
+Off loopback it asks who you are (see rag.users): readers ask, editors also add and
+remove documents; without a users file it is read-only.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import gradio as gr  # noqa: E402
 
-from rag import render  # noqa: E402
+from rag import render, users  # noqa: E402
 from rag.records import refusal  # noqa: E402
 from rag.service import DocumentInfo, Library, NotViewable, read_upload  # noqa: E402
 from rag.settings import (  # noqa: E402
@@ -87,6 +91,23 @@ def status_line(library: Library) -> str:
     reason = "；".join(render.escape(n) for n in library.notices)
     reason = reason or "已选择关键词检索模式 --mode lexical"
     return f"注意：语义检索未开启，仅使用关键词检索（{reason}）。· 共 {count} 个段落"
+
+
+# Shown where the upload and remove controls would be, and said in place of doing it.
+READ_ONLY_NOTE = (
+    "只读模式：本服务未设置用户，只能提问和查看原文，不能添加或删除文档。"
+    "管理员可用 `rag users add` 添加编辑者后重启。"
+)
+NOT_ALLOWED = "未执行：只有编辑者（editor）可以添加或删除文档。"
+
+
+def read_only_line(host: str, path) -> str:
+    """What the app says on stderr when it starts read-only."""
+    return (
+        f"read-only: serving on {host} without users ({path} is missing or empty): "
+        "anyone can ask, nobody can add or remove documents; add users with "
+        "`rag users add NAME --role editor` and restart"
+    )
 
 
 LIBRARY_HEADERS = ["标题", "文件", "类型", "段落数", "添加时间"]
@@ -161,15 +182,29 @@ def chat_turn(library: Library, message: str, history: list, mode: str, k: float
     yield history, "", citations, render.markdown_export(answer, k), asked
 
 
-def upload_files(library: Library, files) -> str:
-    """Add uploads to the library; one status line per file, then the library's."""
+def upload_files(library: Library, files, allowed: bool = True) -> str:
+    """Add uploads to the library; one status line per file, then the library's.
+    ``allowed`` is whether the user may change the library (``users.may_edit``)."""
+    if not allowed:
+        return NOT_ALLOWED
     if not files:
         return "请选择要上传的文件。"
     results = library.add_files([read_upload(f) for f in files])
     return render.upload_status(results) + f"\n\n{status_line(library)}"
 
 
-def build_ui(library: Library) -> gr.Blocks:
+def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blocks:
+    """The page. ``access`` is ``users.access`` of the host served on; ``sign_in`` (a
+    ``users.SignIn``) gives a signed-in user's role when it is ``users.SIGN_IN``.
+    Read-only, the upload and remove controls are not drawn at all; with sign-in they
+    are drawn hidden and shown to editors; the handlers check the role either way."""
+    changes = access != users.READ_ONLY
+
+    def editor(request: gr.Request | None) -> bool:
+        name = getattr(request, "username", None)
+        role = sign_in.role(name) if sign_in is not None and name else None
+        return users.may_edit(access, role)
+
     def respond(message: str, history: list, mode: str, k: float, asked: list | None):
         yield from chat_turn(library, message, history, mode, k, asked)
 
@@ -183,15 +218,21 @@ def build_ui(library: Library) -> gr.Blocks:
         except (ValueError, NotViewable) as exc:
             return f"<p>{render.escape(str(exc).splitlines()[0])}</p>"
 
-    def upload(files):
-        return upload_files(library, files)
+    def upload(files, request: gr.Request):
+        return upload_files(library, files, editor(request))
 
     def refresh(seen: str | None):
         return library_view(library, seen)
 
-    def remove(name: str | None, sure: bool):
+    def refresh_read_only(seen: str | None):
+        status, rows, _, digest = library_view(library, seen)
+        return status, rows, digest
+
+    def remove(name: str | None, sure: bool, request: gr.Request):
         """Remove an upload after the user ticked the confirmation; a hint keeps the
         user's choices as they are."""
+        if not editor(request):
+            return NOT_ALLOWED, gr.update(), gr.update(), False
         if not name or not sure:
             hint = "请先选择要删除的文档。" if not name else "请勾选“确认删除”后再删除。"
             return hint, gr.update(), gr.update(), gr.update()
@@ -222,6 +263,17 @@ def build_ui(library: Library) -> gr.Blocks:
         # The library's views are filled in when a page loads (see library_view), never
         # here: values given at build time would be the library as it was at start-up.
         status = gr.Markdown(elem_id="status")
+        if not changes:
+            gr.Markdown(READ_ONLY_NOTE, elem_id="read-only")
+        if access == users.SIGN_IN:
+            with gr.Row():
+                signed_in = gr.Markdown(visible=False, elem_id="signed-in")
+                # A link-button: Markdown links open a new tab, where signing out is lost.
+                sign_out = gr.Button(
+                    "退出", link="logout", size="sm", visible=False, elem_id="sign-out"
+                )
+        # Hidden until the page knows the user is an editor (sign-in only).
+        controls = access == users.OPEN
         asked = gr.State([])
         shown = gr.State(None)  # digest of the library as this page shows it
         with gr.Tabs():
@@ -242,10 +294,15 @@ def build_ui(library: Library) -> gr.Blocks:
                     mode = gr.Radio(list(MODES), value="hybrid", label="检索模式")
                     k = gr.Slider(1, MAX_K, value=5, step=1, label="来源段落数", elem_id="k")
                 gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-                with gr.Accordion("添加文档（.txt .md .pdf .docx，每个 ≤ 20 MB）", open=False):
-                    files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
-                    add = gr.Button("加入资料库", elem_id="add")
-                    upload_status = gr.Markdown(elem_id="upload-status")
+                if changes:
+                    with gr.Accordion(
+                        "添加文档（.txt .md .pdf .docx，每个 ≤ 20 MB）",
+                        open=False,
+                        visible=controls,
+                    ) as adding:
+                        files = gr.File(file_count="multiple", label="选择文件", elem_id="upload")
+                        add = gr.Button("加入资料库", elem_id="add")
+                        upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Accordion("复制为 Markdown（上一条回答及其出处）", open=False):
                     export = gr.Code(
                         language="markdown",
@@ -266,15 +323,17 @@ def build_ui(library: Library) -> gr.Blocks:
                     interactive=False,
                     elem_id="docs",
                 )
-                with gr.Row():
-                    target = gr.Dropdown(
-                        [], label="要删除的上传文档", scale=4, elem_id="remove-which"
-                    )
-                    sure = gr.Checkbox(label="确认删除（不可撤销）", scale=2, elem_id="remove-sure")
-                    drop = gr.Button("删除", variant="stop", scale=1, elem_id="remove")
-                library_status = gr.Markdown(elem_id="library-status")
+                if changes:
+                    with gr.Row(visible=controls) as removing:
+                        target = gr.Dropdown(
+                            [], label="要删除的上传文档", scale=4, elem_id="remove-which"
+                        )
+                        sure = gr.Checkbox(
+                            label="确认删除（不可撤销）", scale=2, elem_id="remove-sure"
+                        )
+                        drop = gr.Button("删除", variant="stop", scale=1, elem_id="remove")
+                    library_status = gr.Markdown(elem_id="library-status")
 
-        views = [status, docs, target, shown]
         quiet = {"show_progress": "hidden", "queue": False, "api_visibility": "private"}
         for trigger in (box.submit, send.click):
             trigger(
@@ -295,25 +354,46 @@ def build_ui(library: Library) -> gr.Blocks:
         chat.clear(lambda: [], None, asked, api_visibility="private")
         cited.change(show, cited, viewer, api_visibility="private")
         request.change(show, request, viewer, api_visibility="private")
-        add.click(
-            upload,
-            files,
-            upload_status,
-            concurrency_limit=1,
-            concurrency_id="upload",
-            api_visibility="private",
-        ).then(refresh, shown, views, **quiet)
-        drop.click(
-            remove,
-            [target, sure],
-            [library_status, docs, target, sure],
-            concurrency_limit=1,
-            concurrency_id="upload",
-            api_visibility="private",
-        ).then(refresh, shown, views, **quiet)
-        # On every page load, and every few seconds for changes made elsewhere.
-        demo.load(refresh, shown, views, **quiet)
-        gr.Timer(REFRESH_SECONDS).tick(refresh, shown, views, **quiet)
+        if changes:
+            views = [status, docs, target, shown]
+            add.click(
+                upload,
+                files,
+                upload_status,
+                concurrency_limit=1,
+                concurrency_id="upload",
+                api_visibility="private",
+            ).then(refresh, shown, views, **quiet)
+            drop.click(
+                remove,
+                [target, sure],
+                [library_status, docs, target, sure],
+                concurrency_limit=1,
+                concurrency_id="upload",
+                api_visibility="private",
+            ).then(refresh, shown, views, **quiet)
+            # On every page load, and every few seconds for changes made elsewhere.
+            demo.load(refresh, shown, views, **quiet)
+            gr.Timer(REFRESH_SECONDS).tick(refresh, shown, views, **quiet)
+        else:
+            views = [status, docs, shown]
+            demo.load(refresh_read_only, shown, views, **quiet)
+            gr.Timer(REFRESH_SECONDS).tick(refresh_read_only, shown, views, **quiet)
+        if access == users.SIGN_IN:
+
+            def reveal(request: gr.Request):
+                ok = editor(request)
+                role = "编辑者" if ok else "读者"
+                who = f"已登录：{render.escape(request.username or '')}（{role}）"
+                visible = gr.update(visible=True)
+                return gr.update(value=who, visible=True), visible, *[gr.update(visible=ok)] * 2
+
+            demo.load(
+                reveal,
+                None,
+                [signed_in, sign_out, adding, removing],
+                api_visibility="private",
+            )
         gr.api(ask, api_name="ask")
     return demo
 
@@ -329,6 +409,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument(
         "--store", help="Milvus: PATH.db (Milvus Lite) or http(s)://host:port (default: $RAG_STORE)"
     )
+    p.add_argument(
+        "--users",
+        help="who may sign in off loopback (default: $RAG_USERS, else users.json in the index "
+        "folder); manage it with `rag users`",
+    )
     return p.parse_args(argv)
 
 
@@ -336,12 +421,19 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         settings = Settings.from_env(
-            args.seeds, args.index, args.model, args.mode, store=args.store
+            args.seeds, args.index, args.model, args.mode, store=args.store, users=args.users
         )
         host, port = listen_address(args.host, args.port)
-    except BadRequest as exc:
+        known = {} if users.is_loopback(host) else users.load(settings.users_file)
+    except (BadRequest, users.UsersProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    access = users.access(host, bool(known))
+    sign_in = users.SignIn(settings.users_file) if access == users.SIGN_IN else None
+    if access == users.READ_ONLY:
+        print(read_only_line(host, settings.users_file), file=sys.stderr, flush=True)
+    elif sign_in is not None:
+        print(f"sign-in required: {len(known)} users in {settings.users_file}", flush=True)
     from rag.judge import ModelProblem
     from rag.store import IndexProblem
 
@@ -353,7 +445,7 @@ def main(argv=None) -> int:
     semantic = "on" if library.engine.semantic else "off (keyword search only)"
     print(f"semantic search: {semantic}")
     print(f"serving on http://{host}:{port}", flush=True)
-    demo = build_ui(library)
+    demo = build_ui(library, access, sign_in)
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(
         server_name=host,
@@ -365,6 +457,8 @@ def main(argv=None) -> int:
         css=CSS,
         js=OPEN_SOURCE_JS,
         quiet=True,
+        auth=sign_in.attempt if sign_in else None,
+        auth_message="大湾区政策问答：请登录。" if sign_in else None,
     )
     return 0
 

@@ -1,5 +1,5 @@
 """Command line: ``rag index``, ``rag ask``, ``rag eval``, ``rag bench``, ``rag train``,
-``rag download-model``.
+``rag users``, ``rag download-model``.
 
 Heavy imports live inside the commands, so ``rag --help`` answers at once.
 """
@@ -265,6 +265,46 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The new password: one line of standard input for scripts, else typed twice
+    without echo. Never a command-line argument, where ``ps`` and shell history see it."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise UserError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_users(args) -> int:
+    """``rag users list | add NAME [--role R] [--password-stdin] | remove NAME``."""
+    from rag import users
+    from rag.settings import BadRequest, Settings
+
+    try:
+        path = Settings.from_env(index=args.index, users=args.users).users_file
+    except BadRequest as exc:
+        raise UserError(str(exc)) from exc
+    if args.action != "list" and not args.name:
+        raise UserError(f"rag users {args.action} needs a user name")
+    try:
+        if args.action == "list":
+            for user in sorted(users.load(path).values(), key=lambda u: u.name):
+                print(f"{user.name}\t{user.role}")
+            return 0
+        if args.action == "remove":
+            user = users.remove(path, args.name)
+            print(f"removed {user.name} ({user.role}) from {path}")
+            return 0
+        user = users.add(path, args.name, args.role, _read_password(args.password_stdin))
+    except users.UsersProblem as exc:
+        raise UserError(str(exc)) from exc
+    print(f"added {user.name} ({user.role}) to {path}")
+    return 0
+
+
 def cmd_train(args) -> int:
     """``rag train``: refit the answer model from the open-book data (see rag.learn)."""
     from rag.learn import train
@@ -402,6 +442,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(p)
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("users", help="who may sign in to the app served off loopback")
+    p.add_argument("action", choices=("list", "add", "remove"))
+    p.add_argument("name", nargs="?", help="add, remove: the user name")
+    p.add_argument(
+        "--role",
+        choices=("reader", "editor"),
+        default="reader",
+        help="add: a reader asks; an editor also adds and removes documents (default: reader)",
+    )
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="add: read the password from one line of standard input (for scripts)",
+    )
+    p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
+    p.add_argument(
+        "--users", help="users file (default: $RAG_USERS, else users.json in the index folder)"
+    )
+    p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("train", help="refit the answer model from the open-book datasets")
     p.add_argument(

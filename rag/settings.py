@@ -66,6 +66,8 @@ class Settings:
     # Where passages are kept: "" for the index folder, else a Milvus URI (see rag.milvus).
     store: str = ""
     milvus_token: str = field(default="", repr=False)
+    # Who may use the app served off loopback (see rag.users); None: beside the index.
+    users: Path | None = None
 
     @classmethod
     def from_env(
@@ -76,9 +78,10 @@ class Settings:
         mode: str | None = None,
         env: Mapping[str, str] = os.environ,
         store: str | None = None,
+        users: str | Path | None = None,
     ) -> Settings:
         """Flags first, then ``RAG_SEEDS``, ``RAG_INDEX``, ``RAG_MODEL``, ``RAG_MODE``,
-        ``RAG_STORE`` (with ``RAG_MILVUS_TOKEN``), then the defaults.
+        ``RAG_STORE`` (with ``RAG_MILVUS_TOKEN``), ``RAG_USERS``, then the defaults.
 
         >>> Settings.from_env(mode="lexical", env={"RAG_INDEX": "/tmp/i"}).index
         PosixPath('/tmp/i')
@@ -98,12 +101,22 @@ class Settings:
             mode=mode,
             store=store,
             milvus_token=env.get("RAG_MILVUS_TOKEN", ""),
+            users=Path(users or env["RAG_USERS"]) if users or env.get("RAG_USERS") else None,
         )
 
     @property
     def milvus(self) -> bool:
         """True when passages are kept in Milvus rather than the index folder."""
         return bool(self.store)
+
+    @property
+    def users_file(self) -> Path:
+        """The users file: ``--users`` / ``RAG_USERS``, else ``users.json`` in the index.
+
+        >>> Settings(index=Path("/srv/index")).users_file
+        PosixPath('/srv/index/users.json')
+        """
+        return self.users or self.index / "users.json"
 
     @property
     def uploads(self) -> Path:
