@@ -154,8 +154,10 @@ def candidates(
     cut: dict | None = None,
     meaning: Meaning | None = None,
     top: int = 3,
+    heard: tuple[str, ...] = (),
 ) -> list[Candidate]:
-    """Every distinct sentence of the first ``top`` passages, with its features.
+    """Every distinct sentence of the first ``top`` passages, with its features; none
+    that overlaps a sentence the conversation has already ``heard``.
 
     >>> from rag.records import Chunk
     >>> text = "大熊猫是中国特有的熊科动物，主要吃竹子。它们如今生活在四川、陕西和甘肃的山林。"
@@ -187,7 +189,7 @@ def candidates(
         rows = list(_sentences(hit, edges, meaning, q))
         passage_close = max((r[1] for r in rows), default=0.0)
         for sentence, close, fragment, heading, joined, neighbour in rows:
-            if sentence in seen:
+            if sentence in seen or any(h in sentence or sentence in h for h in heard):
                 continue
             seen.add(sentence)
             said = normalize(sentence)
@@ -311,8 +313,7 @@ def judge(
     A question without a single content word (x, 🙂) has nothing to weigh: no candidates.
     Sentences already ``said`` (quoted by the previous answer of a conversation) are not
     candidates: a follow-up asks for something new."""
-    cands = candidates(q, hits, cut, meaning, top) if q.terms else []
-    cands = [c for c in cands if not any(s in c.sentence or c.sentence in s for s in said)]
+    cands = candidates(q, hits, cut, meaning, top, said) if q.terms else []
     logits = model.sentence.logit(sentence_matrix(cands)) if cands else np.zeros(0)
     confidence = model.confidence(question_features(q, cands, logits, agree))
     chances = 1.0 / (1.0 + np.exp(-logits))
@@ -342,7 +343,8 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     if len(ranked) > 1:
         chance, c = ranked[1]
         fits = len(chosen[0][1]) + len(c.sentence) + 8 <= MAX_ANSWER
-        if chance >= max(SECOND, first_chance / 2) and fits and c.sentence not in chosen[0][1]:
+        apart = c.sentence not in chosen[0][1] and first.sentence not in c.sentence
+        if chance >= max(SECOND, first_chance / 2) and fits and apart:
             chosen.append((c.passage, c.sentence))
     text = "".join(f"{s}[{m}]" for m, s in chosen)
     return text, tuple(chosen)

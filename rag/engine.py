@@ -155,28 +155,35 @@ class Engine:
            topic is not bent towards the old one.
         4. Otherwise the question is read with the previous one as context: its own words
            lead, the earlier question's count for half, and the passages the previous
-           answer cited, with their neighbours, are favoured. The reading with context is
-           kept when it answers, or is surer than the question alone.
+           answer cited, with their neighbours, are favoured; the sentences it quoted are
+           not quoted again. The reading with context is kept when it answers and is at
+           least as sure as the question alone.
         """
         before = self.ask(history[-1], k, mode, history[:-1])
         n = ordinal(question)
-        point = self._point(question, n, before) if n is not None else None
-        if point is not None:
-            return point
+        if n is not None and not names_own_subject(question):
+            point = self._point(question, n, before)
+            if point is not None:
+                return point
         sure = understand(question, history)
         if sure != question:
             return self._answer(question, self.analyze(sure), k, mode, said=sure)
         alone = self._answer(question, self.analyze(question), k, mode)
         if names_own_subject(question):
             return alone
+        quoted = tuple(s for _, s in before.quotes)
+        if not alone.abstained and _overlaps(alone.quotes, quoted):
+            # Asked again in other words: the answer it already had is the answer.
+            return alone
         context = history[-1]
         query = self._in_context(question, context)
         said = f"{question}（结合上文：{context}）"
-        quoted = tuple(s for _, s in before.quotes)
         read = self._answer(question, query, k, mode, said, _favour(before), quoted)
-        if alone.abstained or read.confidence >= alone.confidence:
+        if not read.abstained and (alone.abstained or read.confidence >= alone.confidence):
             return read
-        return replace(alone, understood_as=said)
+        # Answered alone, it is the question alone; refused both ways, the reply says
+        # what context was tried.
+        return read if alone.abstained else alone
 
     def _in_context(self, question: str, context: str) -> Query:
         """The question with the earlier one's words beside its own: the question's terms
@@ -265,6 +272,11 @@ class Engine:
         # compose_points numbers its points only when there are several.
         listed = broad and len(quotes) > 1
         return Answer(question, text, False, tuple(hits), quotes, "", said, listed, confidence)
+
+
+def _overlaps(quotes: tuple[tuple[int, str], ...], heard: tuple[str, ...]) -> bool:
+    """Whether an answer quotes a sentence (or part of one) the conversation has heard."""
+    return any(h in s or s in h for _, s in quotes for h in heard)
 
 
 def _favour(before: Answer) -> dict[str, float]:

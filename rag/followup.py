@@ -184,7 +184,9 @@ def _names_something(text: str) -> bool:
 
 
 # "第三点", "其中第二条", "排在第二位的", "第4个" — an ordinal into a list.
-_ORDINAL = re.compile(r"第\s*(?P<n>[一二两三四五六七八九十\d]{1,3})")
+_ORDINAL = re.compile(
+    r"第\s*(?P<n>[一二两三四五六七八九十\d]{1,2})\s*(?:个|点|条|项|位|方面|种|类|部分)"
+)
 _LAST = re.compile(r"最后(?:一|那)?(?:个|点|条|项|方面|种)|the last (?:one|point|item)", re.I)
 _OTHER_SIDE = re.compile(r"另一方面|另一个方面|the other (?:one|side)", re.I)
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -217,8 +219,10 @@ def ordinal(question: str) -> int | None:
     (3, 2, -1)
     >>> ordinal("另一方面呢？"), ordinal("What is the second one?")
     (2, 2)
-    >>> ordinal("第一季度的产值是多少？") is None, ordinal("Who built China's first lab?") is None
-    (True, True)
+    >>> [ordinal(q) for q in ("第一季度的产值？", "第三方机构有哪些？", "排名第一的是谁？")]
+    [None, None, None]
+    >>> ordinal("Who built China's first lab?") is None
+    True
     """
     if _LAST.search(question):
         return -1
@@ -226,12 +230,7 @@ def ordinal(question: str) -> int | None:
         return 2
     m = _ORDINAL.search(question)
     if m:
-        after = question[m.end() : m.end() + 2]
-        # 第一季度, 第二批, 第3届 are names of things, not items of a list.
-        if re.match(r"[季批届次年期]", after):
-            return None
-        n = chinese_number(m.group("n"))
-        return n or None
+        return chinese_number(m.group("n")) or None
     m = _ORDINAL_EN.search(question)
     return _EN_NUMBERS.index(m.group(1).lower()) + 1 if m else None
 
@@ -239,7 +238,7 @@ def ordinal(question: str) -> int | None:
 # Where an enumerated item begins, by family: 一是, （一）, 一、, 1. / 1、, ①, 第一，,
 # 一方面 … 另一方面. The number of each marker is its group "n".
 _FAMILIES = (
-    r"(?P<n>[一二三四五六七八九十]{1,2})是",
+    r"(?<![之统唯同均])(?P<n>[一二三四五六七八九十]{1,2})是",
     r"[（(](?P<n>[一二三四五六七八九十]{1,2})[）)]",
     r"[（(](?P<n>\d{1,2})[）)]",
     r"(?<![\d一二三四五六七八九十])(?P<n>[一二三四五六七八九十]{1,2})、",

@@ -172,6 +172,10 @@ class Trees:
             children = np.concatenate([left[inner], right[inner]])
             if len(children) and (children.min() <= 0 or children.max() >= n):
                 raise ValueError("a tree's node points outside it")
+            # Nodes are written parent first: a child before its parent would be a loop.
+            parents = np.flatnonzero(inner)
+            if (left[inner] <= parents).any() or (right[inner] <= parents).any():
+                raise ValueError("a tree's node points back to itself or up")
             trees.append((feature, threshold, left, right, value))
         return cls(names, float(d["base"]), tuple(trees))
 

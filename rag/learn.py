@@ -322,7 +322,9 @@ def train(
     for mode in MODES:
         model = fit(data["fit", mode])
         threshold = calibrate(model, data["val", mode])
-        models[mode] = AnswerModel(model.sentence, model.question, threshold, model.vetoes)
+        # A veto must refuse: one whose share reaches the threshold would say nothing.
+        kept = {f: share for f, share in model.vetoes.items() if share < threshold}
+        models[mode] = AnswerModel(model.sentence, model.question, threshold, kept)
         result[mode] = figures(models[mode], data["val", mode])
         say(f"{mode}: threshold {threshold:.3f}; validation {json.dumps(result[mode])}")
     provenance = {

@@ -196,9 +196,9 @@ class SignIn:
     """The app's check of a name and password (Gradio's ``launch(auth=gate.attempt)``).
 
     Failures slow down the next tries for that name (``failure_delay``) by awaiting,
-    so other people's requests go on meanwhile; while one try for a name is waiting or
-    being checked, another for the same name is refused at once rather than queued, so
-    parallel guessing gains nothing. The file is read at every sign-in: ``rag users``
+    so other people's requests go on meanwhile; tries for one name wait their turn, so
+    parallel guessing gains nothing, and a guesser cannot make the real user's try fail.
+    The file is read at every sign-in: ``rag users``
     changes take effect without a restart. Counts are per process (per replica).
     """
 
@@ -210,7 +210,7 @@ class SignIn:
         self.path = path
         self._sleep = sleep or asyncio.sleep
         self._failures: dict[str, int] = {}
-        self._busy: set[str] = set()
+        self._turns: dict = {}  # name -> asyncio.Lock
 
     async def attempt(self, name: str, password: str) -> bool:
         """True when the name and password match. A method, not ``__call__``: Gradio
@@ -220,10 +220,11 @@ class SignIn:
         import asyncio
 
         name = name.strip()
-        if name in self._busy:
-            return False
-        self._busy.add(name)
-        try:
+        turn = self._turns.setdefault(name, asyncio.Lock())
+        if len(self._turns) > self.MAX_TRACKED:
+            idle = next((n for n, t in self._turns.items() if not t.locked() and n != name), None)
+            self._turns.pop(idle, None)
+        async with turn:
             await self._sleep(failure_delay(self._failures.get(name, 0)))
             try:
                 users = load(self.path)
@@ -237,8 +238,6 @@ class SignIn:
             if len(self._failures) > self.MAX_TRACKED:
                 del self._failures[next(iter(self._failures))]
             return False
-        finally:
-            self._busy.discard(name)
 
     def role(self, name: str | None) -> str | None:
         """The role of a signed-in user as the file says now; None if no longer there."""

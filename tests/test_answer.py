@@ -45,6 +45,14 @@ def test_a_second_sentence_joins_only_when_the_model_is_torn():
     assert compose(q, sure)[0] == "大熊猫主要吃竹子。[1]"
 
 
+def test_a_second_sentence_that_holds_the_first_is_not_added_after_it():
+    q = Query.of("星河游戏公司有多少员工？")
+    first = "星河游戏公司目前共有员工860人。"
+    verdict = _verdict([(1, first, 0.6), (1, "三是建设玩家社区。" + first, 0.5)])
+    text, quotes = compose(q, verdict)
+    assert text == first + "[1]" and len(quotes) == 1
+
+
 def test_long_sentences_are_clipped_to_the_answer_limit_around_the_match():
     filler = "，".join(["推动高质量发展"] * 60)
     long = f"{filler}，广州经开区上市企业达88家，{filler}。"

@@ -131,3 +131,20 @@ def test_ordinals_and_lists_are_read_from_the_text():
         "（三）共享。",
     ]
     assert not names_own_subject("该公司有多少员工？") and names_own_subject("孙中山生于哪里？")
+
+
+def test_a_question_asked_again_in_other_words_gets_the_same_answer(library_engine):
+    history = ["星河游戏公司的总部设在哪里？"]
+    again = library_engine.ask("总部在哪？", mode="lexical", history=history)
+    assert "杭州" in again.text and "玩家社区" not in again.text
+
+
+def test_an_ordinal_word_inside_a_name_points_to_no_list(library_engine):
+    from rag.followup import ordinal
+
+    history = ["星河游戏公司今年准备从哪几个方面发力？"]
+    answer = library_engine.ask("第三方机构参与了吗？", mode="lexical", history=history)
+    assert "第 3 项" not in answer.understood_as and not answer.text.startswith("三是")
+    assert [ordinal(q) for q in ("第三方机构？", "第二产业占比？", "排名第一的是谁？")] == [
+        None
+    ] * 3

@@ -92,6 +92,17 @@ def test_a_veto_that_holds_refuses_however_sure_the_trees_are():
     assert sure.confidence({**row, "best_year_conflict": 1.0}) == 0.01
 
 
+def test_a_tree_whose_node_points_back_up_is_refused_not_walked_forever(tmp_path):
+    data = judge.default().to_dict()
+    tree = data["hybrid"]["question"]["trees"][0]
+    inner = next(i for i, f in enumerate(tree["feature"]) if f >= 0 and i > 0)
+    tree["left"][inner] = inner  # a loop: the node is its own child
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(judge.ModelProblem, match="points back"):
+        judge.load(path)
+
+
 def test_a_tree_pointing_outside_itself_is_refused(tmp_path):
     data = judge.default().to_dict()
     tree = data["lexical"]["question"]["trees"][0]
