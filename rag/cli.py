@@ -90,8 +90,6 @@ def format_answer(answer, k: int) -> str:
     lines = []
     if answer.understood_as:
         lines.append(f"按上文理解为：{answer.understood_as}")
-    if answer.notice:
-        lines.append(f"注意：{answer.notice}")
     lines += [f"答案：{answer.text}", "", "来源："]
     for n, hit in enumerate(answer.hits[:k], start=1):
         c = hit.chunk
@@ -113,8 +111,6 @@ def cmd_ask(args) -> int:
 
     engine = open_engine(settings, progress=sys.stderr.isatty())
     answer = engine.ask(question, k=k, mode=mode)
-    if answer.notice:
-        print(answer.notice, file=sys.stderr)
     if args.json:
         print(json.dumps(answer.to_result(), ensure_ascii=False))
     else:

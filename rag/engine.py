@@ -230,18 +230,20 @@ class Engine:
             return None
         group, item = found
         number = next(p for p, s in lists[group] if s == item)
+        # The passage that holds the item comes first, so that [1] is always shown.
+        holder = hits[number - 1]
+        ordered = (holder, *(h for h in before.hits if h.chunk.id != holder.chunk.id))
         which = "最后一项" if n == -1 else f"第 {n} 项"
-        said = f"{question}（上一回答所列的{which}）"
         return Answer(
             question,
-            f"{item}[{number}]",
-            False,
-            tuple(hits),
-            ((number, item),),
-            "",
-            said,
-            False,
-            before.confidence,
+            f"{item}[1]",
+            abstained=False,
+            hits=ordered,
+            quotes=((1, item),),
+            understood_as=f"{question}（上一回答所列的{which}）",
+            # How sure the model was that those passages answered the question the
+            # list came from: the item is read off that list, not judged anew.
+            confidence=before.confidence,
         )
 
     def _answer(
@@ -268,10 +270,21 @@ class Engine:
             text, quotes = (compose_points if broad else compose)(query, verdict)
         confidence = round(verdict.confidence, 4)
         if not text:
-            return Answer(question, NOT_FOUND, True, tuple(hits), (), "", said, False, confidence)
+            return Answer(
+                question, NOT_FOUND, True, tuple(hits), understood_as=said, confidence=confidence
+            )
         # compose_points numbers its points only when there are several.
         listed = broad and len(quotes) > 1
-        return Answer(question, text, False, tuple(hits), quotes, "", said, listed, confidence)
+        return Answer(
+            question,
+            text,
+            False,
+            tuple(hits),
+            quotes,
+            understood_as=said,
+            listed=listed,
+            confidence=confidence,
+        )
 
 
 def _overlaps(quotes: tuple[tuple[int, str], ...], heard: tuple[str, ...]) -> bool:

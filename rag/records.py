@@ -60,7 +60,6 @@ class Answer:
     hits: tuple[Hit, ...]
     # (passage number, sentence) for every sentence quoted in ``text``
     quotes: tuple[tuple[int, str], ...] = ()
-    notice: str = ""
     # The question as answered: completed from the conversation when it was a follow-up.
     understood_as: str = ""
     # A numbered list of points (the answer to a broad question), not one or two sentences.

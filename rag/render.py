@@ -150,7 +150,7 @@ def sources_html(answer: Answer, k: int) -> str:
 
 def message(answer: Answer, k: int) -> str:
     """The whole assistant message: how a follow-up was understood, the answer, how sure
-    the model is, a notice, then the 来源 section."""
+    the model is, then the 来源 section."""
     parts = []
     if answer.understood_as:
         parts.append(
@@ -160,8 +160,6 @@ def message(answer: Answer, k: int) -> str:
     # The answer model's probability that the passages answer at all: quiet, for a reader
     # who wants to know how sure the assistant is.
     parts.append(f'<small class="confidence">把握 {answer.confidence:.0%}</small>')
-    if answer.notice:
-        parts.append(f"<small>{escape(answer.notice)}</small>")
     parts.append(sources_html(answer, k))
     return "\n\n".join(parts)
 
