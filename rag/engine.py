@@ -35,6 +35,7 @@ BROAD_TOP = 8
 # their own, and the passages the previous answer cited (and their neighbours) gain this
 # much fused score (fused scores run from 0 to 1).
 CONTEXT_SHARE = 0.5
+CONTEXT_TURNS = 2
 CITED_BONUS = 0.2
 NEIGHBOUR_BONUS = 0.1
 
@@ -143,7 +144,9 @@ class Engine:
         check_length(question)
         if not history:
             return self._answer(question, self.analyze(question), k, mode)
-        return self._follow_up(question, list(history), k, mode)
+        # A follow-up leans on the turn before, which may lean on the one before that:
+        # two earlier turns are read, so a long conversation costs no more than a short.
+        return self._follow_up(question, list(history)[-CONTEXT_TURNS:], k, mode)
 
     def _follow_up(self, question: str, history: list[str], k: int, mode: str) -> Answer:
         """A question asked after others, in this order:

@@ -148,3 +148,17 @@ def test_an_ordinal_word_inside_a_name_points_to_no_list(library_engine):
     assert [ordinal(q) for q in ("第三方机构？", "第二产业占比？", "排名第一的是谁？")] == [
         None
     ] * 3
+
+
+def test_a_long_conversation_costs_no_more_than_a_short_one(library_engine, monkeypatch):
+    calls = []
+    real = library_engine._answer
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(library_engine, "_answer", counted)
+    history = ["星河游戏公司是哪一年成立的？", "大熊猫主要吃什么？"] * 10
+    answer = library_engine.ask("目前共有多少名员工？", mode="lexical", history=history)
+    assert len(calls) <= 6 and not answer.abstained
