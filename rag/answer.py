@@ -148,6 +148,15 @@ def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Que
         yield text, c, fragment, heading, joined, max(sides, default=0.0)
 
 
+def heard_before(sentence: str, heard: tuple[str, ...]) -> bool:
+    """Whether a sentence, or part of it, is among (or holds one of) those ``heard``.
+
+    >>> heard_before("公司目前共有员工860人。", ("目前共有员工860人",)), heard_before("甲。", ())
+    (True, False)
+    """
+    return any(h in sentence or sentence in h for h in heard)
+
+
 def candidates(
     q: Query,
     hits: list[Hit],
@@ -189,7 +198,7 @@ def candidates(
         rows = list(_sentences(hit, edges, meaning, q))
         passage_close = max((r[1] for r in rows), default=0.0)
         for sentence, close, fragment, heading, joined, neighbour in rows:
-            if sentence in seen or any(h in sentence or sentence in h for h in heard):
+            if sentence in seen or heard_before(sentence, heard):
                 continue
             seen.add(sentence)
             said = normalize(sentence)

@@ -7,7 +7,15 @@ from dataclasses import replace
 
 from rag import judge as answer_model
 from rag import store
-from rag.answer import NOT_FOUND, asks_broad, compose, compose_points, evidence, judge
+from rag.answer import (
+    NOT_FOUND,
+    asks_broad,
+    compose,
+    compose_points,
+    evidence,
+    heard_before,
+    judge,
+)
 from rag.backend import LocalStore, Store
 from rag.build import build, is_fresh, require_seeds, say_on_stderr
 from rag.dense import DenseIndex, Meaning
@@ -103,9 +111,9 @@ class Engine:
         query = question if isinstance(question, Query) else self.analyze(question)
         if meaning is None:
             meaning = self.meaning(query, mode)
-        return self._rank(query, k, meaning)[0]
+        return self.rank(query, k, meaning)[0]
 
-    def _rank(
+    def rank(
         self,
         query: Query,
         k: int,
@@ -175,7 +183,7 @@ class Engine:
         if names_own_subject(question):
             return alone
         quoted = tuple(s for _, s in before.quotes)
-        if not alone.abstained and _overlaps(alone.quotes, quoted):
+        if not alone.abstained and any(heard_before(s, quoted) for _, s in alone.quotes):
             # Asked again in other words: the answer it already had is the answer.
             return alone
         context = history[-1]
@@ -262,7 +270,7 @@ class Engine:
         """Retrieve for ``query`` and let the answer model speak (or refuse); ``quoted``
         are sentences the conversation has already heard, not to be quoted again."""
         meaning = self.meaning(query, mode)
-        hits, agree = self._rank(query, k, meaning, favour)
+        hits, agree = self.rank(query, k, meaning, favour)
         broad = asks_broad(query.text)
         top = BROAD_TOP if broad else TOP
         cut = self.store.edges([h.chunk for h in hits[:top]])
@@ -288,11 +296,6 @@ class Engine:
             listed=listed,
             confidence=confidence,
         )
-
-
-def _overlaps(quotes: tuple[tuple[int, str], ...], heard: tuple[str, ...]) -> bool:
-    """Whether an answer quotes a sentence (or part of one) the conversation has heard."""
-    return any(h in s or s in h for _, s in quotes for h in heard)
 
 
 def _favour(before: Answer) -> dict[str, float]:

@@ -336,9 +336,6 @@ def names_own_subject(question: str) -> bool:
         return any(w[:1].isupper() for w in question.split()[1:])
     if re.search(r"《[^》]+》|“[^”]{2,}”", question):
         return True
-    import jieba.posseg
+    from rag.features import tagged_names
 
-    return any(
-        w.flag.startswith(("nr", "ns", "nt", "nz")) and len(w.word) >= 2
-        for w in jieba.posseg.lcut(question)
-    ) or any(p in question for p in _places())
+    return bool(tagged_names(question)) or any(p in question for p in _places())

@@ -159,14 +159,15 @@ class Collected:
 def collect(
     engine: Engine, questions: list[dict], mode: str = "hybrid", progress: bool = False
 ) -> Collected:
-    """Run retrieval as ``Engine.ask`` does in ``mode`` and keep each question's candidates."""
+    """Run retrieval as ``Engine.ask`` does in ``mode`` for a question that asks for one
+    thing (the top ``TOP`` passages) and keep each question's candidates."""
     from tqdm import tqdm
 
     out = Collected()
     for row in tqdm(questions, desc=f"{mode} candidates", unit="question", disable=not progress):
         query = engine.analyze(row["question"])
         meaning = engine.meaning(query, mode)
-        hits, agree = engine._rank(query, 10, meaning)
+        hits, agree = engine.rank(query, 10, meaning)
         cut = engine.store.edges([h.chunk for h in hits[:TOP]])
         cands = candidates(query, hits, cut, meaning, TOP)
         keys = [norm(k) for k in row.get("keys") or []]
