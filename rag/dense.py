@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.chunk import sentences
+from rag.fuse import spread
 
 
 def sentence_units(texts: list[str]) -> tuple[list[str], list[list[int]]]:
@@ -106,6 +107,10 @@ class Meaning:
 
     A question may be read in more than one wording (an English question, and the
     Chinese words its terms translate to): a sentence is as close as its closest reading.
+    Passages are ranked by each reading on its own, each ranking's scores spread to 0–1,
+    and the readings averaged. Taking each passage's closest reading instead let the
+    translated words decide: they meet Chinese text with higher cosines than the English
+    question does, and they are the cruder reading of the two.
     """
 
     def __init__(self, vectors: list[np.ndarray], store) -> None:
@@ -115,11 +120,11 @@ class Meaning:
     def passages(self, k: int) -> list[tuple[str, float]]:
         if len(self.vectors) == 1:
             return self.store.vector(self.vectors[0], k)
-        best: dict[str, float] = {}
+        total: dict[str, float] = {}
         for vector in self.vectors:
-            for passage, score in self.store.vector(vector, k):
-                best[passage] = max(best.get(passage, score), score)
-        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+            for passage, score in spread(self.store.vector(vector, k)).items():
+                total[passage] = total.get(passage, 0.0) + score / len(self.vectors)
+        return sorted(total.items(), key=lambda kv: -kv[1])[:k]
 
     def sentences(self, chunk) -> list[float]:
         """The cosine of the question and each sentence of ``chunk``, in order (0 for a

@@ -31,7 +31,7 @@ def dense_weight(trust: float, max_weight: float = 0.3) -> float:
     return max_weight * min(max(trust, 0.0), 1.0)
 
 
-def _min_max(ranking: Ranking) -> dict[int, float]:
+def spread(ranking: Ranking) -> dict[int, float]:
     """Cosine similarities of one model cluster in a narrow band: spread them to 0–1."""
     if not ranking:
         return {}
@@ -55,7 +55,7 @@ def fuse(lexical: Ranking, dense: Ranking, weight: float, k: int) -> list[tuple[
     >>> fuse([(1, 9.0), (2, 3.0)], [(2, 0.9), (3, 0.1)], weight=0.0, k=2)
     [(1, 1.0, 'lexical'), (2, 0.333333, 'lexical+dense')]
     """
-    lex, den = _from_zero(lexical), _min_max(dense)
+    lex, den = _from_zero(lexical), spread(dense)
     if not lex:
         weight = 1.0
     elif not den:

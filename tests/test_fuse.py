@@ -1,4 +1,6 @@
-from rag.fuse import calibrate, dense_weight, fuse
+import pytest
+
+from rag.fuse import calibrate, dense_weight, fuse, spread
 from rag.query import term_coverage
 
 LEX = [(1, 12.0), (2, 8.0), (3, 7.5), (4, 6.0)]
@@ -42,3 +44,37 @@ def test_calibration_maps_hit_rate_to_trust():
     assert calibrate(0.14)[1] == 0.0  # an English-only model on the seeds (MiniLM: 0.14)
     assert calibrate(0.40)[1] == 1.0  # the bundled multilingual model on the seeds (0.40)
     assert 0.0 < calibrate(0.25)[1] < 1.0
+
+
+class _Sentences:
+    """A store whose dense ranking is fixed per reading (the vector's first component)."""
+
+    def __init__(self, rankings):
+        self.rankings = rankings
+
+    def vector(self, vector, k):
+        return self.rankings[int(vector[0])][:k]
+
+
+def test_two_readings_are_averaged_so_the_higher_cosines_of_one_do_not_decide():
+    import numpy as np
+
+    from rag.dense import Meaning
+
+    # Reading 0 (the English question) puts "a" first; reading 1 (translated words) meets
+    # every passage with higher cosines and puts "b" first, "a" a close second.
+    store = _Sentences(
+        {0: [("a", 0.82), ("c", 0.80), ("b", 0.78)], 1: [("b", 0.93), ("a", 0.92), ("c", 0.70)]}
+    )
+    meaning = Meaning([np.array([0.0]), np.array([1.0])], store)
+    ranked = meaning.passages(3)
+    assert [p for p, _ in ranked] == ["a", "b", "c"]
+    # Taking each passage's closest reading would have put "b" first.
+    assert max(s for _, s in store.rankings[1]) > max(s for _, s in store.rankings[0])
+
+
+def test_spread_maps_a_ranking_onto_zero_to_one():
+    assert spread([("x", 0.8), ("y", 0.7), ("z", 0.6)]) == pytest.approx(
+        {"x": 1.0, "y": 0.5, "z": 0.0}
+    )
+    assert spread([("x", 0.5)]) == {"x": 1.0}
