@@ -323,9 +323,12 @@ def judge(
     Sentences already ``said`` (quoted by the previous answer of a conversation) are not
     candidates: a follow-up asks for something new."""
     cands = candidates(q, hits, cut, meaning, top, said) if q.terms else []
-    logits = model.sentence.logit(sentence_matrix(cands)) if cands else np.zeros(0)
+    rows = sentence_matrix(cands)
+    # Whether the passages answer is judged on the common choice model's logits; which
+    # sentence answers, by the model for the question's language.
+    logits = model.sentence.logit(rows)
     confidence = model.confidence(question_features(q, cands, logits, agree))
-    chances = 1.0 / (1.0 + np.exp(-logits))
+    chances = 1.0 / (1.0 + np.exp(-model.chooser(q.english).logit(rows)))
     answered = bool(cands) and confidence >= model.threshold
     return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))
 

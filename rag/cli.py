@@ -317,11 +317,15 @@ def cmd_train(args) -> int:
         if not dev.is_file() or not seeds.is_dir():
             raise UserError(f"give an existing --dev file and --seeds folder ({dev}, {seeds})")
         seed_dev = (dev, seeds)
+    xquad = Path(args.xquad) if args.xquad else None
+    if xquad is not None and not (xquad / "questions.jsonl").is_file():
+        raise UserError(f"{xquad} lacks questions.jsonl (give --xquad '' to train without it)")
     train(
         open_book,
         Path(args.work),
         Path(args.out),
         seed_dev=seed_dev,
+        xquad=xquad,
         model_name=args.model,
         progress=sys.stderr.isatty(),
     )
@@ -471,6 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed questions with keys, half fitted and half for validation ('' for none)",
     )
     p.add_argument("--seeds", help="the documents --dev asks about (default: seeds)")
+    p.add_argument(
+        "--xquad",
+        default="../shared/eval/open-book/xquad-dev",
+        help="XQuAD-dev folder: English questions for the English choice model ('' for none)",
+    )
     p.add_argument("--work", default="/tmp/rag-train", help="where corpora and indexes go")
     p.add_argument(
         "--out", default=str(Path(__file__).with_name("answer_model.json")), help="weights file"

@@ -1,7 +1,9 @@
 """The learned answer model at run time, read from a plain file.
 
 * **Choice.** For each candidate sentence, the probability that it holds the answer, from
-  its features (``rag.features.SENTENCE_FEATURES``): a logistic regression.
+  its features (``rag.features.SENTENCE_FEATURES``): a logistic regression. An English
+  question has its own (where the file has one): its words meet the passages only
+  through translations, so the same features mean something else.
 * **Abstention.** For the question, the probability that the top passages answer it at
   all, from the best candidates and the question's grounding there
   (``rag.features.QUESTION_FEATURES``): gradient-boosted trees, shallow, since "a pin of
@@ -196,6 +198,13 @@ class AnswerModel:
     question: Trees
     threshold: float
     vetoes: dict[str, float] = field(default_factory=dict)
+    # Choice for English questions; abstention is the same for every question and reads
+    # ``sentence``'s logits, so its threshold keeps its meaning.
+    english: Logistic | None = None
+
+    def chooser(self, english: bool) -> Logistic:
+        """The choice model for a question in English or not."""
+        return self.english if english and self.english is not None else self.sentence
 
     def confidence(self, row: dict[str, float]) -> float:
         """P(answered) for one question's features, capped by any veto that holds.
@@ -217,6 +226,7 @@ class AnswerModel:
             "question": self.question.to_dict(),
             "threshold": round(float(self.threshold), 6),
             "vetoes": {k: round(float(v), 6) for k, v in self.vetoes.items()},
+            **({"english": self.english.to_dict()} if self.english is not None else {}),
         }
 
     @classmethod
@@ -230,11 +240,13 @@ class AnswerModel:
             raise ValueError(f"it vetoes on features this version lacks: {unknown}")
         if any(not 0.0 <= v < threshold for v in vetoes.values()):
             raise ValueError("a veto's share must be a probability below the threshold")
+        english = d.get("english")
         return cls(
             Logistic.from_dict(d["sentence"], SENTENCE_FEATURES),
             Trees.from_dict(d["question"], QUESTION_FEATURES),
             threshold,
             vetoes,
+            Logistic.from_dict(english, SENTENCE_FEATURES) if english is not None else None,
         )
 
 

@@ -8,6 +8,9 @@
 3. Fit the choice model on the fitting corpus's answerable questions (an L2-regularised
    logistic regression on standardised features, Newton's method), then the abstention
    model on all its questions, answerable or not (gradient-boosted trees); numpy only.
+   English questions get a choice model of their own, fitted on the English questions
+   alone (XQuAD-dev's and the seed set's): the features are the same, what they mean is
+   not (terms met through translations, cosines across languages).
 4. Choose the threshold on the validation corpus: the highest that refuses at most
    ``FALSE_REFUSALS`` of its answerable questions. Print the validation figures beside
    the rules' choice (the old ``_score`` alone), and write them into the file.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +43,11 @@ TREE_DEPTH = 3
 TREE_ROUNDS = 100
 # A yes/no feature becomes a veto only when this many fitting questions hold it.
 VETO_SUPPORT = 20
+# Kinds of question that teach choice only: they come without unanswerable questions of
+# their own, so abstention fitted on them would learn that English is always answered.
+CHOICE_ONLY = ("xquad-en",)
+# The English choice model is fitted only with at least this many English questions.
+ENGLISH_LEAST = 50
 
 
 def fit_logistic(
@@ -223,14 +231,24 @@ def vetoes(
 def fit(train: Collected) -> AnswerModel:
     """Both models and the vetoes on one corpus's candidates; the threshold is set
     later (``calibrate``)."""
-    use = [i for i, a in enumerate(train.answerable) if a and len(train.rows[i])]
-    x = np.vstack([train.rows[i] for i in use])
-    y = np.concatenate([train.right[i] for i in use]).astype(np.float64)
-    choice = fit_logistic(x, y, SENTENCE_FEATURES)
-    qx = question_rows(train, choice)
-    qy = np.array(train.answerable, dtype=np.float64)
+    common = [i for i, k in enumerate(train.kinds) if k not in CHOICE_ONLY]
+    choice = fit_logistic(*_choice_rows(train, common), SENTENCE_FEATURES)
+    english = [i for i, q in enumerate(train.queries) if q.english]
+    english_choice = None
+    if sum(train.answerable[i] for i in english) >= ENGLISH_LEAST:
+        english_choice = fit_logistic(*_choice_rows(train, english), SENTENCE_FEATURES)
+    qx = question_rows(train, choice)[common]
+    qy = np.array(train.answerable, dtype=np.float64)[common]
     abstain = fit_trees(qx, qy, QUESTION_FEATURES)
-    return AnswerModel(choice, abstain, 0.5, vetoes(qx, qy))
+    return AnswerModel(choice, abstain, 0.5, vetoes(qx, qy), english_choice)
+
+
+def _choice_rows(data: Collected, among: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates of the answerable questions ``among``, and whether each is right."""
+    use = [i for i in among if data.answerable[i] and len(data.rows[i])]
+    x = np.vstack([data.rows[i] for i in use])
+    y = np.concatenate([data.right[i] for i in use]).astype(np.float64)
+    return x, y
 
 
 def confidences(model: AnswerModel, data: Collected) -> np.ndarray:
@@ -241,9 +259,10 @@ def confidences(model: AnswerModel, data: Collected) -> np.ndarray:
 
 def calibrate(model: AnswerModel, val: Collected) -> float:
     """The highest threshold that refuses at most ``FALSE_REFUSALS`` of the validation
-    corpus's answerable questions."""
+    corpus's answerable questions (those that teach choice only aside)."""
     p = confidences(model, val)
-    answerable = np.sort(p[np.array(val.answerable)])
+    counted = np.array([a and k not in CHOICE_ONLY for a, k in zip(val.answerable, val.kinds)])
+    answerable = np.sort(p[counted])
     allowed = int(np.floor(FALSE_REFUSALS * len(answerable)))
     return float(answerable[allowed]) if len(answerable) else 0.5
 
@@ -262,7 +281,9 @@ def figures(model: AnswerModel, data: Collected) -> dict[str, float]:
             best = [
                 bool(
                     len(data.rows[i])
-                    and data.right[i][np.argmax(model.sentence.logit(data.rows[i]))]
+                    and data.right[i][
+                        np.argmax(model.chooser(data.queries[i].english).logit(data.rows[i]))
+                    ]
                 )
                 for i in idx
             ]
@@ -297,6 +318,7 @@ def train(
     out: Path,
     splits: dict[str, tuple[Part, ...]] = SPLITS,
     seed_dev: tuple[Path, Path] | None = None,
+    xquad: Path | None = None,
     embedder=None,
     model_name: str | None = None,
     say: Callable[[str], None] = print,
@@ -304,7 +326,8 @@ def train(
 ) -> dict[str, dict[str, float]]:
     """Fit on ``splits["fit"]``, choose the thresholds on ``splits["val"]``, write both
     models (with vectors, and by words alone) to ``out``; returns the validation figures.
-    ``seed_dev`` (questions, documents) adds half the seed dev set to each side."""
+    ``seed_dev`` (questions, documents) adds half the seed dev set to each side;
+    ``xquad`` (the XQuAD-dev folder) English questions about a third of its articles."""
     from rag.embed import load_embedder
 
     if embedder is None:
@@ -313,7 +336,7 @@ def train(
             raise RuntimeError(reason)
     data: dict[tuple[str, str], Collected] = {}
     for split in ("fit", "val"):
-        folder = prepare(open_book, work, split, splits, seed_dev)
+        folder = prepare(open_book, work, split, splits, seed_dev, xquad)
         engine = _engine(folder, embedder, "hybrid", model_name)
         say(f"{split}: {engine.store.passage_count()} passages, trust {engine.trust:.2f}")
         questions = _questions(folder)
@@ -325,12 +348,18 @@ def train(
         threshold = calibrate(model, data["val", mode])
         # A veto must refuse: one whose share reaches the threshold would say nothing.
         kept = {f: share for f, share in model.vetoes.items() if share < threshold}
-        models[mode] = AnswerModel(model.sentence, model.question, threshold, kept)
+        models[mode] = replace(model, threshold=threshold, vetoes=kept)
         result[mode] = figures(models[mode], data["val", mode])
         say(f"{mode}: threshold {threshold:.3f}; validation {json.dumps(result[mode])}")
     provenance = {
         "data": "CMRC 2018 trial and DRCD dev (CC BY-SA), via rag.learn_data"
-        + (", and the seed dev set (even lines fit, odd lines validation)" if seed_dev else ""),
+        + (", and the seed dev set (even lines fit, odd lines validation)" if seed_dev else "")
+        + (
+            "; English choice: XQuAD-dev's English questions (articles 0, 3, 6, ... in name"
+            " order fit, 1, 4, 7, ... validation, the rest never read)"
+            if xquad
+            else ""
+        ),
         "fit": [part.__dict__ for part in splits["fit"]],
         "validation": [part.__dict__ for part in splits["val"]],
         "fit_questions": len(data["fit", "hybrid"].kinds),

@@ -239,16 +239,36 @@ def seed_questions(dev: Path, seeds: Path, out: Path, half: int) -> list[dict]:
     return out_rows
 
 
+def xquad_questions(folder: Path, out: Path, part: int, parts: int = 3) -> list[dict]:
+    """The English questions of XQuAD-dev (``folder``: docs/ and questions.jsonl, see
+    ../shared/eval/open-book) about the articles whose place in name order is ``part``
+    modulo ``parts``, their documents copied into ``out/docs``. Part 0 is for fitting, 1
+    for validation; part 2 is never read here, so that the English figures can be
+    reported on articles no step of training saw."""
+    docs = out / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    names = sorted(p.name for p in (folder / "docs").glob("*.txt"))
+    mine = {name for i, name in enumerate(names) if i % parts == part}
+    for name in sorted(mine):
+        text = (folder / "docs" / name).read_text(encoding="utf-8")
+        (docs / name).write_text(text, encoding="utf-8")
+    lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return [r for r in rows if r.get("source") in mine and r.get("kind") == "xquad-en"]
+
+
 def prepare(
     open_book: Path,
     out: Path,
     split: str,
     splits: dict[str, tuple[Part, ...]] = SPLITS,
     seed_dev: tuple[Path, Path] | None = None,
+    xquad: Path | None = None,
 ) -> Path:
     """Make ``out/<split>/docs`` and ``out/<split>/questions.jsonl``; returns the folder.
     ``seed_dev`` (the dev questions, the seed documents) adds half the dev set: the even
-    lines to "fit", the odd ones to "val"."""
+    lines to "fit", the odd ones to "val". ``xquad`` (the XQuAD-dev folder) adds English
+    questions about a third of its articles to each."""
     folder = out / split
     cache: dict[str, list[dict]] = {}
     rows: list[dict] = []
@@ -258,6 +278,8 @@ def prepare(
         rows += write_part(cache[part.file], part, folder)
     if seed_dev is not None:
         rows += seed_questions(*seed_dev, folder, 0 if split == "fit" else 1)
+    if xquad is not None:
+        rows += xquad_questions(xquad, folder, 0 if split == "fit" else 1)
     with open(folder / "questions.jsonl", "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -129,3 +129,37 @@ def test_the_cli_stops_with_one_line_when_the_model_file_is_damaged(
     err = capsys.readouterr().err.strip()
     assert code == 1
     assert err.count("\n") == 0 and str(broken) in err and "Traceback" not in err
+
+
+def test_english_questions_are_chosen_for_by_their_own_model_and_the_file_keeps_it(tmp_path):
+    from dataclasses import replace
+
+    from rag.answer import judge as judge_answer
+    from rag.query import Query
+    from rag.records import Chunk, Hit
+
+    packaged = judge.default().lexical
+    # An English choice model that prefers exactly what the common one ranks last.
+    flipped = replace(packaged.sentence, weights=-packaged.sentence.weights)
+    model = replace(packaged, english=flipped)
+    assert model.chooser(english=True) is flipped
+    assert model.chooser(english=False) is packaged.sentence
+    assert replace(packaged, english=None).chooser(english=True) is packaged.sentence
+
+    path = tmp_path / "m.json"
+    judge.ModelFile(packaged, model, {}).save(path)
+    again = judge.load(path)
+    assert again.hybrid.english is None
+    assert np.allclose(again.lexical.english.weights, flipped.weights)
+
+    text = (
+        "The giant panda lives in Sichuan. 大熊猫生活在四川的山林里。它主要吃竹子，每天吃十几公斤。"
+    )
+    hits = [Hit(Chunk("d#0", "d.txt", "大熊猫", text, 1, 1), 1.0, "lexical")]
+    for question in ("大熊猫主要吃什么？", "What does the giant panda eat?"):
+        q = Query.of(question)
+        common, own = judge_answer(q, hits, packaged), judge_answer(q, hits, model)
+        # Whether the passages answer does not depend on the choice model used.
+        assert own.confidence == common.confidence
+        same = np.allclose(own.chances, common.chances)
+        assert same != q.english

@@ -134,3 +134,35 @@ def test_training_runs_end_to_end_and_writes_a_loadable_model(tmp_path, fake_emb
     assert 0.0 <= model.hybrid.threshold <= 1.0
     assert model.provenance["fit_questions"] > 0 and model.provenance["validation_questions"] > 0
     assert any("threshold" in line for line in said)
+
+
+def test_xquad_english_questions_come_by_thirds_of_the_articles(tmp_path):
+    from rag.learn_data import xquad_questions
+
+    folder = tmp_path / "xquad"
+    (folder / "docs").mkdir(parents=True)
+    rows = []
+    for i in range(6):
+        name = f"xquad_{i:02d}.txt"
+        (folder / "docs" / name).write_text(f"文章{i}\n\n第{i}篇的内容。\n", encoding="utf-8")
+        for lang in ("en", "zh"):
+            rows.append(
+                {
+                    "id": f"xquad-{lang}-{i}",
+                    "kind": f"xquad-{lang}",
+                    "question": "?",
+                    "keys": ["内容"],
+                    "source": name,
+                }
+            )
+    (folder / "questions.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    seen = {}
+    for part in (0, 1):
+        out = tmp_path / f"part{part}"
+        got = xquad_questions(folder, out, part)
+        assert all(r["kind"] == "xquad-en" for r in got)
+        seen[part] = {r["source"] for r in got}
+        assert seen[part] == {p.name for p in (out / "docs").iterdir()}
+    assert seen == {0: {"xquad_00.txt", "xquad_03.txt"}, 1: {"xquad_01.txt", "xquad_04.txt"}}
