@@ -17,6 +17,8 @@ def test_the_packaged_model_says_its_features_and_training_data():
     assert model.lexical.question.names == QUESTION_FEATURES
     assert 0.0 < model.hybrid.threshold < 1.0
     assert "CMRC" in model.provenance["data"] and model.provenance["validation_figures"]
+    # English questions are chosen for by a model of their own, fitted on XQuAD-dev.
+    assert model.hybrid.english.names == SENTENCE_FEATURES and "XQuAD" in model.provenance["data"]
 
 
 def test_the_weights_file_round_trips(tmp_path):
@@ -147,7 +149,7 @@ def test_english_questions_are_chosen_for_by_their_own_model_and_the_file_keeps_
     assert replace(packaged, english=None).chooser(english=True) is packaged.sentence
 
     path = tmp_path / "m.json"
-    judge.ModelFile(packaged, model, {}).save(path)
+    judge.ModelFile(replace(packaged, english=None), model, {}).save(path)
     again = judge.load(path)
     assert again.hybrid.english is None
     assert np.allclose(again.lexical.english.weights, flipped.weights)
