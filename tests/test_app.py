@@ -3,6 +3,7 @@
 import contextlib
 import os
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -214,7 +215,7 @@ def test_status_line_names_the_model_or_says_why_semantic_search_is_off():
         embedder = SimpleNamespace(name=name) if name else None
         passages = SimpleNamespace(passage_count=lambda: 3)
         engine = SimpleNamespace(semantic=semantic, embedder=embedder, store=passages)
-        return SimpleNamespace(engine=engine, notices=notices)
+        return SimpleNamespace(engine=engine, notices=notices, vectors=None)
 
     on = status_line(library(True, "e5-small-q4"))
     assert on.startswith("语义检索已开启（e5-small-q4）") and "3 个段落" in on
@@ -438,3 +439,44 @@ def test_browser_an_upload_in_one_page_is_listed_and_removable_in_another(app_ur
             assert "内置" in first.locator("#docs").text_content()
         finally:
             browser.close()
+
+
+# The page must answer on a fresh clone long before the vectors are made: 10 s on an idle
+# 2-core machine (importing gradio takes most of it); the bound leaves room for a loaded one.
+FIRST_ANSWER_SECONDS = 30
+
+
+@pytest.mark.browser
+def test_browser_a_fresh_start_answers_by_keyword_at_once_then_switches_to_hybrid(tmp_path):
+    from gradio_client import Client
+
+    question = "深圳国际仲裁院有多少名仲裁员？"
+    index, gate = tmp_path / "index", tmp_path / "gate"
+    index.mkdir()
+    start = time.monotonic()
+    hybrid = ("--mode", "hybrid")
+    with launch_app(index, SEEDS, *hybrid, program=("-m", "tests.gated_app", str(gate))) as (
+        url,
+        log,
+    ):
+        with _page(url) as page:
+            # No vectors yet (the model waits for the gate): keyword search answers.
+            status = page.locator("#status")
+            status.get_by_text("正在计算语义向量 0/").wait_for(timeout=30_000)
+            _ask(page, question)
+            answered = time.monotonic() - start
+            assert "1547" in page.locator("#chat .message").last.inner_text()
+            assert "现在以关键词检索作答" in status.inner_text()
+            assert answered < FIRST_ANSWER_SECONDS, f"first answer after {answered:.1f} s"
+            client = Client(url, verbose=False)
+            assert client.predict(question, api_name="/ask")["mode"] == "lexical"
+
+            gate.touch()  # the vectors are made now; the page switches without a reload
+            status.get_by_text("语义检索已开启").wait_for(timeout=120_000)
+            _ask(page, question)
+            assert "1547" in page.locator("#chat .message").last.inner_text()
+            row = client.predict(question, api_name="/ask")
+            assert row["mode"] == "hybrid" and "1547" in row["answer"]
+        print(f"first answer after {answered:.1f} s, hybrid after {time.monotonic() - start:.1f} s")
+    text = log.read_text()
+    assert "keyword search now" in text and "Traceback" not in text
