@@ -200,6 +200,21 @@ def test_browser_a_long_paste_is_kept_whole_counted_and_refused(app_url):
         assert box.input_value() == long
 
 
+@pytest.mark.browser
+def test_browser_a_broad_answer_lists_its_points_laid_out_alike(app_url):
+    with _page(app_url) as page:
+        _ask(page, "广州开发区在营商环境方面有哪些改革？")
+        points = page.locator("#chat .message").last.locator("ol.points > li")
+        # One list item a point (the old layout put points 2… inside the first item).
+        assert points.count() >= 2
+        boxes = [points.nth(i).bounding_box() for i in range(points.count())]
+        assert len({round(b["x"]) for b in boxes}) == 1, boxes
+        assert len({round(b["width"]) for b in boxes}) == 1, boxes
+        texts = points.all_inner_texts()
+        assert all(t.rstrip().endswith("]") and "<br>" not in t for t in texts), texts
+        assert not any(t.lstrip()[:2] in {f"{n}." for n in range(1, 10)} for t in texts), texts
+
+
 def test_app_module_sets_offline_flags_before_importing_gradio():
     source = Path(ROOT / "app.py").read_text(encoding="utf-8")
     assert source.index('GRADIO_ANALYTICS_ENABLED"] = "False"') < source.index("import gradio")
