@@ -467,7 +467,11 @@ def main(argv=None) -> int:
         quiet=True,
         auth=sign_in.attempt if sign_in else None,
         auth_message="大湾区政策问答：请登录。" if sign_in else None,
+        prevent_thread_lock=True,
     )
+    # The page answers first (by keyword); then the vectors are made.
+    library.start_vectors()
+    demo.block_thread()
     return 0
 
 

@@ -74,8 +74,9 @@ class NotRemovable(ValueError):
 
 class Library:
     """The library a front end serves. With ``background`` (the web app), a library
-    whose vectors are missing answers by keyword at once while a thread makes them (see
-    ``_make_vectors``); without (``rag docs``), it builds first, as ``rag ask`` does."""
+    whose vectors are missing answers by keyword at once, and a thread makes them once
+    ``start_vectors`` is called; without (``rag docs``), it builds first, as ``rag ask``
+    does."""
 
     def __init__(
         self,
@@ -107,7 +108,13 @@ class Library:
             self._making = threading.Thread(
                 target=self._make_vectors, args=(known,), name="vectors", daemon=True
             )
-            self._making.start()
+
+    def start_vectors(self) -> None:
+        """Start making the missing vectors in the background (see ``_make_vectors``), once.
+        The app calls it when its page is up: the embedding would slow the start down."""
+        with self._write_lock:
+            if self._making is not None and self._making.ident is None:
+                self._making.start()
 
     @property
     def engine(self) -> Engine:
@@ -155,6 +162,18 @@ class Library:
         self.vectors = None  # if vectors were being made: they are here; the thread stops
         return engine
 
+    def _load_current(self) -> Engine:
+        """``_load_live``, again when another writer replaced the build while it was read
+        (and dropped the one being read)."""
+        for _ in range(3):
+            live = store.current_build(self.settings.index)
+            try:
+                return self._load_live()
+            except store.IndexProblem:
+                if store.current_build(self.settings.index) == live:
+                    raise
+        return self._load_live()
+
     def _make_vectors(self, known: dict[str, np.ndarray]) -> None:
         """Embed the library in the background, then swap in the hybrid engine.
 
@@ -176,9 +195,10 @@ class Library:
                     if prepared.corpus != fingerprint(self.settings.files()):
                         continue  # documents came or went meanwhile
                     commit(self.settings, prepared)
-                    self._engine = load_live(self.settings, self._embedder, self.notices)
-                    self.vectors = None
-                    return
+                    self._engine = self._load_current()
+                    if self._engine.semantic:
+                        return
+                    # Another writer's keyword build (new documents) replaced it at once.
         except _Stopped:
             return
         except Exception as exc:
@@ -192,11 +212,14 @@ class Library:
 
     def wait_for_vectors(self, timeout: float | None = None) -> bool:
         """Wait until the background build of the vectors ended (made, not needed, or
-        failed: see ``notices``); False when it is still running after ``timeout``."""
-        if self._making is not None:
-            self._making.join(timeout)
-            return not self._making.is_alive()
-        return True
+        failed: see ``notices``); False when it is still running after ``timeout``, or
+        was never started."""
+        if self._making is None:
+            return True
+        if self._making.ident is None:
+            return False
+        self._making.join(timeout)
+        return not self._making.is_alive()
 
     def _count(self, done: int, total: int) -> None:
         """Progress of the background embedding; stops it when it is no longer needed."""

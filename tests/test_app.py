@@ -226,11 +226,11 @@ def test_status_line_names_the_model_or_says_why_semantic_search_is_off():
 
     from app import status_line
 
-    def library(semantic, name, notices=()):
+    def library(semantic, name, notices=(), vectors=None):
         embedder = SimpleNamespace(name=name) if name else None
         passages = SimpleNamespace(passage_count=lambda: 3)
         engine = SimpleNamespace(semantic=semantic, embedder=embedder, store=passages)
-        return SimpleNamespace(engine=engine, notices=notices, vectors=None)
+        return SimpleNamespace(engine=engine, notices=notices, vectors=vectors)
 
     on = status_line(library(True, "e5-small-q4"))
     assert on.startswith("语义检索已开启（e5-small-q4）") and "3 个段落" in on
@@ -238,6 +238,12 @@ def test_status_line_names_the_model_or_says_why_semantic_search_is_off():
     assert off.startswith("注意：语义检索未开启") and "<b>" not in off and "no engine" in off
     # Words, not an emoji: where no emoji font is installed, every emoji is the same box.
     assert "⚠" not in off
+    # The first start: answering by keyword while the vectors are made, and how far.
+    making = status_line(library(False, None, vectors=(312, 910)))
+    assert making == "正在计算语义向量 312/910，现在以关键词检索作答 · 共 3 个段落"
+    failed = ("语义向量计算失败：<模型>损坏",)
+    off = status_line(library(False, None, failed))
+    assert "仅使用关键词检索（语义向量计算失败：&#60;模型&#62;损坏）" in off
 
 
 def test_browser_removing_an_upload_in_the_library_means_it_is_never_cited_again(app_url, tmp_path):

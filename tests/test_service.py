@@ -213,7 +213,9 @@ def _manifest(index) -> dict:
 def _background(seeds, tmp_path, embedder, said=None) -> Library:
     settings = Settings(seeds=seeds, index=tmp_path / "ix", mode="hybrid")
     say = said.append if said is not None else QUIET["say"]
-    return Library(settings, embedder=embedder, say=say, background=True)
+    library = Library(settings, embedder=embedder, say=say, background=True)
+    library.start_vectors()
+    return library
 
 
 def test_a_first_start_answers_by_keyword_at_once_then_by_meaning_without_a_restart(
@@ -294,3 +296,26 @@ def test_a_restart_during_the_background_build_answers_by_keyword_at_once(tiny_s
     second.gate.set()
     assert lib.wait_for_vectors(60), lib.notices
     assert lib.engine.semantic, (lib.notices, lib.vectors, store.current_build(tmp_path / "ix"))
+
+
+def test_another_writers_hybrid_build_ends_the_background_build(tiny_seeds, tmp_path):
+    said = []
+    model = GatedEmbedder()
+    served = _background(tiny_seeds, tmp_path, model, said)
+    assert served.vectors is not None
+    said.clear()  # what its keyword build said
+    # `rag docs add` in another process: it builds first, vectors and all.
+    other = Library(
+        Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid"),
+        embedder=FakeEmbedder(),
+        **QUIET,
+    )
+    assert other.add_files([("星河.txt", "星河产业园共有八十八家入驻企业。".encode())])[0].ok
+    answer = served.ask("星河产业园有多少家入驻企业？", k=3)
+    assert "八十八家" in answer.text and answer.mode == "hybrid"
+    assert served.vectors is None and served.engine.semantic
+    live = store.current_build(tmp_path / "ix")
+    model.gate.set()
+    assert served.wait_for_vectors(60)
+    # Its own build stopped: the other writer's stays live, no failure was said.
+    assert store.current_build(tmp_path / "ix") == live and not said
