@@ -8,6 +8,9 @@ that one. Questions asked meanwhile are answered from the engine held until then
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +26,9 @@ from rag.ingest import fingerprint, load_catalog, shown_name
 from rag.records import Answer
 from rag.settings import UPLOADS_LABEL, Settings, check_history, check_request
 from rag.upload import Rejected, name_key, remember, remove_upload, safe_name, save_upload
+
+# How much lower the background embedding runs than the rest (a nice increment).
+BACKGROUND_NICE = 10
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,7 @@ class Library:
         as they are now; else it starts again, embedding only sentences not seen yet. A
         failure leaves the library answering by keyword and says why. ``known``: the
         vectors of a build it replaced, by sentence."""
+        _yield_cpu()
         embedder = _Remembered(self._embedder, known)
         try:
             while True:
@@ -335,6 +342,15 @@ class Library:
             build(self.settings, embedder, progress=False, say=self._say)
         # On Milvus, opening indexes the new documents, each on its own.
         self._engine = open_engine(self.settings, embedder=embedder, progress=False, say=self._say)
+
+
+def _yield_cpu() -> None:
+    """Lower this thread's CPU priority, and that of the worker threads a model starts
+    from it (they inherit it): questions and page loads go first, the embedding takes
+    what is left. Linux only, where a priority belongs to a thread."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.nice(BACKGROUND_NICE)
 
 
 class _Stopped(Exception):
