@@ -88,6 +88,11 @@ def status_line(library: Library) -> str:
     if engine.semantic:
         name = render.escape(engine.embedder.name)
         return f"语义检索已开启（{name}）· 共 {count} 个段落"
+    if library.vectors is not None:
+        # The first start, or documents added before the vectors were done.
+        done, total = library.vectors
+        step = f"正在计算语义向量 {done}/{total}" if total else "正在准备语义检索"
+        return f"{step}，现在以关键词检索作答 · 共 {count} 个段落"
     reason = "；".join(render.escape(n) for n in library.notices)
     reason = reason or "已选择关键词检索模式 --mode lexical"
     return f"注意：语义检索未开启，仅使用关键词检索（{reason}）。· 共 {count} 个段落"
@@ -438,11 +443,14 @@ def main(argv=None) -> int:
     from rag.store import IndexProblem
 
     try:
-        library = Library(settings, say=lambda m: print(m, file=sys.stderr))
+        # Up at once with keyword search; the vectors are made in the background.
+        library = Library(settings, say=lambda m: print(m, file=sys.stderr), background=True)
     except (IndexProblem, ModelProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     semantic = "on" if library.engine.semantic else "off (keyword search only)"
+    if library.vectors is not None:
+        semantic = "keyword search now; the vectors are being made in the background"
     print(f"semantic search: {semantic}")
     print(f"serving on http://{host}:{port}", flush=True)
     demo = build_ui(library, access, sign_in)
@@ -459,7 +467,11 @@ def main(argv=None) -> int:
         quiet=True,
         auth=sign_in.attempt if sign_in else None,
         auth_message="大湾区政策问答：请登录。" if sign_in else None,
+        prevent_thread_lock=True,
     )
+    # The page answers first (by keyword); then the vectors are made.
+    library.start_vectors()
+    demo.block_thread()
     return 0
 
 

@@ -6,6 +6,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,21 @@ def require_seeds(settings: Settings) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A build computed in memory, not yet written: see ``prepare`` and ``commit``."""
+
+    chunks: list[Chunk]
+    lexical: LexicalIndex
+    dense: DenseIndex | None
+    manifest: dict
+
+    @property
+    def corpus(self) -> str:
+        """The fingerprint of the documents it was made from."""
+        return self.manifest["corpus"]
+
+
 def build(
     settings: Settings,
     embedder: Embedder | None = None,
@@ -51,52 +67,104 @@ def build(
     say: Callable[[str], None] = say_on_stderr,
 ) -> Path:
     """Build the index from the seed and upload folders and make it live."""
+    return commit(settings, prepare(settings, embedder, progress, say))
+
+
+def prepare(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+    say: Callable[[str], None] = say_on_stderr,
+    counted: Callable[[int, int], None] | None = None,
+) -> Prepared:
+    """Read, chunk, tokenize and (with an ``embedder``) embed and calibrate, all in
+    memory: nothing is written, so a long embedding holds no lock and leaves no folder
+    behind when it is stopped. ``counted(done, total)`` follows the embedding.
+
+    When the live build was made from these very documents with these settings (a
+    keyword build made to answer at once, say), its chunks and BM25 index are taken as
+    they are and only the vectors are computed."""
     from tqdm import tqdm
 
     require_seeds(settings)
-    docs = read_folder(settings.seeds, SEEDS_LABEL)
-    if settings.uploads.is_dir():
-        docs += read_folder(settings.uploads, UPLOADS_LABEL)
-    if not docs:
-        raise store.IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
-    chunks = chunk_documents(docs, settings.chunk)
-    previous = _previous_vectors(settings.index, embedder) if embedder else {}
-    partial = store.new_build_folder(settings.index)
-    try:
-        store.write_chunks(partial, chunks)
-        (partial / store.LEXICAL).mkdir()
+    # Taken before the files are read: a file added meanwhile makes the build stale
+    # (and rebuilt), never a build that claims a document it lacks.
+    corpus = fingerprint(settings.files())
+    reused = _live_keywords(settings, corpus)
+    if reused is not None:
+        chunks, lexical, documents = reused
+    else:
+        docs = read_folder(settings.seeds, SEEDS_LABEL)
+        if settings.uploads.is_dir():
+            docs += read_folder(settings.uploads, UPLOADS_LABEL)
+        if not docs:
+            raise store.IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
+        chunks = chunk_documents(docs, settings.chunk)
+        documents = len(docs)
         lexical = LexicalIndex.build(
             tokenize(index_text(c))
             for c in tqdm(chunks, desc="tokenizing", unit="chunk", disable=not progress)
         )
-        lexical.save(partial / store.LEXICAL)
-        dense_info = None
-        if embedder is not None:
-            units, owned = sentence_units([c.text for c in chunks])
-            vectors = _embed_units(embedder, units, previous, progress)
-            dense = DenseIndex.build(vectors, units, owned)
-            dense.save(partial)
-            rate, trust = _calibrate(embedder, dense, chunks)
-            say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
-            dense_info = {
-                "model": embedder.name,
-                "dim": dense.dim,
-                "calibration": rate,
-                "trust": trust,
-            }
-        manifest = {
-            "format": store.FORMAT_VERSION,
-            "pipeline": PIPELINE_VERSION,
-            "corpus": fingerprint(settings.files()),
-            "documents": len(docs),
-            "chunks": len(chunks),
-            "chunking": settings.chunk.to_dict(),
-            "dense": dense_info,
+    dense, dense_info = None, None
+    if embedder is not None:
+        previous = previous_vectors(settings.index, embedder)
+        units, owned = sentence_units([c.text for c in chunks])
+        vectors = _embed_units(embedder, units, previous, progress, counted)
+        dense = DenseIndex.build(vectors, units, owned)
+        rate, trust = _calibrate(embedder, dense, chunks)
+        say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
+        dense_info = {
+            "model": embedder.name,
+            "dim": dense.dim,
+            "calibration": rate,
+            "trust": trust,
         }
-        return store.commit_build(settings.index, partial, manifest)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+    manifest = {
+        "format": store.FORMAT_VERSION,
+        "pipeline": PIPELINE_VERSION,
+        # What the build answers with: a "lexical" build has no vectors, whatever the
+        # mode asked for; it is never taken for a hybrid one (see is_fresh).
+        "mode": "hybrid" if dense is not None else "lexical",
+        "corpus": corpus,
+        "documents": documents,
+        "chunks": len(chunks),
+        "chunking": settings.chunk.to_dict(),
+        "dense": dense_info,
+    }
+    return Prepared(chunks, lexical, dense, manifest)
+
+
+def commit(settings: Settings, prepared: Prepared) -> Path:
+    """Write a prepared build to a fresh folder and make it live (see rag.store)."""
+    with store.writing(settings.index):
+        partial = store.new_build_folder(settings.index)
+        try:
+            store.write_chunks(partial, prepared.chunks)
+            (partial / store.LEXICAL).mkdir()
+            prepared.lexical.save(partial / store.LEXICAL)
+            if prepared.dense is not None:
+                prepared.dense.save(partial)
+            return store.commit_build(settings.index, partial, prepared.manifest)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+
+
+def _live_keywords(settings: Settings, corpus: str) -> tuple[list[Chunk], LexicalIndex, int] | None:
+    """The chunks, BM25 index and document count of the live build when it was made from
+    the documents ``corpus`` names with these settings; else None (build them anew)."""
+    try:
+        live = store.load(settings.index)
+        if is_fresh(live.manifest, settings, None, corpus=False) is not None:
+            return None
+        if live.manifest.get("corpus") != corpus:
+            return None
+        lexical = LexicalIndex.load(live.folder / store.LEXICAL)
+    except Exception:
+        return None
+    if lexical.num_docs != len(live.chunks):
+        return None
+    return live.chunks, lexical, int(live.manifest.get("documents", 0))
 
 
 def is_fresh(
@@ -115,7 +183,7 @@ def is_fresh(
     return None
 
 
-def _previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the live build, by sentence, so unchanged sentences are not re-embedded."""
     try:
         old = store.load(index_dir)
@@ -127,16 +195,26 @@ def _previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
     return dict(zip(dense.units, dense.vectors()))
 
 
-def _embed_units(embedder: Embedder, units: list[str], previous: dict, progress: bool):
+def _embed_units(
+    embedder: Embedder,
+    units: list[str],
+    previous: dict,
+    progress: bool,
+    counted: Callable[[int, int], None] | None = None,
+):
     from tqdm import tqdm
 
     todo = [i for i, u in enumerate(units) if u not in previous]
     fresh = {}
+    if counted is not None:
+        counted(0, len(todo))
     with tqdm(total=len(todo), desc="embedding", unit="sentence", disable=not progress) as bar:
         for start in range(0, len(todo), EMBED_BATCH):
             ids = todo[start : start + EMBED_BATCH]
             fresh.update(zip(ids, embedder.embed([units[i] for i in ids], kind="passage")))
             bar.update(len(ids))
+            if counted is not None:
+                counted(min(start + EMBED_BATCH, len(todo)), len(todo))
     if not units:
         return np.zeros((0, 1), dtype=np.float32)
     return np.stack([fresh[i] if i in fresh else previous[u] for i, u in enumerate(units)])

@@ -17,7 +17,7 @@ from rag.answer import (
     judge,
 )
 from rag.backend import LocalStore, Store
-from rag.build import build, is_fresh, require_seeds, say_on_stderr
+from rag.build import build, is_fresh, previous_vectors, require_seeds, say_on_stderr
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import items, names_own_subject, ordinal, pick, understand
@@ -262,6 +262,7 @@ class Engine:
             # How sure the model was that those passages answered the question the
             # list came from: the item is read off that list, not judged anew.
             confidence=before.confidence,
+            mode=before.mode,
         )
 
     def _answer(
@@ -287,9 +288,16 @@ class Engine:
         if verdict.answered:
             text, quotes = (compose_points if broad else compose)(query, verdict)
         confidence = round(verdict.confidence, 4)
+        searched = "hybrid" if meaning is not None else "lexical"
         if not text:
             return Answer(
-                question, NOT_FOUND, True, tuple(hits), understood_as=said, confidence=confidence
+                question,
+                NOT_FOUND,
+                True,
+                tuple(hits),
+                understood_as=said,
+                confidence=confidence,
+                mode=searched,
             )
         # compose_points numbers its points only when there are several.
         listed = broad and len(quotes) > 1
@@ -302,6 +310,7 @@ class Engine:
             understood_as=said,
             listed=listed,
             confidence=confidence,
+            mode=searched,
         )
 
 
@@ -356,6 +365,49 @@ def open_engine(
         return _load(settings, embedder, tuple(notices))
     except store.IndexProblem as exc:
         raise store.IndexProblem(f"index still unusable after a rebuild: {exc}") from exc
+
+
+def open_at_once(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    say: Callable[[str], None] = say_on_stderr,
+) -> tuple[Engine, Embedder | None, dict]:
+    """An engine that answers now, the embedder its vectors are (to be) made with, and
+    the vectors (by sentence) of a stale build it replaced, for the caller to reuse.
+
+    The live build when it has vectors for the model; else a keyword engine (no
+    ``semantic``) over the live build, or over a keyword build made first when there is
+    none or it is stale: seconds, where embedding takes minutes. The caller makes the
+    vectors (``rag.build.prepare``) and swaps in the hybrid engine when they are done.
+    Without a model (lexical mode, or one that cannot load) this is ``open_engine``.
+    Local index folders only."""
+    answer_model.default()
+    require_seeds(settings)
+    notices: tuple[str, ...] = ()
+    if embedder is None and settings.mode == "hybrid":
+        embedder, reason = load_embedder(settings.model)
+        if reason:
+            notices = (reason,)
+            say(reason)
+    if embedder is None:
+        keywords = replace(settings, mode="lexical")
+        engine = open_engine(keywords, progress=False, say=say, answers=False)
+        return Engine(engine.store, None, notices), None, {}
+    try:
+        return _load(settings, embedder, notices), embedder, {}
+    except store.IndexProblem as exc:
+        why = exc
+    keywords = replace(settings, mode="lexical")
+    known: dict = {}
+    try:
+        # Any build of these documents will do, its vectors (of another model) unused.
+        engine = _load(keywords, None, notices)
+    except store.IndexProblem:
+        say(f"building the keyword index in {settings.index} ({why}); vectors follow")
+        known = previous_vectors(settings.index, embedder)  # the keyword build drops them
+        build(keywords, None, progress=False, say=say)
+        engine = _load(keywords, None, notices)
+    return engine, embedder, known
 
 
 def load_live(

@@ -66,6 +66,9 @@ class Answer:
     listed: bool = False
     # The answer model's probability that the passages answer the question (rag.judge).
     confidence: float = 0.0
+    # How the passages were found: "hybrid" (keywords and meaning) or "lexical" (keywords
+    # only: asked so, or the vectors are not ready or not trusted on this corpus).
+    mode: str = "lexical"
 
     def to_result(self, qid: str | None = None) -> dict:
         """One line of the batch results format (see README)."""
@@ -75,6 +78,7 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "confidence": self.confidence,
+            "mode": self.mode,
             "passages": [
                 {
                     "text": h.chunk.text,

@@ -115,11 +115,22 @@ def _highlight(text: str, quotes: list[str]) -> str:
 
 
 def answer_text(answer: Answer) -> str:
-    """The answer line: quoted sentences escaped, citation markers kept."""
+    """The answer line: quoted sentences escaped, citation markers kept. A list of points
+    is an HTML list, one item a point, so that every point is laid out alike (typed as
+    ``1. …<br>2. …``, Markdown made the first point a list item and the others text
+    inside it).
+
+    >>> from rag.records import Chunk, Hit
+    >>> hit = Hit(Chunk("a#0", "seeds/a.txt", "t", "甲。乙。", 1, 1), 1.0, "x")
+    >>> points = ((1, "甲。"), (1, "乙。"))
+    >>> answer_text(Answer("有哪些改革？", "", False, (hit,), points, listed=True))
+    '<ol class="points"><li>甲。[1]</li><li>乙。[1]</li></ol>'
+    """
     if answer.abstained:
         return escape(answer.text)
     if answer.listed:
-        return "<br>".join(f"{i}. {escape(s)}[{n}]" for i, (n, s) in enumerate(answer.quotes, 1))
+        points = "".join(f"<li>{escape(s)}[{n}]</li>" for n, s in answer.quotes)
+        return f'<ol class="points">{points}</ol>'
     return "".join(f"{escape(s)}[{n}]" for n, s in answer.quotes)
 
 

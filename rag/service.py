@@ -8,19 +8,27 @@ that one. Questions asked meanwhile are answered from the engine held until then
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from rag import store
-from rag.build import build
-from rag.engine import Engine, load_live, open_engine
-from rag.ingest import load_catalog, shown_name
+from rag.build import build, commit, prepare
+from rag.engine import Engine, load_live, open_at_once, open_engine
+from rag.ingest import fingerprint, load_catalog, shown_name
 from rag.records import Answer
 from rag.settings import UPLOADS_LABEL, Settings, check_history, check_request
 from rag.upload import Rejected, name_key, remember, remove_upload, safe_name, save_upload
+
+# How much lower the background embedding runs than the rest (a nice increment).
+BACKGROUND_NICE = 10
 
 
 @dataclass(frozen=True)
@@ -71,17 +79,48 @@ class NotRemovable(ValueError):
 
 
 class Library:
-    def __init__(self, settings: Settings, embedder=None, say: Callable[[str], None] = print):
+    """The library a front end serves. With ``background`` (the web app), a library
+    whose vectors are missing answers by keyword at once, and a thread makes them once
+    ``start_vectors`` is called; without (``rag docs``), it builds first, as ``rag ask``
+    does."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder=None,
+        say: Callable[[str], None] = print,
+        background: bool = False,
+    ):
         self.settings = settings
         self._say = say
-        self._engine: Engine = open_engine(settings, embedder=embedder, say=say)
-        self.notices = self._engine.notices
-        if not self._engine.semantic:
-            # Without a model, rebuilds after uploads must not try to load it again.
-            self.settings = replace(settings, mode="lexical")
         # Held by a write, or by a reader loading a build another writer made live.
         self._write_lock = threading.Lock()
         self._refused: Path | None = None  # a live build this process could not use
+        # While vectors are made in the background: (sentences embedded, to embed), (0, 0)
+        # until they are counted; None when nothing is being made.
+        self.vectors: tuple[int, int] | None = None
+        self._making: threading.Thread | None = None
+        if background and settings.mode == "hybrid" and not settings.milvus:
+            self._engine, self._embedder, known = open_at_once(settings, embedder, say)
+        else:
+            self._engine = open_engine(settings, embedder=embedder, say=say)
+            self._embedder = self._engine.embedder
+        self.notices = self._engine.notices
+        if self._embedder is None:
+            # Without a model, rebuilds after uploads must not try to load it again.
+            self.settings = replace(settings, mode="lexical")
+        elif not self._engine.semantic:
+            self.vectors = (0, 0)
+            self._making = threading.Thread(
+                target=self._make_vectors, args=(known,), name="vectors", daemon=True
+            )
+
+    def start_vectors(self) -> None:
+        """Start making the missing vectors in the background (see ``_make_vectors``), once.
+        The app calls it when its page is up: the embedding would slow the start down."""
+        with self._write_lock:
+            if self._making is not None and self._making.ident is None:
+                self._making.start()
 
     @property
     def engine(self) -> Engine:
@@ -108,13 +147,92 @@ class Library:
             live = store.current_build(self.settings.index)
             if live is not None and live != _folder(self._engine):
                 try:
-                    self._engine = load_live(self.settings, engine.embedder, engine.notices)
+                    self._engine = self._load_live()
                 except store.IndexProblem as exc:
                     self._refused = live
                     self._say(f"not loading the index {live.name} another writer made: {exc}")
             return self._engine
         finally:
             self._write_lock.release()
+
+    def _load_live(self) -> Engine:
+        """The build live in the folder as an engine (the write lock held). While vectors
+        are being made, a build without them is used for its keywords; one with them (made
+        by another writer) ends the wait."""
+        try:
+            engine = load_live(self.settings, self._embedder, self.notices)
+        except store.IndexProblem:
+            if self.vectors is None:
+                raise
+            return load_live(replace(self.settings, mode="lexical"), None, self.notices)
+        self.vectors = None  # if vectors were being made: they are here; the thread stops
+        return engine
+
+    def _load_current(self) -> Engine:
+        """``_load_live``, again when another writer replaced the build while it was read
+        (and dropped the one being read)."""
+        for _ in range(3):
+            live = store.current_build(self.settings.index)
+            try:
+                return self._load_live()
+            except store.IndexProblem:
+                if store.current_build(self.settings.index) == live:
+                    raise
+        return self._load_live()
+
+    def _make_vectors(self, known: dict[str, np.ndarray]) -> None:
+        """Embed the library in the background, then swap in the hybrid engine.
+
+        The embedding holds no lock (``rag.build.prepare`` computes in memory), so uploads
+        go on meanwhile, each made keyword-searchable at once (see ``_reindex``). Under
+        the write lock the result is committed only when it was made from the documents
+        as they are now; else it starts again, embedding only sentences not seen yet. A
+        failure leaves the library answering by keyword and says why. ``known``: the
+        vectors of a build it replaced, by sentence."""
+        _yield_cpu()
+        embedder = _Remembered(self._embedder, known)
+        try:
+            while True:
+                prepared = prepare(
+                    self.settings, embedder, progress=False, say=self._say, counted=self._count
+                )
+                with self._write_lock:
+                    if self.vectors is None:  # another writer's hybrid build is loaded
+                        return
+                    if prepared.corpus != fingerprint(self.settings.files()):
+                        continue  # documents came or went meanwhile
+                    commit(self.settings, prepared)
+                    self._engine = self._load_current()
+                    if self._engine.semantic:
+                        return
+                    # Another writer's keyword build (new documents) replaced it at once.
+        except _Stopped:
+            return
+        except Exception as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            with self._write_lock:
+                self.vectors = None
+                self._embedder = None
+                self.settings = replace(self.settings, mode="lexical")
+                self.notices = (*self.notices, f"语义向量计算失败：{why}")
+            self._say(f"semantic search off: making the vectors failed ({why}); keywords only")
+
+    def wait_for_vectors(self, timeout: float | None = None) -> bool:
+        """Wait until the background build of the vectors ended (made, not needed, or
+        failed: see ``notices``); False when it is still running after ``timeout``, or
+        was never started."""
+        if self._making is None:
+            return True
+        if self._making.ident is None:
+            return False
+        self._making.join(timeout)
+        return not self._making.is_alive()
+
+    def _count(self, done: int, total: int) -> None:
+        """Progress of the background embedding; stops it when it is no longer needed."""
+        if self.vectors is None:
+            raise _Stopped
+        self.vectors = (done, total)
 
     def ask(self, question: str, mode: str = "hybrid", k: int = 5, history=None) -> Answer:
         """Answer one request (``history``: earlier questions, oldest first); BadRequest
@@ -213,11 +331,49 @@ class Library:
         return doc
 
     def _reindex(self) -> None:
-        embedder = self._engine.embedder
+        if self.vectors is not None:
+            # Keyword-searchable at once; the background build will embed what is new.
+            keywords = replace(self.settings, mode="lexical")
+            build(keywords, None, progress=False, say=self._say)
+            self._engine = open_engine(keywords, progress=False, say=self._say)
+            return
+        embedder = self._embedder
         if not self.settings.milvus:
             build(self.settings, embedder, progress=False, say=self._say)
         # On Milvus, opening indexes the new documents, each on its own.
         self._engine = open_engine(self.settings, embedder=embedder, progress=False, say=self._say)
+
+
+def _yield_cpu() -> None:
+    """Lower this thread's CPU priority, and that of the worker threads a model starts
+    from it (they inherit it): questions and page loads go first, the embedding takes
+    what is left. Linux only, where a priority belongs to a thread."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.nice(BACKGROUND_NICE)
+
+
+class _Stopped(Exception):
+    """The background embedding is no longer needed."""
+
+
+class _Remembered:
+    """An embedder that embeds each text once: a background build started again after an
+    upload embeds only the new sentences. ``known``: passage vectors already made."""
+
+    def __init__(self, embedder, known: dict[str, np.ndarray]) -> None:
+        self.name = embedder.name
+        self._embedder = embedder
+        self._seen = {("passage", text): vector for text, vector in known.items()}
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if (kind, t) not in self._seen]
+        if todo:
+            vectors = self._embedder.embed(todo, kind=kind)
+            self._seen.update(zip(((kind, t) for t in todo), vectors))
+        if not texts:
+            return self._embedder.embed(texts, kind=kind)
+        return np.stack([self._seen[(kind, t)] for t in texts])
 
 
 def _folder(engine: Engine) -> Path | None:

@@ -4,6 +4,7 @@ Layout of the index folder::
 
     index/
       CURRENT                 name of the live build (replaced atomically)
+      .writing                locked while a build is written and made live
       builds/<name>/          manifest.json, chunks.jsonl, bm25/, dense.faiss (hybrid)
       uploads/                documents added by users (kept across rebuilds)
 
@@ -13,6 +14,7 @@ interrupted leaves the previous one live. Nothing is pickled; nothing is execute
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -28,6 +30,7 @@ MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 LEXICAL = "bm25"
 POINTER = "CURRENT"
+LOCK = ".writing"
 
 
 class IndexProblem(RuntimeError):
@@ -65,6 +68,25 @@ def new_build_folder(index_dir: Path) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     return Path(tempfile.mkdtemp(prefix=f"{stamp}-", suffix=".partial", dir=builds))
+
+
+@contextlib.contextmanager
+def writing(index_dir: Path):
+    """Held while a build is written and made live. Writers in other processes (an app
+    making its vectors, ``rag docs add``) take turns: none drops a build that another has
+    just made live, or one it is writing, as older."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a") as f:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the lock is only this process's own
+            yield
+            return
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def commit_build(index_dir: Path, partial: Path, manifest: dict) -> Path:

@@ -115,13 +115,14 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def launch_app(index: Path, seeds: Path, *args: str):
-    """Run ``app.py`` (lexical mode) in its own process; yield its URL and log file."""
+def launch_app(index: Path, seeds: Path, *args: str, program: tuple[str, ...] = ("app.py",)):
+    """Run ``app.py`` (lexical mode unless ``args`` give ``--mode``) in its own process;
+    yield its URL and log file. ``program``: what runs it (``-m tests.gated_app GATE``)."""
     port = _free_port()
     log_path = index / "app.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "app.py", "--seeds", str(seeds), "--index", str(index)]
+            [sys.executable, *program, "--seeds", str(seeds), "--index", str(index)]
             + ["--mode", "lexical", "--port", str(port), *args],
             cwd=ROOT,
             stdout=log,

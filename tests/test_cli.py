@@ -54,6 +54,7 @@ def test_batch_writes_one_result_line_per_good_question(index_args, tmp_path, ca
             "answer",
             "abstained",
             "confidence",
+            "mode",
             "passages",
         }
         for p in r["passages"]:

@@ -56,6 +56,7 @@ def test_batch_result_shape(seeds_engine):
         "answer",
         "abstained",
         "confidence",
+        "mode",
         "passages",
     ]
     assert 0.0 <= row["confidence"] <= 1.0

@@ -24,6 +24,12 @@ from tests.conftest import QUIET, ROOT, SEEDS, FakeEmbedder, lexical_settings
 QUESTION = "前海深港国际法务区哪一天宣布启用？"
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a running process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _state(index):
     """What a reader sees: the live build and every file in it, with its bytes."""
     live = store.current_build(index)
@@ -45,15 +51,20 @@ def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_pa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # A build computes in memory and writes its folder only at the end: it is killed
+    # while it computes (it has read and is tokenizing the documents).
     deadline = time.time() + 120
-    while not list((settings.index / "builds").glob("*.partial")):
+    while _cpu_seconds(child.pid) < 4:
         assert child.poll() is None, "the build finished before it could be killed"
         assert time.time() < deadline
         time.sleep(0.01)
-    time.sleep(0.3)
     child.send_signal(signal.SIGKILL)
     assert child.wait(timeout=30) == -signal.SIGKILL
-    assert list((settings.index / "builds").glob("*.partial")), "killed mid-build"
+    assert not list((settings.index / "builds").glob("*.partial")), "nothing half-written"
+    # What a build killed while writing its folder leaves behind.
+    debris = settings.index / "builds" / "20260101T000000-killed.partial"
+    debris.mkdir()
+    (debris / store.CHUNKS).write_text("{", encoding="utf-8")
 
     # The previous build is untouched and still the live one.
     assert _state(settings.index) == before

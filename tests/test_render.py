@@ -63,7 +63,7 @@ def test_markdown_export_lists_the_cited_sources_or_the_nearest_on_abstention():
     assert "最接近的段落" in text and "[2] 《标题2》" in text and "[3]" not in text
 
 
-def test_a_list_answer_is_rendered_one_numbered_point_a_line():
+def test_a_list_answer_is_rendered_one_list_item_a_point():
     from rag.render import answer_text
 
     hits = tuple(
@@ -80,8 +80,11 @@ def test_a_list_answer_is_rendered_one_numbered_point_a_line():
         listed=True,
     )
     html = answer_text(answer)
-    assert answer.listed and html.count("<br>") == 1 and "<b>" not in html
-    assert html.startswith("1. &#60;b&#62;第1点")
+    # Each point its own item: no point is laid out as text inside another's item.
+    assert html == (
+        '<ol class="points"><li>&#60;b&#62;第1点&#60;/b&#62;。[1]</li>'
+        "<li>&#60;b&#62;第2点&#60;/b&#62;。[2]</li></ol>"
+    )
 
 
 def test_the_message_says_quietly_how_sure_the_model_is():

@@ -1,9 +1,12 @@
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from rag import store
 from rag.service import Library
 from rag.settings import Settings
+from tests.conftest import FakeEmbedder
 from tests.test_upload import _docx
 
 QUIET = {"say": lambda _: None}
@@ -180,3 +183,139 @@ def test_a_library_follows_another_writers_build_and_keeps_one_it_cannot_use_out
         assert "八十八家" in served.ask("星河产业园有多少家入驻企业？", mode="lexical").text
     assert served.engine is held
     assert len(said) == 1 and "the chunk settings changed" in said[0]
+
+
+class GatedEmbedder(FakeEmbedder):
+    """A fake model that embeds passages only once ``gate`` is open (the background build
+    is observable), and remembers what it embedded; ``broken`` makes it fail."""
+
+    def __init__(self, broken: str = "") -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.passages: list[str] = []
+        self.broken = broken
+
+    def embed(self, texts, kind="passage"):
+        if kind == "passage":
+            assert self.gate.wait(60), "the test never opened the gate"
+            if self.broken:
+                raise RuntimeError(self.broken)
+            self.passages.extend(texts)
+        return super().embed(texts, kind)
+
+
+def _manifest(index) -> dict:
+    from rag import store
+
+    return store.load(index).manifest
+
+
+def _background(seeds, tmp_path, embedder, said=None) -> Library:
+    settings = Settings(seeds=seeds, index=tmp_path / "ix", mode="hybrid")
+    say = said.append if said is not None else QUIET["say"]
+    library = Library(settings, embedder=embedder, say=say, background=True)
+    library.start_vectors()
+    return library
+
+
+def test_a_first_start_answers_by_keyword_at_once_then_by_meaning_without_a_restart(
+    tiny_seeds, tmp_path
+):
+    model = GatedEmbedder()
+    lib = _background(tiny_seeds, tmp_path, model)
+    # No vectors yet: a real keyword build is live, and says so.
+    assert lib.vectors is not None and not lib.engine.semantic
+    assert _manifest(tmp_path / "ix")["mode"] == "lexical"
+    answer = lib.ask("澳门贸促局收到多少个新投资计划？", k=3)
+    assert "292个新投资计划" in answer.text and answer.mode == "lexical"
+    keyword = lib.engine
+
+    model.gate.set()
+    assert lib.wait_for_vectors(60)
+    assert lib.vectors is None and lib.engine is not keyword and lib.engine.semantic
+    manifest = _manifest(tmp_path / "ix")
+    assert manifest["mode"] == "hybrid" and manifest["dense"]["model"] == model.name
+    answer = lib.ask("澳门贸促局收到多少个新投资计划？", k=3)
+    assert "292个新投资计划" in answer.text and answer.mode == "hybrid"
+    # A restart finds the hybrid build ready: nothing is made again.
+    again = _background(tiny_seeds, tmp_path, GatedEmbedder())
+    assert again.engine.semantic and again.vectors is None
+
+
+def test_an_upload_during_the_background_build_is_found_by_keyword_at_once_then_by_meaning(
+    tiny_seeds, tmp_path
+):
+    model = GatedEmbedder()
+    lib = _background(tiny_seeds, tmp_path, model)
+    # The upload does not wait for the vectors (the gate is still shut).
+    [added] = lib.add_files([("月球.txt", "月球科研站共有九十九名驻站研究员。".encode())])
+    assert added.ok and lib.vectors is not None
+    answer = lib.ask("月球科研站有多少名驻站研究员？", k=3)
+    assert "九十九名" in answer.text and answer.mode == "lexical"
+
+    model.gate.set()
+    assert lib.wait_for_vectors(60) and lib.engine.semantic
+    answer = lib.ask("月球科研站有多少名驻站研究员？", k=3)
+    assert "九十九名" in answer.text and answer.mode == "hybrid"
+    assert lib.engine.store.dense.similarity(
+        model.embed(["月球科研站共有九十九名驻站研究员。"], kind="query")[0],
+        "月球科研站共有九十九名驻站研究员。",
+    )
+    # The build made before the upload was not thrown away whole: each sentence was
+    # embedded once.
+    assert len(model.passages) == len(set(model.passages))
+
+
+def test_a_failed_background_build_keeps_keyword_answers_and_says_why(tiny_seeds, tmp_path):
+    said = []
+    model = GatedEmbedder(broken="模型文件损坏")
+    lib = _background(tiny_seeds, tmp_path, model, said)
+    model.gate.set()
+    assert lib.wait_for_vectors(60)
+    assert lib.vectors is None and not lib.engine.semantic
+    assert any("语义向量计算失败：模型文件损坏" in n for n in lib.notices)
+    assert any("making the vectors failed (模型文件损坏)" in m for m in said)
+    answer = lib.ask("澳门贸促局收到多少个新投资计划？", k=3)
+    assert "292个新投资计划" in answer.text and answer.mode == "lexical"
+    # Later uploads are indexed by keyword, without trying the model again.
+    [added] = lib.add_files([("月球.txt", "月球科研站共有九十九名驻站研究员。".encode())])
+    assert added.ok and "九十九名" in lib.ask("月球科研站有多少名驻站研究员？").text
+    assert model.passages == []
+
+
+def test_a_restart_during_the_background_build_answers_by_keyword_at_once(tiny_seeds, tmp_path):
+    first = GatedEmbedder()
+    _background(tiny_seeds, tmp_path, first)
+    build = store.current_build(tmp_path / "ix")
+    second = GatedEmbedder()
+    lib = _background(tiny_seeds, tmp_path, second)
+    # The keyword build the first start made is used as it is, not made again.
+    assert store.current_build(tmp_path / "ix") == build and lib.vectors is not None
+    assert "292个新投资计划" in lib.ask("澳门贸促局收到多少个新投资计划？", k=3).text
+    first.gate.set()
+    second.gate.set()
+    assert lib.wait_for_vectors(60), lib.notices
+    assert lib.engine.semantic, (lib.notices, lib.vectors, store.current_build(tmp_path / "ix"))
+
+
+def test_another_writers_hybrid_build_ends_the_background_build(tiny_seeds, tmp_path):
+    said = []
+    model = GatedEmbedder()
+    served = _background(tiny_seeds, tmp_path, model, said)
+    assert served.vectors is not None
+    said.clear()  # what its keyword build said
+    # `rag docs add` in another process: it builds first, vectors and all.
+    other = Library(
+        Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="hybrid"),
+        embedder=FakeEmbedder(),
+        **QUIET,
+    )
+    assert other.add_files([("星河.txt", "星河产业园共有八十八家入驻企业。".encode())])[0].ok
+    answer = served.ask("星河产业园有多少家入驻企业？", k=3)
+    assert "八十八家" in answer.text and answer.mode == "hybrid"
+    assert served.vectors is None and served.engine.semantic
+    live = store.current_build(tmp_path / "ix")
+    model.gate.set()
+    assert served.wait_for_vectors(60)
+    # Its own build stopped: the other writer's stays live, no failure was said.
+    assert store.current_build(tmp_path / "ix") == live and not said
