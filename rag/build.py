@@ -12,17 +12,15 @@ import numpy as np
 
 from rag import store
 from rag.chunk import chunk_documents, sentences
+from rag.corpus import PIPELINE_VERSION, corpus_hash, read_documents, why_stale
 from rag.dense import DenseIndex, sentence_units
 from rag.embed import Embedder
 from rag.fuse import calibrate
-from rag.ingest import fingerprint, read_folder
 from rag.lexical import LexicalIndex
 from rag.records import Chunk
-from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
+from rag.settings import Settings
 from rag.tokenize import tokenize
 
-# Bumped whenever tokenization, cleaning or source labels change what an index contains.
-PIPELINE_VERSION = 7
 EMBED_BATCH = 8
 # Sentences taken as questions to measure a model on a corpus.
 PROBES = 300
@@ -37,13 +35,6 @@ def index_text(chunk: Chunk) -> str:
     return f"{chunk.title}\n{chunk.text}"
 
 
-def require_seeds(settings: Settings) -> None:
-    if not settings.seeds.is_dir():
-        raise store.IndexProblem(
-            f"seed folder {settings.seeds} does not exist (give --seeds or set RAG_SEEDS)"
-        )
-
-
 def build(
     settings: Settings,
     embedder: Embedder | None = None,
@@ -53,12 +44,7 @@ def build(
     """Build the index from the seed and upload folders and make it live."""
     from tqdm import tqdm
 
-    require_seeds(settings)
-    docs = read_folder(settings.seeds, SEEDS_LABEL)
-    if settings.uploads.is_dir():
-        docs += read_folder(settings.uploads, UPLOADS_LABEL)
-    if not docs:
-        raise store.IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
+    docs = read_documents(settings)
     chunks = chunk_documents(docs, settings.chunk)
     previous = _previous_vectors(settings.index, embedder) if embedder else {}
     partial = store.new_build_folder(settings.index)
@@ -73,10 +59,10 @@ def build(
         dense_info = None
         if embedder is not None:
             units, owned = sentence_units([c.text for c in chunks])
-            vectors = _embed_units(embedder, units, previous, progress)
+            vectors = embed_units(embedder, units, previous, progress)
             dense = DenseIndex.build(vectors, units, owned)
             dense.save(partial)
-            rate, trust = _calibrate(embedder, dense, chunks)
+            rate, trust = calibrate_model(embedder, dense, chunks)
             say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
             dense_info = {
                 "model": embedder.name,
@@ -87,7 +73,7 @@ def build(
         manifest = {
             "format": store.FORMAT_VERSION,
             "pipeline": PIPELINE_VERSION,
-            "corpus": fingerprint(settings.files()),
+            "corpus": corpus_hash(settings),
             "documents": len(docs),
             "chunks": len(chunks),
             "chunking": settings.chunk.to_dict(),
@@ -104,15 +90,7 @@ def is_fresh(
 ) -> str | None:
     """None when the stored index matches the corpus and settings, else why not;
     ``corpus=False`` leaves the documents unchecked."""
-    if manifest.get("pipeline") != PIPELINE_VERSION:
-        return "it was built by another version of the pipeline"
-    if manifest.get("chunking") != settings.chunk.to_dict():
-        return "the chunk settings changed"
-    if corpus and manifest.get("corpus") != fingerprint(settings.files()):
-        return "the documents changed"
-    if model is not None and (manifest.get("dense") or {}).get("model") != model:
-        return f"it has no vectors for model {model}"
-    return None
+    return why_stale(manifest, settings, model, corpus_hash(settings) if corpus else None)
 
 
 def _previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
@@ -127,7 +105,7 @@ def _previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarr
     return dict(zip(dense.units, dense.vectors()))
 
 
-def _embed_units(embedder: Embedder, units: list[str], previous: dict, progress: bool):
+def embed_units(embedder: Embedder, units: list[str], previous: dict, progress: bool):
     from tqdm import tqdm
 
     todo = [i for i, u in enumerate(units) if u not in previous]
@@ -142,7 +120,9 @@ def _embed_units(embedder: Embedder, units: list[str], previous: dict, progress:
     return np.stack([fresh[i] if i in fresh else previous[u] for i, u in enumerate(units)])
 
 
-def _calibrate(embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]) -> tuple[float, ...]:
+def calibrate_model(
+    embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]
+) -> tuple[float, ...]:
     """Measure whether the model understands this corpus (see rag.fuse): take one sentence
     of a passage as a question and hide that very sentence; is one of the three sentences
     the model finds closest a neighbour of it in that passage? Surface overlap cannot do

@@ -17,7 +17,8 @@ from rag.answer import (
     judge,
 )
 from rag.backend import LocalStore, Store
-from rag.build import build, is_fresh, require_seeds, say_on_stderr
+from rag.build import build, is_fresh, say_on_stderr
+from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import items, names_own_subject, ordinal, pick, understand
@@ -328,7 +329,8 @@ def open_engine(
     """
     if answers:
         answer_model.default()
-    require_seeds(settings)
+    if not settings.milvus:
+        require_seeds(settings)
     notices = []
     if embedder is None and settings.mode == "hybrid":
         embedder, reason = load_embedder(settings.model)
@@ -336,9 +338,7 @@ def open_engine(
             notices.append(reason)
             say(reason)
     if settings.milvus:
-        from rag.milvus import sync
-
-        passages = sync(settings, embedder, progress=progress, say=say)
+        passages = _open_milvus(settings, embedder, progress, say)
         return Engine(passages, embedder if passages.has_vectors else None, tuple(notices))
     try:
         return _load(settings, embedder, tuple(notices))
@@ -349,6 +349,30 @@ def open_engine(
         return _load(settings, embedder, tuple(notices))
     except store.IndexProblem as exc:
         raise store.IndexProblem(f"index still unusable after a rebuild: {exc}") from exc
+
+
+def _open_milvus(settings: Settings, embedder, progress: bool, say: Callable[[str], None]):
+    """The Milvus store: brought up to date with the seed folder where there is one (only
+    adding and changing, see rag.milvus.sync), else used as it is: a replica needs no
+    folder of its own."""
+    from rag.milvus import MilvusStore, sync
+
+    if settings.seeds.is_dir():
+        return sync(settings, embedder, progress=progress, say=say)
+    passages = MilvusStore.open(settings.store, settings.milvus_token)
+    if not passages.exists():
+        raise store.IndexProblem(
+            f"the Milvus store {settings.store} is empty: run rag index --store "
+            f"{settings.store} where the seed folder is"
+        )
+    passages.refresh()
+    model = embedder.name if embedder is not None else None
+    if passages.has_vectors and model is not None and passages.model != model:
+        raise store.IndexProblem(
+            f"the Milvus store {settings.store} holds vectors for model {passages.model}, "
+            f"not {model}: use that model or run rag index --store {settings.store}"
+        )
+    return passages
 
 
 def load_live(
@@ -387,4 +411,4 @@ def _load(
             raise store.IndexProblem(f"the vector index in {stored.folder} is damaged") from exc
         if len(dense) != len(dense.units):
             raise store.IndexProblem(f"the vector index in {stored.folder} is incomplete")
-    return Engine(LocalStore(stored, lexical, dense), embedder, notices)
+    return Engine(LocalStore(stored, lexical, dense, settings), embedder, notices)
