@@ -438,3 +438,33 @@ def test_a_server_lost_mid_upload_shows_no_half_document_and_the_retry_succeeds(
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_rag_ask_and_docs_remove_work_from_the_store_alone(server, tiny_seeds, tmp_path):
+    uri = _empty(server)
+    sync(_settings(tiny_seeds, tmp_path, uri, "lexical"), **QUIET, mirror=True)
+    doc = tmp_path / "珠海星河产业园简介.txt"
+    doc.write_text(ZHUHAI, encoding="utf-8")
+    nowhere = ["--seeds", str(tmp_path / "no-seeds"), "--index", str(tmp_path / "no-index")]
+
+    def rag(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "rag", *argv, "--store", uri, *nowhere, "--mode", "lexical"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+
+    added = rag("docs", "add", str(doc))
+    assert added.returncode == 0 and "added: 珠海星河产业园简介.txt" in added.stdout, added.stderr
+    asked = rag("ask", "珠海星河产业园有多少家澳资企业？")
+    assert asked.returncode == 0 and "二十一家" in asked.stdout, asked.stderr
+    assert "uploads/珠海星河产业园简介.txt" in asked.stdout
+    removed = rag("docs", "remove", "珠海星河产业园简介.txt")
+    assert removed.returncode == 0, removed.stderr
+    listed = rag("docs", "list")
+    assert "seeds/a.txt" in listed.stdout and "珠海" not in listed.stdout
+    assert not (tmp_path / "no-index").exists() and not (tmp_path / "no-seeds").exists()
+    missing = rag("index")
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
