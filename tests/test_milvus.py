@@ -468,3 +468,56 @@ def test_rag_ask_and_docs_remove_work_from_the_store_alone(server, tiny_seeds, t
     assert not (tmp_path / "no-index").exists() and not (tmp_path / "no-seeds").exists()
     missing = rag("index")
     assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.browser
+def test_browser_an_upload_in_one_app_is_cited_shown_and_removed_in_another(
+    server, tiny_seeds, tmp_path
+):
+    from gradio_client import Client
+    from playwright.sync_api import expect
+
+    from tests.conftest import launch_app
+    from tests.test_app import _ask, _page
+
+    uri = _empty(server)
+    sync(_settings(tiny_seeds, tmp_path, uri, "lexical"), **QUIET, mirror=True)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()  # B's own folder holds its log only: no seeds, no uploads
+    doc = tmp_path / "珠海星河产业园简介.txt"
+    doc.write_text(ZHUHAI, encoding="utf-8")
+    question = "珠海星河产业园有多少家澳资企业？"
+    source = "uploads/珠海星河产业园简介.txt"
+    with (
+        launch_app(tmp_path / "a", tiny_seeds, "--store", uri) as (a_url, _),
+        launch_app(tmp_path / "b", tmp_path / "no-seeds", "--store", uri) as (b_url, _),
+    ):
+        with _page(a_url) as page:
+            page.get_by_text("添加文档").click()
+            page.set_input_files("#upload input[type=file]", [str(doc)])
+            page.wait_for_timeout(1000)
+            page.click("#add")
+            page.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=60_000)
+        with _page(b_url) as page:
+            _ask(page, question)
+            assert "二十一家" in page.locator("#chat .message").last.inner_text()
+            page.locator("#cited input").click()
+            option = page.get_by_role("option").first
+            assert source in option.inner_text()
+            option.click()
+            cited = page.locator("#viewer .line.cited")
+            cited.first.wait_for(timeout=30_000)
+            assert "澳资企业二十一家" in "".join(cited.all_inner_texts())
+
+            page.get_by_role("tab", name="资料库").click()
+            table = page.locator("#docs")
+            expect(table).to_contain_text("珠海星河产业园简介", timeout=30_000)
+            page.locator("#remove-which input").click()
+            page.get_by_role("option", name=f"珠海星河产业园简介（{source}）").click()
+            page.locator("#remove-sure input").check()
+            page.click("#remove")
+            page.locator("#library-status").get_by_text("已删除").wait_for(timeout=60_000)
+            expect(table).not_to_contain_text("珠海星河产业园简介", timeout=30_000)
+        row = Client(a_url, verbose=False).predict(question, "lexical", 3, api_name="/ask")
+        assert row["abstained"] and all(p["source"] != source for p in row["passages"])
+    assert not (tmp_path / "a" / "uploads").exists() and not (tmp_path / "no-seeds").exists()
