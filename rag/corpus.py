@@ -1,6 +1,6 @@
 """The corpus an index is made of, read once for every store: the seed and upload
 folders' documents, what each was read from, and the hashes that say whether an index
-is current. The local build (rag.build) and the Milvus sync (rag.milvus.sync) both read
+is current. The local build (rag.build) and the Milvus sync (rag.milvus.indexing) both read
 it here."""
 
 from __future__ import annotations

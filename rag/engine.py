@@ -353,7 +353,7 @@ def open_engine(
 
 def _open_milvus(settings: Settings, embedder, progress: bool, say: Callable[[str], None]):
     """The Milvus store: brought up to date with the seed folder where there is one (only
-    adding and changing, see rag.milvus.sync), else used as it is: a replica needs no
+    adding and changing, see rag.milvus.indexing), else used as it is: a replica needs no
     folder of its own."""
     from rag.milvus import MilvusStore, sync
 

@@ -521,3 +521,22 @@ def test_browser_an_upload_in_one_app_is_cited_shown_and_removed_in_another(
         row = Client(a_url, verbose=False).predict(question, "lexical", 3, api_name="/ask")
         assert row["abstained"] and all(p["source"] != source for p in row["passages"])
     assert not (tmp_path / "a" / "uploads").exists() and not (tmp_path / "no-seeds").exists()
+
+
+def test_recalibration_holds_a_bounded_sample_of_the_library(tiny_seeds, tmp_path, fake_embedder):
+    from rag.milvus import indexing as syncing
+
+    for n in range(6):
+        (tiny_seeds / f"extra{n}.txt").write_text(
+            f"第{n}份补充材料。横琴合作区新增{n}家企业。\n", encoding="utf-8"
+        )
+    store = sync(_settings(tiny_seeds, tmp_path, str(tmp_path / "m.db")), fake_embedder, **QUIET)
+    whole = syncing.sample(store)
+    assert len(whole) == store.passage_count() == 9
+    drawn = syncing.sample(store, limit=4)
+    assert len(drawn) == 4 and {r["id"] for r in drawn} <= {r["id"] for r in whole}
+    # In library order, whatever was drawn.
+    order = [r["id"] for r in whole]
+    assert [r["id"] for r in drawn] == sorted((r["id"] for r in drawn), key=order.index)
+    rate, trust = syncing.recalibrate(store, fake_embedder)
+    assert 0.0 <= trust <= 1.0 and 0.0 <= rate <= 1.0

@@ -8,11 +8,11 @@ candidates and the statistics that weigh them (see rag.backend).
 
 Its parts: ``connection`` (reaching Milvus), ``schema`` (the collections), ``statistics``
 (the live documents and their BM25 statistics), ``reading``, ``writing``, ``store`` (the
-``Store`` interface over them) and ``sync`` (``rag index --store``).
+``Store`` interface over them) and ``indexing`` (``rag index --store``: ``sync``).
 """
 
 from rag.milvus.connection import StoreUnavailable, connect, is_milvus
+from rag.milvus.indexing import sync
 from rag.milvus.store import MilvusStore
-from rag.milvus.sync import sync
 
 __all__ = ["MilvusStore", "StoreUnavailable", "connect", "is_milvus", "sync"]

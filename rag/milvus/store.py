@@ -48,9 +48,10 @@ class MilvusStore:
     def refresh(self) -> bool:
         """Catch up with what any writer committed: one read of the meta rows, and a
         listing of the documents when one changed."""
-        if not self.exists():
+        if not self._state and not self.exists():
             self._state = {}
             return True
+        # Once the store is known to exist, a question costs this one call.
         rows = self.cols.get("meta", ["state", "changed"], ["key", "value"])
         values = {r["key"]: r["value"] for r in rows}
         self._state = json.loads(values.get("state") or "{}")
