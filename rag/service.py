@@ -1,10 +1,12 @@
 """A live library for long-running front ends: questions from many users at once,
-uploads added one at a time, the engine swapped whole so readers never see half an index.
+uploads validated and named here, then added, listed, shown and removed through the
+store (rag.backend), whichever it is.
 
-The index folder may have other writers (``rag docs add`` while the app runs, a second
-app on the same folder): before it answers or lists, a library reads the folder's
-``CURRENT`` pointer (one small file) and, when a build it does not hold went live, loads
-that one. Questions asked meanwhile are answered from the engine held until then."""
+The store may have other writers (``rag docs add`` while the app runs, another replica):
+before it answers or lists, a library asks its store to catch up (one read of the index
+folder's ``CURRENT`` pointer, or of a Milvus store's change token). A local build it does
+not hold that went live is loaded whole; questions asked meanwhile are answered from the
+engine held until then."""
 
 from __future__ import annotations
 
