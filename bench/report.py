@@ -103,6 +103,10 @@ def markdown(report: dict) -> str:
                 f"- {label}, scale {r['scale']}: whole answers (retrieval + extraction) "
                 f"p50 {r['answer_p50_ms']} ms, p95 {r['answer_p95_ms']} ms"
             )
+        if r.get("add_ms") is not None:
+            notes.append(
+                f"- {label}, scale {r['scale']}: adding one document (median of 3) {r['add_ms']} ms"
+            )
         if r.get("notes"):
             notes.append(f"- {label}, scale {r['scale']}: {r['notes']}")
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)

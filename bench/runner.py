@@ -78,6 +78,9 @@ def measure(job: Job) -> dict:
         answer_times = _timed(lambda q: system.answer(q, TOP_K), job.queries)
         row["answer_p50_ms"] = percentile_ms(answer_times, 50)
         row["answer_p95_ms"] = percentile_ms(answer_times, 95)
+        if job.scale != OPEN_BOOK:
+            # Last: the library then holds the added documents.
+            row["add_ms"] = percentile_ms(system.add_one(), 50)
         if job.scale == OPEN_BOOK and job.questions:
             # Whole answers too: right answers, false "not found", absent refused.
             results = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,24 @@ class EngineSystem:
 
     def search(self, question: str, k: int) -> list[str]:
         return [h.chunk.text for h in self.engine.search(question, k=k, mode=self.mode)]
+
+    def add_one(self, times: int = 3) -> list[float]:
+        """Seconds each of ``times`` uploads took to be added through the store's own
+        writer (``Store.add``): a rebuild of the local folder, the document's rows alone
+        on Milvus."""
+        from rag.records import NewDocument
+        from rag.upload import content_hash
+
+        took = []
+        for n in range(times):
+            text = f"基准新增文件{n}\n\n横琴合作区本月新设{n + 7}家商事调解中心。\n"
+            new = NewDocument(
+                f"uploads/bench-{n}.txt", f"基准新增文件{n}", text, content_hash(text)
+            )
+            start = time.perf_counter()
+            self.engine.store.add([new], self.embedder if self.mode == "hybrid" else None)
+            took.append(time.perf_counter() - start)
+        return took
 
     def answer(self, question: str, k: int) -> None:
         self.engine.ask(question, k=k, mode=self.mode)

@@ -13,17 +13,15 @@ import numpy as np
 
 from rag import store
 from rag.chunk import chunk_documents, sentences
+from rag.corpus import PIPELINE_VERSION, corpus_hash, read_documents, require_seeds, why_stale
 from rag.dense import DenseIndex, sentence_units
 from rag.embed import Embedder
 from rag.fuse import calibrate
-from rag.ingest import fingerprint, read_folder
 from rag.lexical import LexicalIndex
 from rag.records import Chunk
-from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
+from rag.settings import Settings
 from rag.tokenize import tokenize
 
-# Bumped whenever tokenization, cleaning or source labels change what an index contains.
-PIPELINE_VERSION = 7
 EMBED_BATCH = 8
 # Sentences taken as questions to measure a model on a corpus.
 PROBES = 300
@@ -36,13 +34,6 @@ def say_on_stderr(message: str) -> None:
 def index_text(chunk: Chunk) -> str:
     """What BM25 sees of a chunk: its title too, so document-level context can match."""
     return f"{chunk.title}\n{chunk.text}"
-
-
-def require_seeds(settings: Settings) -> None:
-    if not settings.seeds.is_dir():
-        raise store.IndexProblem(
-            f"seed folder {settings.seeds} does not exist (give --seeds or set RAG_SEEDS)"
-        )
 
 
 @dataclass(frozen=True)
@@ -89,16 +80,12 @@ def prepare(
     require_seeds(settings)
     # Taken before the files are read: a file added meanwhile makes the build stale
     # (and rebuilt), never a build that claims a document it lacks.
-    corpus = fingerprint(settings.files())
+    corpus = corpus_hash(settings)
     reused = _live_keywords(settings, corpus)
     if reused is not None:
         chunks, lexical, documents = reused
     else:
-        docs = read_folder(settings.seeds, SEEDS_LABEL)
-        if settings.uploads.is_dir():
-            docs += read_folder(settings.uploads, UPLOADS_LABEL)
-        if not docs:
-            raise store.IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
+        docs = read_documents(settings)
         chunks = chunk_documents(docs, settings.chunk)
         documents = len(docs)
         lexical = LexicalIndex.build(
@@ -109,9 +96,9 @@ def prepare(
     if embedder is not None:
         previous = previous_vectors(settings.index, embedder)
         units, owned = sentence_units([c.text for c in chunks])
-        vectors = _embed_units(embedder, units, previous, progress, counted)
+        vectors = embed_units(embedder, units, previous, progress, counted)
         dense = DenseIndex.build(vectors, units, owned)
-        rate, trust = _calibrate(embedder, dense, chunks)
+        rate, trust = calibrate_model(embedder, dense, chunks)
         say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
         dense_info = {
             "model": embedder.name,
@@ -172,15 +159,7 @@ def is_fresh(
 ) -> str | None:
     """None when the stored index matches the corpus and settings, else why not;
     ``corpus=False`` leaves the documents unchecked."""
-    if manifest.get("pipeline") != PIPELINE_VERSION:
-        return "it was built by another version of the pipeline"
-    if manifest.get("chunking") != settings.chunk.to_dict():
-        return "the chunk settings changed"
-    if corpus and manifest.get("corpus") != fingerprint(settings.files()):
-        return "the documents changed"
-    if model is not None and (manifest.get("dense") or {}).get("model") != model:
-        return f"it has no vectors for model {model}"
-    return None
+    return why_stale(manifest, settings, model, corpus_hash(settings) if corpus else None)
 
 
 def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
@@ -195,7 +174,7 @@ def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarra
     return dict(zip(dense.units, dense.vectors()))
 
 
-def _embed_units(
+def embed_units(
     embedder: Embedder,
     units: list[str],
     previous: dict,
@@ -220,7 +199,9 @@ def _embed_units(
     return np.stack([fresh[i] if i in fresh else previous[u] for i, u in enumerate(units)])
 
 
-def _calibrate(embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]) -> tuple[float, ...]:
+def calibrate_model(
+    embedder: Embedder, dense: DenseIndex, chunks: list[Chunk]
+) -> tuple[float, ...]:
     """Measure whether the model understands this corpus (see rag.fuse): take one sentence
     of a passage as a question and hide that very sentence; is one of the three sentences
     the model finds closest a neighbour of it in that passage? Surface overlap cannot do

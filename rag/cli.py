@@ -37,7 +37,10 @@ def _settings(args):
         )
     except BadRequest as exc:
         raise UserError(str(exc)) from exc
-    if not settings.seeds.is_dir():
+    # A replica on Milvus answers from the store alone; only ``rag index`` reads seeds.
+    if not settings.seeds.is_dir() and (
+        not settings.milvus or getattr(args, "func", None) is cmd_index
+    ):
         raise UserError(
             f"seed folder {settings.seeds} does not exist (give --seeds or set RAG_SEEDS)"
         )

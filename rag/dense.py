@@ -16,6 +16,7 @@ import numpy as np
 
 from rag.chunk import sentences
 from rag.fuse import spread
+from rag.scoring import best_sentence
 
 
 def sentence_units(texts: list[str]) -> tuple[list[str], list[list[int]]]:
@@ -69,11 +70,10 @@ class DenseIndex:
         if n <= 0 or k <= 0:
             return []
         scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1)), n)
-        best: dict[int, float] = {}
-        for row, score in zip(ids[0], scores[0]):
-            for chunk in self.owners[row] if row >= 0 else ():
-                best.setdefault(chunk, float(score))
-        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+        found = (
+            (self.owners[row] if row >= 0 else (), score) for row, score in zip(ids[0], scores[0])
+        )
+        return best_sentence(found, k)
 
     def similarity(self, query: np.ndarray, sentence: str) -> float | None:
         """Cosine of ``query`` and a corpus sentence, or None for a sentence not indexed."""

@@ -17,7 +17,8 @@ from rag.answer import (
     judge,
 )
 from rag.backend import LocalStore, Store
-from rag.build import build, is_fresh, previous_vectors, require_seeds, say_on_stderr
+from rag.build import build, is_fresh, previous_vectors, say_on_stderr
+from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import items, names_own_subject, ordinal, pick, understand
@@ -344,7 +345,8 @@ def open_engine(
     """
     if answers:
         answer_model.default()
-    require_seeds(settings)
+    if not settings.milvus:
+        require_seeds(settings)
     notices = []
     if embedder is None and settings.mode == "hybrid":
         embedder, reason = load_embedder(settings.model)
@@ -352,9 +354,7 @@ def open_engine(
             notices.append(reason)
             say(reason)
     if settings.milvus:
-        from rag.milvus import sync
-
-        passages = sync(settings, embedder, progress=progress, say=say)
+        passages = _open_milvus(settings, embedder, progress, say)
         return Engine(passages, embedder if passages.has_vectors else None, tuple(notices))
     try:
         return _load(settings, embedder, tuple(notices))
@@ -410,6 +410,30 @@ def open_at_once(
     return engine, embedder, known
 
 
+def _open_milvus(settings: Settings, embedder, progress: bool, say: Callable[[str], None]):
+    """The Milvus store: brought up to date with the seed folder where there is one (only
+    adding and changing, see rag.milvus.indexing), else used as it is: a replica needs no
+    folder of its own."""
+    from rag.milvus import MilvusStore, sync
+
+    if settings.seeds.is_dir():
+        return sync(settings, embedder, progress=progress, say=say)
+    passages = MilvusStore.open(settings.store, settings.milvus_token)
+    if not passages.exists():
+        raise store.IndexProblem(
+            f"the Milvus store {settings.store} is empty: run rag index --store "
+            f"{settings.store} where the seed folder is"
+        )
+    passages.refresh()
+    model = embedder.name if embedder is not None else None
+    if passages.has_vectors and model is not None and passages.model != model:
+        raise store.IndexProblem(
+            f"the Milvus store {settings.store} holds vectors for model {passages.model}, "
+            f"not {model}: use that model or run rag index --store {settings.store}"
+        )
+    return passages
+
+
 def load_live(
     settings: Settings, embedder: Embedder | None, notices: tuple[str, ...] = ()
 ) -> Engine:
@@ -446,4 +470,4 @@ def _load(
             raise store.IndexProblem(f"the vector index in {stored.folder} is damaged") from exc
         if len(dense) != len(dense.units):
             raise store.IndexProblem(f"the vector index in {stored.folder} is incomplete")
-    return Engine(LocalStore(stored, lexical, dense), embedder, notices)
+    return Engine(LocalStore(stored, lexical, dense, settings), embedder, notices)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+from rag.scoring import idf as _idf
 
 
 class LexicalIndex:
@@ -67,7 +68,3 @@ class LexicalIndex:
 
         # allow_pickle stays False: an index folder is data, never code.
         return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False))
-
-
-def _idf(df: int, n: int) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))

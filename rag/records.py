@@ -16,6 +16,21 @@ class Document:
 
 
 @dataclass(frozen=True)
+class NewDocument:
+    """A document to add to the library: as cited (``uploads/NAME``, NAME its original
+    name), its title, the text of its file and that text's content hash."""
+
+    source: str
+    title: str
+    original: str
+    content: str
+
+    @property
+    def name(self) -> str:
+        return self.source.split("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A passage that can be cited: its text and where it stands in its source file."""
 

@@ -1,10 +1,12 @@
 """A live library for long-running front ends: questions from many users at once,
-uploads added one at a time, the engine swapped whole so readers never see half an index.
+uploads validated and named here, then added, listed, shown and removed through the
+store (rag.backend), whichever it is.
 
-The index folder may have other writers (``rag docs add`` while the app runs, a second
-app on the same folder): before it answers or lists, a library reads the folder's
-``CURRENT`` pointer (one small file) and, when a build it does not hold went live, loads
-that one. Questions asked meanwhile are answered from the engine held until then."""
+The store may have other writers (``rag docs add`` while the app runs, another replica):
+before it answers or lists, a library asks its store to catch up (one read of the index
+folder's ``CURRENT`` pointer, or of a Milvus store's change token). A local build it does
+not hold that went live is loaded whole; questions asked meanwhile are answered from the
+engine held until then."""
 
 from __future__ import annotations
 
@@ -20,12 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from rag import store
-from rag.build import build, commit, prepare
+from rag.build import commit, prepare
 from rag.engine import Engine, load_live, open_at_once, open_engine
-from rag.ingest import fingerprint, load_catalog, shown_name
+from rag.ingest import fingerprint
 from rag.records import Answer
 from rag.settings import UPLOADS_LABEL, Settings, check_history, check_request
-from rag.upload import Rejected, name_key, remember, remove_upload, safe_name, save_upload
+from rag.upload import Rejected, name_key, prepare_upload, safe_name
 
 # How much lower the background embedding runs than the rest (a nice increment).
 BACKGROUND_NICE = 10
@@ -130,30 +132,39 @@ class Library:
     def catch_up(self) -> Engine:
         """Load the build live in the index folder when it is not the one held, that is,
         when another writer changed the library; return the engine to use. Cheap when
-        nothing changed: one read of ``CURRENT``. Never waits: while this process writes
-        (its own build goes live when done) or another thread loads, the engine held is
-        returned. A build this process cannot use (another pipeline version or model) is
-        said once and the engine held is kept."""
+        nothing changed: the store's own refresh (one read of ``CURRENT``, or of the
+        shared store's change token). Never waits: while this process writes (its own
+        build goes live when done) or another thread loads, the engine held is returned.
+        A build this process cannot use (another pipeline version or model) is said once
+        and the engine held is kept."""
         engine = self._engine
-        if self.settings.milvus:
-            engine.store.refresh()  # one row: the shared store's live state
+        if engine.store.refresh():
             return engine
         live = store.current_build(self.settings.index)
-        if live is None or live == self._refused or live == _folder(engine):
+        if live is None or live == self._refused:
             return engine
         if not self._write_lock.acquire(blocking=False):
             return engine
         try:
-            live = store.current_build(self.settings.index)
-            if live is not None and live != _folder(self._engine):
-                try:
-                    self._engine = self._load_live()
-                except store.IndexProblem as exc:
-                    self._refused = live
-                    self._say(f"not loading the index {live.name} another writer made: {exc}")
+            self._reload()
             return self._engine
         finally:
             self._write_lock.release()
+
+    def _reload(self) -> None:
+        """Hold the store as it is now (under the write lock): a store that cannot catch
+        up in place is replaced by the build live in the index folder."""
+        engine = self._engine
+        if engine.store.refresh():
+            return
+        live = store.current_build(self.settings.index)
+        if live is None or live == self._refused:
+            return
+        try:
+            self._engine = self._load_current()
+        except store.IndexProblem as exc:
+            self._refused = live
+            self._say(f"not loading the index {live.name} another writer made: {exc}")
 
     def _load_live(self) -> Engine:
         """The build live in the folder as an engine (the write lock held). While vectors
@@ -243,30 +254,35 @@ class Library:
         return engine.ask(question, k=k, mode=mode, history=turns)
 
     def add_files(self, files: list[tuple[str, bytes]]) -> list[UploadResult]:
-        """Validate, store and index uploads; the index is rebuilt once for all of them.
-        Nothing already indexed is touched by a rejected file."""
-        results, stored = [], []
+        """Validate uploads and add them to the store, all in one write. Nothing already
+        indexed is touched by a rejected file."""
+        results, ready = [], []
         with self._write_lock:
+            self._reload()
+            passages = self._engine.store
+            docs = passages.documents()
+            taken = {d.source.split("/", 1)[-1] for d in docs if _is_upload(d.source)}
+            taken |= {d.file for d in docs if d.file}
+            contents: set[str] = set()
             for name, data in files:
-                display = safe_name(name)
                 try:
-                    path = save_upload(name, data, self.settings.uploads, [self.settings.seeds])
+                    new = prepare_upload(
+                        name, data, taken, lambda c: c in contents or passages.holds(c)
+                    )
                 except Rejected as exc:
-                    results.append(UploadResult(display, False, str(exc), exc.english))
+                    results.append(UploadResult(safe_name(name), False, str(exc), exc.english))
                     continue
-                stored.append(path)
+                ready.append(new)
+                taken.add(new.name)
+                contents.add(new.content)
                 # The name it is shown by, which may carry a " (2)" to tell it apart.
-                shown = shown_name(path, load_catalog(path.parent))
-                results.append(UploadResult(shown, True, "已加入资料库", "indexed"))
-            if stored:
+                results.append(UploadResult(new.name, True, "已加入资料库", "indexed"))
+            if ready:
                 try:
-                    self._reindex()
+                    passages.add(ready, self._engine.embedder)
+                    self._reload()
                 except Exception as exc:
-                    # The live index is the previous one, untouched: take the files back
-                    # out so that the folder matches it, and say why.
-                    for path in stored:
-                        if path.exists():
-                            remove_upload(path)
+                    # The store adds all or none: the library is as it was; say why.
                     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     results = [
                         UploadResult(r.name, False, f"索引失败：{why}", f"indexing failed: {why}")
@@ -280,25 +296,20 @@ class Library:
         """Every indexed document: seeds first, then uploads, each in file order."""
         out = []
         for doc in self.engine.store.documents():
-            path = self.settings.resolve(doc.source)
-            added, file = "", ""
-            if path is not None and path.exists():
-                added = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
-                file = path.name
-            upload = doc.source.startswith(f"{UPLOADS_LABEL}/")
-            out.append(DocumentInfo(doc.source, doc.title, upload, doc.passages, added, file))
+            added = time.strftime("%Y-%m-%d %H:%M", time.localtime(doc.added)) if doc.added else ""
+            upload = _is_upload(doc.source)
+            out.append(DocumentInfo(doc.source, doc.title, upload, doc.passages, added, doc.file))
         return out
 
     def view(self, source: str, first: int, last: int, around: int = 8) -> View:
         """The lines ``first``–``last`` of an indexed document with ``around`` lines of
-        context each side, read from the local file."""
-        titles = {d.source: d.title for d in self.engine.store.documents()}
-        path = self.settings.resolve(source) if source in titles else None
-        if path is None or not path.is_file():
+        context each side, read from the store (a local file, or Milvus)."""
+        passages = self.engine.store
+        titles = {d.source: d.title for d in passages.documents()}
+        text = passages.original(source) if source in titles else None
+        if text is None:
             raise NotViewable(f"资料库中没有 {source!r}（no such document）")
-        from rag.ingest import decode
-
-        lines = decode(path.read_bytes()).splitlines()
+        lines = text.splitlines()
         if not 1 <= first <= last <= len(lines):
             raise NotViewable(
                 f"第 {first}–{last} 行超出文件范围（the file has {len(lines)} lines）"
@@ -309,39 +320,17 @@ class Library:
 
     def remove(self, name: str) -> DocumentInfo:
         """Remove an uploaded document, named by its source (uploads/NAME), its name (the
-        original file name), the generated name it is stored under, or its title, and
-        re-index; vectors of the passages that stay are reused. NotRemovable (one line)
-        when the name is unknown, a seed's or ambiguous."""
+        original file name), the generated name it is stored under, or its title. A
+        local store re-indexes, reusing the vectors of the passages that stay; Milvus
+        deletes the document's rows. NotRemovable (one line) when the name is unknown, a
+        seed's or ambiguous."""
         doc = find_upload(self.documents(), name)
-        path = self.settings.resolve(doc.source)
         with self._write_lock:
-            backup = path.read_bytes()
-            entry = remove_upload(path)
-            try:
-                if self.settings.milvus:
-                    # Only this document's rows go; the engine reads the store live.
-                    self._engine.store.remove(doc.source)
-                else:
-                    self._reindex()
-            except Exception:
-                # The live index still has the document: put its file back to match.
-                path.write_bytes(backup)
-                remember(path.parent, path.name, entry or None)
-                raise
+            removed = self._engine.store.remove(doc.source, self._engine.embedder)
+            self._reload()
+        if not removed:
+            raise NotRemovable(f"{doc.source!r} 已不在资料库中（already removed）")
         return doc
-
-    def _reindex(self) -> None:
-        if self.vectors is not None:
-            # Keyword-searchable at once; the background build will embed what is new.
-            keywords = replace(self.settings, mode="lexical")
-            build(keywords, None, progress=False, say=self._say)
-            self._engine = open_engine(keywords, progress=False, say=self._say)
-            return
-        embedder = self._embedder
-        if not self.settings.milvus:
-            build(self.settings, embedder, progress=False, say=self._say)
-        # On Milvus, opening indexes the new documents, each on its own.
-        self._engine = open_engine(self.settings, embedder=embedder, progress=False, say=self._say)
 
 
 def _yield_cpu() -> None:
@@ -376,10 +365,8 @@ class _Remembered:
         return np.stack([self._seen[(kind, t)] for t in texts])
 
 
-def _folder(engine: Engine) -> Path | None:
-    """The build folder a local engine was loaded from."""
-    stored = getattr(engine.store, "stored", None)
-    return stored.folder if stored is not None else None
+def _is_upload(source: str) -> bool:
+    return source.startswith(f"{UPLOADS_LABEL}/")
 
 
 def find_upload(docs: list[DocumentInfo], name: str) -> DocumentInfo:

@@ -16,9 +16,12 @@ import json
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rag.ingest import CATALOG, UnreadableFile, decode, load_catalog, shown_name, source_files
+from rag.records import NewDocument
+from rag.settings import UPLOADS_LABEL
 
 SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 MAX_BYTES = 20 * 1024 * 1024
@@ -262,34 +265,55 @@ def known_hashes(folders: list[Path]) -> set[str]:
     return hashes
 
 
-def save_upload(name: str, data: bytes, uploads: Path, library: list[Path]) -> Path:
-    """Validate one upload and store its text in ``uploads``; return the stored path.
-
-    ``library`` lists the folders whose documents count for duplicate detection.
-    """
+def prepare_upload(
+    name: str, data: bytes, taken: set[str], known: Callable[[str], bool]
+) -> NewDocument:
+    """Validate one upload and name it: the document to add, cited as ``uploads/NAME``
+    with NAME the original name made unique among ``taken`` (names shown and stored);
+    Rejected when it is unreadable, empty, or ``known`` says its content is in the
+    library already."""
     display = safe_name(name)
     text = extract_text(display, data)
     if not "".join(text.split()):
         raise Rejected("文件中没有可读取的文字，可能是扫描版 PDF", "no text found; a scanned PDF?")
     digest = content_hash(text)
-    if digest in known_hashes([*library, uploads]):
+    if known(digest):
         raise Rejected("资料库中已有相同内容的文件", "duplicate: same content already indexed")
-    uploads.mkdir(parents=True, exist_ok=True)
-    target = uploads / f"{digest[:16]}.txt"
-    catalog = load_catalog(uploads)
-    # Generated names count as taken too: an older upload may still be shown by one.
-    taken = {shown_name(p, catalog) for p in source_files([uploads])}
-    taken |= {p.name for p in source_files([uploads])}
     # A leading dot would hide the file and is refused as a cited name. Straight quotes
     # become full-width ones, which read the same: pymilvus quotes string keys itself
     # (chunk ids start with the name) and a quote inside one breaks its filters.
     plain = display.lstrip(".").translate(_QUOTES) or "unnamed"
     shown = unique_name(plain, taken)
+    return NewDocument(f"{UPLOADS_LABEL}/{shown}", Path(display).stem, text, digest)
+
+
+def store_upload(new: NewDocument, uploads: Path) -> Path:
+    """Write an upload's text into the folder ``uploads`` under a generated name, with its
+    original name and title in the catalog; return the stored path."""
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = uploads / f"{new.content[:16]}.txt"
     tmp = target.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(new.original, encoding="utf-8")
     tmp.replace(target)
-    remember(uploads, target.name, {"title": Path(display).stem, "name": shown})
+    remember(uploads, target.name, {"title": new.title, "name": new.name})
     return target
+
+
+def taken_names(uploads: Path) -> set[str]:
+    """The names an upload folder's files are shown and stored by."""
+    catalog = load_catalog(uploads)
+    files = source_files([uploads])
+    return {shown_name(p, catalog) for p in files} | {p.name for p in files}
+
+
+def save_upload(name: str, data: bytes, uploads: Path, library: list[Path]) -> Path:
+    """Validate one upload and store its text in ``uploads``; return the stored path.
+
+    ``library`` lists the folders whose documents count for duplicate detection.
+    """
+    known = known_hashes([*library, uploads])
+    new = prepare_upload(name, data, taken_names(uploads), known.__contains__)
+    return store_upload(new, uploads)
 
 
 def remove_upload(path: Path) -> dict:

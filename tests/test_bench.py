@@ -115,6 +115,9 @@ def test_bench_command_runs_every_system_and_writes_its_reports(tiny_seeds, tmp_
     assert runs[("milvus-hybrid", 1)]["hit1"] == runs[("hybrid", 1)]["hit1"]
     assert runs[("milvus", 1)]["hit5"] == 1.0 and "Milvus Lite" in runs[("milvus", 11)]["notes"]
     assert runs[("lexical", 11)]["chunks"] == 11 * runs[("lexical", 1)]["chunks"]
+    # Adding one document is timed for this engine on both stores, not for the recipes.
+    assert all(runs[(s, n)]["add_ms"] > 0 for s in ("lexical", "milvus") for n in (1, 11))
+    assert "add_ms" not in runs[("langchain-bm25", 1)]
     assert report["machine"]["cores"] >= 1
     assert "| (1) this engine, lexical | 1 |" in out["md"].read_text(encoding="utf-8")
     assert out["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,7 +23,7 @@ def test_a_hybrid_build_reuses_the_live_keyword_builds_chunks_and_says_its_mode(
     def unread(*_args):
         pytest.fail("the documents were read again")
 
-    monkeypatch.setattr(rag.build, "read_folder", unread)
+    monkeypatch.setattr(rag.build, "read_documents", unread)
     build(settings, fake_embedder, **QUIET)
     hybrid = store.load(settings.index)
     assert hybrid.manifest["mode"] == "hybrid"

@@ -50,32 +50,36 @@ class _Remembered:
         return self.model.embed(texts, kind=kind)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A Milvus server (Milvus Lite's gRPC server) in its own process."""
-    port = _free_port()
-    data = tmp_path_factory.mktemp("milvus-server") / "data"
-    log = open(data.parent / "server.log", "w")  # noqa: SIM115
+def _start_server(data: Path, port: int) -> subprocess.Popen:
+    """Milvus Lite's gRPC server on ``data``, in its own process, once it answers."""
+    log = open(data.parent / "server.log", "a")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data)]
         + ["--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    uri = f"http://127.0.0.1:{port}"
+    log.close()
     deadline = time.time() + 60
     while True:
         try:
-            connect(uri, timeout=2)
-            break
+            connect(f"http://127.0.0.1:{port}", timeout=2)
+            return proc
         except StoreUnavailable:
             if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
                 raise RuntimeError((data.parent / "server.log").read_text()) from None
             time.sleep(0.5)
-    yield uri
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A Milvus server (Milvus Lite's gRPC server) in its own process."""
+    port = _free_port()
+    proc = _start_server(tmp_path_factory.mktemp("milvus-server") / "data", port)
+    yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)
-    log.close()
 
 
 def _ask_all(engine, questions):
@@ -287,3 +291,252 @@ def test_an_upload_with_quotes_in_its_name_is_cited_by_it_and_removed(
     answer = lib.ask("月球科研站有多少名研究员？", k=3)
     assert all(h.chunk.source != f"uploads/{shown}" for h in answer.hits)
     assert not [d for d in lib.documents() if d.upload]
+
+
+def _empty(uri: str) -> str:
+    """The server's store dropped: each test below starts from nothing."""
+    MilvusStore.open(uri).drop()
+    return uri
+
+
+ZHUHAI = (
+    "珠海星河产业园简介\n\n"
+    "珠海星河产业园位于横琴以北。\n"
+    "园区现有入驻企业六十三家，其中澳资企业二十一家。\n"
+    "园区管理处设在星河大道一号。\n"
+)
+
+
+def test_a_replica_without_folders_lists_cites_shows_and_removes_an_upload_of_another(
+    server, tiny_seeds, tmp_path, fake_embedder
+):
+    uri = _empty(server)
+    a = Settings(seeds=tiny_seeds, index=tmp_path / "a", store=uri)
+    b = Settings(seeds=tmp_path / "no-seeds", index=tmp_path / "b", store=uri)
+    sync(a, fake_embedder, **QUIET, mirror=True)  # rag index --store, once
+    here = Library(a, embedder=fake_embedder, say=QUIET["say"])
+    there = Library(b, embedder=fake_embedder, say=QUIET["say"])
+    [added] = here.add_files([("珠海星河产业园简介.txt", ZHUHAI.encode())])
+    assert added.ok, added.message
+    source = "uploads/珠海星河产业园简介.txt"
+    # Nothing was written to a folder: the store holds the upload, its name and file.
+    assert not (tmp_path / "a" / "uploads").exists() and not (tmp_path / "b").exists()
+    question = "珠海星河产业园有多少家澳资企业？"
+    answer = there.ask(question, k=3)
+    assert "二十一家" in answer.text and answer.hits[0].chunk.source == source
+    [doc] = [d for d in there.documents() if d.upload]
+    assert (doc.source, doc.title, doc.name) == (
+        source,
+        "珠海星河产业园简介",
+        "珠海星河产业园简介.txt",
+    )
+    assert doc.added
+    cited = answer.hits[0].chunk
+    view = there.view(source, cited.first_line, cited.last_line, around=1)
+    assert view.total == len(ZHUHAI.splitlines()) and view.title == "珠海星河产业园简介"
+    assert any("澳资企业二十一家" in text for _, text in view.lines)
+    assert there.remove("珠海星河产业园简介.txt").source == source
+    assert here.ask(question, k=3).abstained
+    assert not [d for d in here.documents() if d.upload]
+
+
+def _expected_statistics(docs):
+    """What a fresh local build of ``docs`` counts: each term's document frequency, the
+    passages and their tokens."""
+    from rag.build import index_text
+    from rag.chunk import chunk_documents
+    from rag.lexical import LexicalIndex
+    from rag.tokenize import tokenize
+
+    chunks = chunk_documents(docs)
+    tokens = [tokenize(index_text(c)) or ["\x00"] for c in chunks]
+    return LexicalIndex.build(tokens), len(chunks), sum(map(len, tokens)), tokens
+
+
+def test_two_writers_adding_twenty_documents_each_lose_no_statistics(server, tmp_path):
+    from rag.ingest import clean
+    from rag.records import Document, NewDocument
+    from rag.upload import content_hash
+
+    uri = _empty(server)
+    settings = Settings(seeds=tmp_path / "none", index=tmp_path / "ix", mode="lexical", store=uri)
+    first = MilvusStore.open(uri)
+    first.create(None)
+    first.write_state({"layout": 2, "pipeline": 7, "chunking": settings.chunk.to_dict()})
+
+    def text(writer: int, n: int) -> str:
+        # Every document shares most words with the others: each add moves the same terms.
+        return (
+            f"横琴合作区第{writer}组第{n}号公告：澳门企业新增{n * 7 + writer}家，法务集聚区扩容。\n"
+        )
+
+    news = {
+        w: [
+            NewDocument(f"uploads/w{w}-{n}.txt", f"w{w}-{n}", text(w, n), content_hash(text(w, n)))
+            for n in range(20)
+        ]
+        for w in (1, 2)
+    }
+
+    def write(w: int) -> None:
+        store = MilvusStore.open(uri)  # its own client, as another replica
+        store.refresh()
+        for new in news[w]:
+            store.add([new])
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(write, (1, 2)))
+    reader = MilvusStore.open(uri)
+    reader.refresh()
+    docs = [Document(n.source, n.title, *clean(n.original)) for w in (1, 2) for n in news[w]]
+    lexical, passages, tokens, token_lists = _expected_statistics(docs)
+    assert len(reader.documents()) == 40
+    assert reader.passage_count() == passages and reader.stats.tokens == tokens
+    terms = {t for toks in token_lists for t in toks}
+    assert {t: reader.df(t) for t in terms} == {t: lexical.df(t) for t in terms}
+
+
+def test_a_server_lost_mid_upload_shows_no_half_document_and_the_retry_succeeds(
+    tiny_seeds, tmp_path, monkeypatch
+):
+    from rag.milvus.connection import Collections
+
+    port, data = _free_port(), tmp_path / "server" / "data"
+    data.parent.mkdir()
+    proc = _start_server(data, port)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        settings = _settings(tiny_seeds, tmp_path, uri, "lexical")
+        lib = Library(settings, say=QUIET["say"])
+        upsert = Collections.upsert
+
+        def die_before_the_commit(self, part, rows):
+            if part == "documents":  # passages and file written, the commit not yet
+                proc.kill()
+                proc.wait()
+            return upsert(self, part, rows)
+
+        monkeypatch.setattr(Collections, "upsert", die_before_the_commit)
+        [lost] = lib.add_files([("月球.txt", "月球科研站共有九十九名驻站研究员。".encode())])
+        assert not lost.ok and uri in lost.message
+        monkeypatch.setattr(Collections, "upsert", upsert)
+        proc = _start_server(data, port)
+        again = Library(settings, say=QUIET["say"])
+        question = "月球科研站有多少名研究员？"
+        assert "uploads/月球.txt" not in [d.source for d in again.documents()]
+        store = again.engine.store
+        assert store.df("月球") == 0
+        orphans = store.cols.query("passages", ["key"], 'doc == "uploads/月球.txt"')
+        assert orphans  # written before the loss: there, and never seen
+        assert all(h.chunk.source != "uploads/月球.txt" for h in again.ask(question).hits)
+        [retry] = again.add_files([("月球.txt", "月球科研站共有九十九名驻站研究员。".encode())])
+        assert retry.ok and retry.name == "月球.txt", retry.message
+        assert "九十九名" in again.ask(question).text
+        # The half-written rows went with the retry: one version of the document is left.
+        rows = store.cols.query("passages", ["version"], 'doc == "uploads/月球.txt"')
+        assert len({r["version"] for r in rows}) == 1 and len(rows) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_rag_ask_and_docs_remove_work_from_the_store_alone(server, tiny_seeds, tmp_path):
+    uri = _empty(server)
+    sync(_settings(tiny_seeds, tmp_path, uri, "lexical"), **QUIET, mirror=True)
+    doc = tmp_path / "珠海星河产业园简介.txt"
+    doc.write_text(ZHUHAI, encoding="utf-8")
+    nowhere = ["--seeds", str(tmp_path / "no-seeds"), "--index", str(tmp_path / "no-index")]
+
+    def rag(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "rag", *argv, "--store", uri, *nowhere, "--mode", "lexical"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+
+    added = rag("docs", "add", str(doc))
+    assert added.returncode == 0 and "added: 珠海星河产业园简介.txt" in added.stdout, added.stderr
+    asked = rag("ask", "珠海星河产业园有多少家澳资企业？")
+    assert asked.returncode == 0 and "二十一家" in asked.stdout, asked.stderr
+    assert "uploads/珠海星河产业园简介.txt" in asked.stdout
+    removed = rag("docs", "remove", "珠海星河产业园简介.txt")
+    assert removed.returncode == 0, removed.stderr
+    listed = rag("docs", "list")
+    assert "seeds/a.txt" in listed.stdout and "珠海" not in listed.stdout
+    assert not (tmp_path / "no-index").exists() and not (tmp_path / "no-seeds").exists()
+    missing = rag("index")
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.browser
+def test_browser_an_upload_in_one_app_is_cited_shown_and_removed_in_another(
+    server, tiny_seeds, tmp_path
+):
+    from gradio_client import Client
+    from playwright.sync_api import expect
+
+    from tests.conftest import launch_app
+    from tests.test_app import _ask, _page
+
+    uri = _empty(server)
+    sync(_settings(tiny_seeds, tmp_path, uri, "lexical"), **QUIET, mirror=True)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()  # B's own folder holds its log only: no seeds, no uploads
+    doc = tmp_path / "珠海星河产业园简介.txt"
+    doc.write_text(ZHUHAI, encoding="utf-8")
+    question = "珠海星河产业园有多少家澳资企业？"
+    source = "uploads/珠海星河产业园简介.txt"
+    with (
+        launch_app(tmp_path / "a", tiny_seeds, "--store", uri) as (a_url, _),
+        launch_app(tmp_path / "b", tmp_path / "no-seeds", "--store", uri) as (b_url, _),
+    ):
+        with _page(a_url) as page:
+            page.get_by_text("添加文档").click()
+            page.set_input_files("#upload input[type=file]", [str(doc)])
+            page.wait_for_timeout(1000)
+            page.click("#add")
+            page.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=60_000)
+        with _page(b_url) as page:
+            _ask(page, question)
+            assert "二十一家" in page.locator("#chat .message").last.inner_text()
+            page.locator("#cited input").click()
+            option = page.get_by_role("option").first
+            assert source in option.inner_text()
+            option.click()
+            cited = page.locator("#viewer .line.cited")
+            cited.first.wait_for(timeout=30_000)
+            assert "澳资企业二十一家" in "".join(cited.all_inner_texts())
+
+            page.get_by_role("tab", name="资料库").click()
+            table = page.locator("#docs")
+            expect(table).to_contain_text("珠海星河产业园简介", timeout=30_000)
+            page.locator("#remove-which input").click()
+            page.get_by_role("option", name=f"珠海星河产业园简介（{source}）").click()
+            page.locator("#remove-sure input").check()
+            page.click("#remove")
+            page.locator("#library-status").get_by_text("已删除").wait_for(timeout=60_000)
+            expect(table).not_to_contain_text("珠海星河产业园简介", timeout=30_000)
+        row = Client(a_url, verbose=False).predict(question, "lexical", 3, api_name="/ask")
+        assert row["abstained"] and all(p["source"] != source for p in row["passages"])
+    assert not (tmp_path / "a" / "uploads").exists() and not (tmp_path / "no-seeds").exists()
+
+
+def test_recalibration_holds_a_bounded_sample_of_the_library(tiny_seeds, tmp_path, fake_embedder):
+    from rag.milvus import indexing as syncing
+
+    for n in range(6):
+        (tiny_seeds / f"extra{n}.txt").write_text(
+            f"第{n}份补充材料。横琴合作区新增{n}家企业。\n", encoding="utf-8"
+        )
+    store = sync(_settings(tiny_seeds, tmp_path, str(tmp_path / "m.db")), fake_embedder, **QUIET)
+    whole = syncing.sample(store)
+    assert len(whole) == store.passage_count() == 9
+    drawn = syncing.sample(store, limit=4)
+    assert len(drawn) == 4 and {r["id"] for r in drawn} <= {r["id"] for r in whole}
+    # In library order, whatever was drawn.
+    order = [r["id"] for r in whole]
+    assert [r["id"] for r in drawn] == sorted((r["id"] for r in drawn), key=order.index)
+    rate, trust = syncing.recalibrate(store, fake_embedder)
+    assert 0.0 <= trust <= 1.0 and 0.0 <= rate <= 1.0

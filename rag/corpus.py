@@ -1,0 +1,84 @@
+"""The corpus an index is made of, read once for every store: the seed and upload
+folders' documents, what each was read from, and the hashes that say whether an index
+is current. The local build (rag.build) and the Milvus sync (rag.milvus.indexing) both read
+it here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from rag.ingest import decode, fingerprint, read_folder
+from rag.records import Document
+from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
+from rag.store import IndexProblem
+
+# Bumped whenever tokenization, cleaning or source labels change what an index contains.
+PIPELINE_VERSION = 7
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document of the corpus and the text of the file it was cleaned from (what the
+    viewer shows, line by line)."""
+
+    document: Document
+    original: str
+
+
+def require_seeds(settings: Settings) -> None:
+    if not settings.seeds.is_dir():
+        raise IndexProblem(
+            f"seed folder {settings.seeds} does not exist (give --seeds or set RAG_SEEDS)"
+        )
+
+
+def read_documents(settings: Settings) -> list[Document]:
+    """The seed folder's documents, then the upload folder's, each in file order;
+    IndexProblem when there are none."""
+    require_seeds(settings)
+    docs = read_folder(settings.seeds, SEEDS_LABEL)
+    if settings.uploads.is_dir():
+        docs += read_folder(settings.uploads, UPLOADS_LABEL)
+    if not docs:
+        raise IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
+    return docs
+
+
+def read_sources(settings: Settings) -> list[Source]:
+    """``read_documents`` with each file's own text beside its document."""
+    out = []
+    for doc in read_documents(settings):
+        path = settings.resolve(doc.source)
+        out.append(Source(doc, decode(path.read_bytes()) if path is not None else doc.text))
+    return out
+
+
+def document_hash(doc: Document, chunking: dict) -> str:
+    """What an indexed document must match to be current: its content and the settings
+    it was cut with."""
+    data = json.dumps([doc.title, doc.text, doc.lines, chunking], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def corpus_hash(settings: Settings) -> str:
+    """The hash of every corpus file's name and bytes: a local index is stale when it
+    changes."""
+    return fingerprint(settings.files())
+
+
+def why_stale(
+    recorded: dict, settings: Settings, model: str | None, corpus: str | None = None
+) -> str | None:
+    """None when an index recorded as ``recorded`` (its pipeline, chunking, model and,
+    when ``corpus`` is given, corpus hash) matches these settings, else why not."""
+    if recorded.get("pipeline") != PIPELINE_VERSION:
+        return "it was built by another version of the pipeline"
+    if recorded.get("chunking") != settings.chunk.to_dict():
+        return "the chunk settings changed"
+    if corpus is not None and recorded.get("corpus") != corpus:
+        return "the documents changed"
+    if model is not None and (recorded.get("dense") or {}).get("model") != model:
+        return f"it has no vectors for model {model}"
+    return None

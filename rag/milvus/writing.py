@@ -1,0 +1,129 @@
+"""What a writer does to Milvus: write one document, remove one. No row is read,
+changed and written back: a document's rows are new rows under a fresh version, and its
+document row, written last, is its commit. A writer that dies before it leaves rows no
+document row names, which no reader uses and the next write of that document deletes."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter
+
+import numpy as np
+
+from rag.chunk import cut_edges, sentences
+from rag.milvus.connection import Collections
+from rag.milvus.schema import FILE_PART, NIL, TITLE, keyed, sentence_id, term_key
+from rag.records import Chunk, Document
+from rag.tokenize import tokenize
+
+
+def passage_terms(chunk: Chunk) -> list[str]:
+    """What BM25 sees of a passage (rag.build.index_text); a placeholder when nothing."""
+    return tokenize(f"{chunk.title}\n{chunk.text}") or ["\x00"]
+
+
+def write(
+    cols: Collections,
+    doc: Document,
+    original: str,
+    chunks: list[Chunk],
+    vectors: dict[str, np.ndarray] | None,
+    digest: str,
+    content: str,
+) -> str:
+    """Write one document (new, or a new version of one) and commit it; return its
+    version. Readers see the previous version, or none, until the document row is in."""
+    version = uuid.uuid4().hex[:16]
+    owned = {"doc": doc.source, "version": version}
+    edges = cut_edges(chunks)
+    rows, df, tokens = [], Counter(), 0
+    for c in chunks:
+        tf = Counter(term_key(t) for t in passage_terms(c))
+        df.update(tf.keys())
+        tokens += sum(tf.values())
+        head, tail = edges[c.id]
+        rows.append(
+            {
+                "key": keyed(c.id, version),
+                "id": c.id,
+                **owned,
+                "title": c.title[:TITLE],
+                "text": c.text,
+                "first_line": c.first_line,
+                "last_line": c.last_line,
+                "head": head,
+                "tail": tail,
+                "length": sum(tf.values()),
+                "terms": {k: float(n) for k, n in tf.items()},
+            }
+        )
+    cols.insert("passages", rows)
+    if vectors is not None:
+        holders: dict[str, list[str]] = {}
+        for c in chunks:
+            for s in sentences(c.text):
+                ids = holders.setdefault(s, [])
+                if c.id not in ids:
+                    ids.append(c.id)
+        rows = [
+            {
+                "key": keyed(sentence_id(doc.source, s), version),
+                **owned,
+                "owners": "\n".join(ids),
+                "vector": np.asarray(vectors[s], dtype=np.float32).tolist(),
+            }
+            for s, ids in holders.items()
+        ]
+        cols.insert("sentences", rows)
+    parts = [original[i : i + FILE_PART] for i in range(0, len(original), FILE_PART)] or [""]
+    cols.insert(
+        "files",
+        [
+            {"key": f"{keyed(doc.source, version)}#{n}", **owned, "part": n, "text": t, "v": NIL}
+            for n, t in enumerate(parts)
+        ],
+    )
+    commit = {
+        **owned,
+        "title": doc.title[:TITLE],
+        "added": time.time_ns() // 1000,
+        "passages": len(chunks),
+        "tokens": tokens,
+        "hash": digest,
+        "content": content,
+        "terms": {k: float(n) for k, n in df.items()},
+    }
+    cols.upsert("documents", [commit])
+    changed(cols)
+    # An earlier version (or a write that died half-way) of this document is garbage now,
+    # unless another writer committed the same document meanwhile: then ours is.
+    rows = cols.get("documents", [doc.source], ["version"])
+    winner = rows[0]["version"] if rows else version
+    _delete_rows(cols, doc.source, f"version != {json.dumps(winner)}")
+    return version
+
+
+def remove(cols: Collections, source: str) -> bool:
+    """Remove a document: its row first (readers stop using it), then its other rows."""
+    rows = cols.get("documents", [source], ["version"])
+    if not rows:
+        return False
+    quoted = json.dumps(source, ensure_ascii=False)
+    cols.delete("documents", f"doc == {quoted}")
+    changed(cols)
+    _delete_rows(cols, source, f"version == {json.dumps(rows[0]['version'])}")
+    return True
+
+
+def changed(cols: Collections) -> None:
+    """Tell readers the library changed: a fresh token, overwritten, never read back."""
+    row = {"key": "changed", "value": uuid.uuid4().hex, "v": NIL}
+    cols.upsert("meta", [row])
+
+
+def _delete_rows(cols: Collections, source: str, which: str) -> None:
+    expr = f"doc == {json.dumps(source, ensure_ascii=False)} and {which}"
+    for part in ("passages", "sentences", "files"):
+        cols.delete(part, expr)
