@@ -32,7 +32,7 @@ from rag.engine import TOP, Engine, open_engine
 from rag.evaluate import norm
 from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from rag.judge import AnswerModel, Logistic, ModelFile, Trees
-from rag.learn_data import SPLITS, Part, prepare
+from rag.learn_data import SPLITS, Part, prepare, prepare_english
 from rag.settings import MODES, Settings
 
 # The most answerable questions that the threshold may refuse on validation data.
@@ -162,6 +162,11 @@ class Collected:
     kinds: list[str] = field(default_factory=list)
     queries: list = field(default_factory=list)
     cands: list = field(default_factory=list)
+
+    def extend(self, other: Collected) -> None:
+        """Add another corpus's questions after these."""
+        for name in self.__dataclass_fields__:
+            getattr(self, name).extend(getattr(other, name))
 
 
 def collect(
@@ -336,12 +341,19 @@ def train(
             raise RuntimeError(reason)
     data: dict[tuple[str, str], Collected] = {}
     for split in ("fit", "val"):
-        folder = prepare(open_book, work, split, splits, seed_dev, xquad)
+        folder = prepare(open_book, work, split, splits, seed_dev)
         engine = _engine(folder, embedder, "hybrid", model_name)
         say(f"{split}: {engine.store.passage_count()} passages, trust {engine.trust:.2f}")
         questions = _questions(folder)
         for mode in MODES:
             data[split, mode] = collect(engine, questions, mode, progress)
+        if xquad is not None:
+            # A corpus of its own: the common corpora, and the models fitted on them,
+            # stay as they are without it.
+            folder = prepare_english(xquad, work, split)
+            engine = _engine(folder, embedder, "hybrid", model_name)
+            for mode in MODES:
+                data[split, mode].extend(collect(engine, _questions(folder), mode, progress))
     models, result = {}, {}
     for mode in MODES:
         model = fit(data["fit", mode])

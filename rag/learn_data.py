@@ -257,18 +257,28 @@ def xquad_questions(folder: Path, out: Path, part: int, parts: int = 3) -> list[
     return [r for r in rows if r.get("source") in mine and r.get("kind") == "xquad-en"]
 
 
+def prepare_english(xquad: Path, out: Path, split: str) -> Path:
+    """Make ``out/<split>-english``: a corpus of its own of XQuAD-dev articles and their
+    English questions (``xquad_questions``; part 0 for "fit", 1 for "val"), kept apart
+    so that the other corpora, and what is fitted on them, stay as they are."""
+    folder = out / f"{split}-english"
+    rows = xquad_questions(xquad, folder, 0 if split == "fit" else 1)
+    with open(folder / "questions.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return folder
+
+
 def prepare(
     open_book: Path,
     out: Path,
     split: str,
     splits: dict[str, tuple[Part, ...]] = SPLITS,
     seed_dev: tuple[Path, Path] | None = None,
-    xquad: Path | None = None,
 ) -> Path:
     """Make ``out/<split>/docs`` and ``out/<split>/questions.jsonl``; returns the folder.
     ``seed_dev`` (the dev questions, the seed documents) adds half the dev set: the even
-    lines to "fit", the odd ones to "val". ``xquad`` (the XQuAD-dev folder) adds English
-    questions about a third of its articles to each."""
+    lines to "fit", the odd ones to "val"."""
     folder = out / split
     cache: dict[str, list[dict]] = {}
     rows: list[dict] = []
@@ -278,8 +288,6 @@ def prepare(
         rows += write_part(cache[part.file], part, folder)
     if seed_dev is not None:
         rows += seed_questions(*seed_dev, folder, 0 if split == "fit" else 1)
-    if xquad is not None:
-        rows += xquad_questions(xquad, folder, 0 if split == "fit" else 1)
     with open(folder / "questions.jsonl", "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
