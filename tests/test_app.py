@@ -92,6 +92,15 @@ def _ask(page, question: str):
     answers.nth(before).wait_for(timeout=30_000)
 
 
+def _upload(page, files, expect: str = "已加入资料库", timeout: int = 60_000):
+    """Add ``files`` through the upload panel; wait until its status shows ``expect``."""
+    page.get_by_text("添加文档").click()
+    page.set_input_files("#upload input[type=file]", [str(f) for f in files])
+    page.wait_for_timeout(1000)
+    page.click("#add")
+    page.locator("#upload-status").get_by_text(expect).wait_for(timeout=timeout)
+
+
 @pytest.mark.browser
 def test_browser_question_answer_sources_and_no_foreign_requests(app_url, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -142,11 +151,7 @@ def test_browser_injected_document_shows_literally_and_fetches_nothing(app_url, 
         page.on("request", lambda r: requests.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(app_url)
-        page.get_by_text("添加文档").click()
-        page.set_input_files("#upload input[type=file]", str(evil))
-        page.wait_for_timeout(1000)
-        page.click("#add")
-        page.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=30_000)
+        _upload(page, [evil], timeout=30_000)
         _ask(page, "珊瑚礁保护计划的恶意文档测试段落")
         page.locator("#chat details.sources summary").last.click()
         text = page.locator("#chat details.sources").last.inner_text()
@@ -171,12 +176,8 @@ def test_browser_upload_rejections_are_explained(app_url, tmp_path):
         browser = _browser(p)
         page = browser.new_page()
         page.goto(app_url)
-        page.get_by_text("添加文档").click()
-        page.set_input_files("#upload input[type=file]", [str(bad), str(empty)])
-        page.wait_for_timeout(1000)
-        page.click("#add")
+        _upload(page, [bad, empty], expect="不是有效的 PDF", timeout=30_000)
         status = page.locator("#upload-status")
-        status.get_by_text("不是有效的 PDF").wait_for(timeout=30_000)
         text = status.inner_text()
         assert (
             "未加入 fake.pdf：不是有效的 PDF 文件" in text and "未加入 empty.txt：文件为空" in text
@@ -251,11 +252,7 @@ def test_browser_removing_an_upload_in_the_library_means_it_is_never_cited_again
     doc.write_text("月球科研站共有九十九名驻站研究员，负责月壤样品分析。\n", encoding="utf-8")
     question = "月球科研站有多少名驻站研究员？"
     with _page(app_url) as page:
-        page.get_by_text("添加文档").click()
-        page.set_input_files("#upload input[type=file]", [str(doc)])
-        page.wait_for_timeout(1000)
-        page.click("#add")
-        page.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=60_000)
+        _upload(page, [doc])
         _ask(page, question)
         assert "九十九名驻站研究员" in page.locator("#chat .message").last.inner_text()
 
@@ -432,11 +429,7 @@ def test_browser_an_upload_in_one_page_is_listed_and_removable_in_another(app_ur
         try:
             first = browser.new_page()
             first.goto(app_url)
-            first.get_by_text("添加文档").click()
-            first.set_input_files("#upload input[type=file]", [str(doc)])
-            first.wait_for_timeout(1000)
-            first.click("#add")
-            first.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=60_000)
+            _upload(first, [doc])
             count = first.locator("#status").inner_text().split("共 ")[1]
             first.get_by_role("tab", name="资料库").click()
             first.locator("#docs").get_by_text("跨页测试").first.wait_for(timeout=30_000)

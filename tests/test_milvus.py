@@ -478,7 +478,7 @@ def test_browser_an_upload_in_one_app_is_cited_shown_and_removed_in_another(
     from playwright.sync_api import expect
 
     from tests.conftest import launch_app
-    from tests.test_app import _ask, _page
+    from tests.test_app import _ask, _page, _upload
 
     uri = _empty(server)
     sync(_settings(tiny_seeds, tmp_path, uri, "lexical"), **QUIET, mirror=True)
@@ -493,11 +493,7 @@ def test_browser_an_upload_in_one_app_is_cited_shown_and_removed_in_another(
         launch_app(tmp_path / "b", tmp_path / "no-seeds", "--store", uri) as (b_url, _),
     ):
         with _page(a_url) as page:
-            page.get_by_text("添加文档").click()
-            page.set_input_files("#upload input[type=file]", [str(doc)])
-            page.wait_for_timeout(1000)
-            page.click("#add")
-            page.locator("#upload-status").get_by_text("已加入资料库").wait_for(timeout=60_000)
+            _upload(page, [doc])
         with _page(b_url) as page:
             _ask(page, question)
             assert "二十一家" in page.locator("#chat .message").last.inner_text()
