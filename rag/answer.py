@@ -328,7 +328,10 @@ def judge(
     # sentence answers, by the model for the question's language.
     logits = model.sentence.logit(rows)
     confidence = model.confidence(question_features(q, cands, logits, agree))
-    chances = 1.0 / (1.0 + np.exp(-model.chooser(q.english).logit(rows)))
+    chooser = model.chooser(q.english)
+    if chooser is not model.sentence:
+        logits = chooser.logit(rows)
+    chances = 1.0 / (1.0 + np.exp(-logits))
     answered = bool(cands) and confidence >= model.threshold
     return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))
 

@@ -131,7 +131,9 @@ class Engine:
         adds to the fused score of some passages (those the conversation is about)."""
         lexical = self.store.keyword(query.tokens, max(CANDIDATES, k))
         dense = meaning.passages(max(CANDIDATES, k)) if meaning else []
-        weight = dense_weight(self.trust, ENGLISH_DENSE if query.english else 0.3)
+        weight = (
+            dense_weight(self.trust, ENGLISH_DENSE) if query.english else dense_weight(self.trust)
+        )
         ranked = fuse(lexical, dense, weight if meaning else 0.0, max(k, RERANK))
         agree = bool(lexical and dense and lexical[0][0] == dense[0][0])
         if favour:

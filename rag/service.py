@@ -23,8 +23,8 @@ import numpy as np
 
 from rag import store
 from rag.build import commit, prepare
+from rag.corpus import corpus_hash
 from rag.engine import Engine, load_live, open_at_once, open_engine
-from rag.ingest import fingerprint
 from rag.records import Answer
 from rag.settings import UPLOADS_LABEL, Settings, check_history, check_request
 from rag.upload import Rejected, name_key, prepare_upload, safe_name
@@ -210,7 +210,7 @@ class Library:
                 with self._write_lock:
                     if self.vectors is None:  # another writer's hybrid build is loaded
                         return
-                    if prepared.corpus != fingerprint(self.settings.files()):
+                    if prepared.corpus != corpus_hash(self.settings):
                         continue  # documents came or went meanwhile
                     commit(self.settings, prepared)
                     self._engine = self._load_current()
