@@ -10,6 +10,9 @@ from rag.records import Chunk, Document
 # Paragraph, then sentence ends, then clause commas: a chunk never cuts a sentence
 # while a coarser break is available.
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
+# A line this short with no sentence end is a heading (see ``_headings_joined``).
+HEADING_MAX = 60
+_SENTENCE_END = re.compile(r"[。！？；!?;.…][”’」』）)\]]*$")
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "!", "?", ";", "，", ",", "、", " ", ""]
 
 
@@ -42,7 +45,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
         keep_separator="end",
         strip_whitespace=True,
     )
-    chunks = []
+    spans = []
     cursor = 0
     for piece in splitter.split_text(doc.text):
         start = doc.text.find(piece, cursor)
@@ -50,19 +53,46 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
             start = doc.text.find(piece)
         if start < 0 or not piece.strip():
             continue
-        end = start + len(piece) - 1
+        spans.append((start, start + len(piece)))
+        cursor = start + 1
+    chunks = []
+    for start, end in _headings_joined(doc.text, spans):
         chunks.append(
             Chunk(
                 id=f"{doc.source}#{len(chunks)}",
                 source=doc.source,
                 title=doc.title,
-                text=piece,
+                text=doc.text[start:end],
                 first_line=doc.lines[start],
-                last_line=doc.lines[end],
+                last_line=doc.lines[end - 1],
             )
         )
-        cursor = start + 1
     return chunks
+
+
+def _headings_joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join a chunk that is only a heading (one short line, no sentence end) to the chunk
+    after it: a title or section heading alone is no passage to cite, and the section it
+    heads is what it is about.
+
+    >>> text = "蔡敏\\n\\n蔡敏是台湾的主持人。"
+    >>> [text[a:b] for a, b in _headings_joined(text, [(0, 2), (4, 14)])]
+    ['蔡敏\\n\\n蔡敏是台湾的主持人。']
+    """
+    joined: list[tuple[int, int]] = []
+    held = None
+    for start, end in spans:
+        if held is not None and held < start:
+            start = held
+        held = None
+        piece = text[start:end].strip()
+        if len(piece) <= HEADING_MAX and "\n" not in piece and not _SENTENCE_END.search(piece):
+            held = start
+            continue
+        joined.append((start, end))
+    if held is not None:
+        joined.append((held, spans[-1][1]))
+    return joined
 
 
 def chunk_documents(docs: list[Document], settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:

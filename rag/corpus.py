@@ -15,7 +15,7 @@ from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
 from rag.store import IndexProblem
 
 # Bumped whenever tokenization, cleaning or source labels change what an index contains.
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 8
 
 
 @dataclass(frozen=True)

@@ -245,14 +245,20 @@ def decode(data: bytes) -> str:
 
 
 def guess_title(text: str, fallback: str) -> str:
-    """A title from the text: the first heading or short line, else ``fallback``.
+    """A title from the text: the first heading or short line, else ``fallback``. A name
+    of two characters is a title too (an article about 蔡敏 starts 蔡敏); a line of
+    figures or marks is not.
 
     >>> guess_title("广州开发区：创建高质量发展引领之地\\n\\n在中国国家级……", "003")
     '广州开发区：创建高质量发展引领之地'
+    >>> guess_title("棱柱\\n\\n棱柱是几何学中的一种多面体。", "cmrc_0000")
+    '棱柱'
+    >>> guess_title("12\\n\\n正文在这里。", "note")
+    'note'
     """
     for para in text.split("\n\n")[:8]:
         s = para.strip().lstrip("#").strip()
-        if 4 <= len(s) <= 60 and not _ends_sentence(s):
+        if 2 <= len(s) <= 60 and not _ends_sentence(s) and any(c.isalpha() for c in s):
             return s
     return fallback
 

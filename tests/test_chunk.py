@@ -43,3 +43,24 @@ def test_every_seed_chunk_lies_inside_its_cited_lines():
     for path in sorted(SEEDS.glob("*.txt")):
         for c in chunk_document(read_document(path)):
             assert faithful(c.text, path, c.first_line, c.last_line), c.id
+
+
+def test_a_title_or_heading_alone_joins_the_passage_it_heads():
+    body = "蔡敏是台湾的电视节目主持人，以主持综艺节目闻名。" * 13
+    section = "她后来转往电台工作，主持一档深夜音乐节目多年。" * 12
+    raw = f"蔡敏\n\n{body}\n\n早年经历\n\n{section}\n"
+    text, lines = clean(raw)
+    doc = Document("uploads/蔡敏.txt", "蔡敏", text, lines)
+    chunks = chunk_document(doc, ChunkSettings(size=300, overlap=0))
+    assert chunks[0].text.startswith("蔡敏\n\n蔡敏是台湾") and chunks[0].first_line == 1
+    assert not any(c.text in ("蔡敏", "早年经历") for c in chunks)
+    path_text = raw.splitlines(keepends=True)
+    for c in chunks:
+        cited = "".join(path_text[c.first_line - 1 : c.last_line]).replace("\n", "")
+        assert c.text.replace("\n", "") in cited
+
+
+def test_a_heading_at_the_very_end_stays_a_passage_of_its_own():
+    text, lines = clean("第一段写完了。\n\n附录\n")
+    chunks = chunk_document(Document("seeds/t.txt", "t", text, lines), ChunkSettings(size=8, overlap=0))
+    assert chunks[-1].text == "附录"

@@ -108,6 +108,13 @@ def test_catalog_gives_title_and_unlisted_file_gets_one_from_text(tmp_path: Path
     assert guess_title("只有一句完整的话。", "fallback") == "fallback"
 
 
+def test_a_short_name_on_the_first_line_is_the_title_and_a_page_number_is_not():
+    assert guess_title("鹦鹉\n\n鹦鹉是一类羽毛艳丽的鸟。", "f") == "鹦鹉"
+    assert guess_title("任天堂\n\n任天堂是日本的游戏公司。", "f") == "任天堂"
+    assert guess_title("7\n\n正文写在这里。", "f") == "f"
+    assert guess_title("- 3 -\n\n正文写在这里。", "f") == "f"
+
+
 def test_seed_files_clean_without_junk_or_lookalikes():
     seeds = Path(__file__).resolve().parent.parent / "seeds"
     doc = read_document(seeds / "002_1fa4e1f28ef495bf.txt")

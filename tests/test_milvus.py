@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.corpus import PIPELINE_VERSION
 from rag.engine import open_engine
 from rag.evaluate import score
 from rag.milvus import MilvusStore, StoreUnavailable, connect, sync
@@ -362,7 +363,9 @@ def test_two_writers_adding_twenty_documents_each_lose_no_statistics(server, tmp
     settings = Settings(seeds=tmp_path / "none", index=tmp_path / "ix", mode="lexical", store=uri)
     first = MilvusStore.open(uri)
     first.create(None)
-    first.write_state({"layout": 2, "pipeline": 7, "chunking": settings.chunk.to_dict()})
+    first.write_state(
+        {"layout": 2, "pipeline": PIPELINE_VERSION, "chunking": settings.chunk.to_dict()}
+    )
 
     def text(writer: int, n: int) -> str:
         # Every document shares most words with the others: each add moves the same terms.
