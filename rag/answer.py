@@ -18,7 +18,9 @@ from rag.chunk import sentences
 from rag.dense import Meaning
 from rag.features import (
     SENTENCE_FEATURES,
+    asked_unit,
     holds,
+    holds_unit,
     length,
     missing_weight,
     names,
@@ -27,6 +29,7 @@ from rag.features import (
     pins_missing,
     title_share,
     unseen_run,
+    untitled_share,
     wants,
     year_conflict,
 )
@@ -125,12 +128,16 @@ def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Que
     passage. A bare heading, or a sentence that names the subject of a figure the next one
     gives, takes the next sentence with it. ``neighbour`` is how much of the question the
     sentences either side hold: an answer often stands next to the sentence that
-    restates the question (他呼吁…, 同年9月…)."""
+    restates the question (他呼吁…, 同年9月…). The document's title line, which the
+    chunker keeps with the passage it heads, is no answer and is not offered."""
     parts = sentences(hit.chunk.text)
+    title = normalize(hit.chunk.title).strip()
     close = meaning.sentences(hit.chunk) if meaning is not None else [0.0] * len(parts)
     share = [term_coverage(q.bigrams, normalize(s)) for s in parts]
     head, tail = cut
     for j, sentence in enumerate(parts):
+        if normalize(sentence).strip("# ") == title:
+            continue
         last = j == len(parts) - 1
         fragment = (j == 0 and head) or (last and tail)
         heading = last and bool(_HEADING.match(sentence))
@@ -179,6 +186,7 @@ def candidates(
     asked_places = names(asked, "ns") if asked else set()
     pinned = pins(asked)
     figures = frozenset(p for p in pinned if p.isdigit())
+    unit = asked_unit(asked)
     out: list[Candidate] = []
     seen: set[str] = set()
     for n, hit in enumerate(hits[:top], start=1):
@@ -231,6 +239,9 @@ def candidates(
                         "figures_missing": pins_missing(figures, said + title),
                         "year_conflict": float(year_conflict(q.years, said)),
                         "sentence_missing": missing_weight(q, said + title, q.max_idf),
+                        "untitled_terms": untitled_share(q, title, said),
+                        "unit_match": float(bool(unit) and holds_unit(unit, said)),
+                        "unit_miss": float(bool(unit) and not holds_unit(unit, said)),
                         "english": float(q.english),
                         "english_close": close if q.english else 0.0,
                     },
@@ -238,7 +249,9 @@ def candidates(
             )
     best_rule = max((c.features["rule"] for c in out), default=0.0)
     best_close = max((c.features["close"] for c in out), default=0.0)
+    best_untitled = max((c.features["untitled_terms"] for c in out), default=0.0)
     for c in out:
+        c.features["untitled_gap"] = c.features["untitled_terms"] - best_untitled
         c.features["rule_gap"] = c.features["rule"] - best_rule
         c.features["close_gap"] = c.features["close"] - best_close
     return out
@@ -279,6 +292,7 @@ def question_features(
         "unseen_run": float(unseen_run(q)),
         "best_other_place": best.get("other_place", 0.0),
         "figures_nowhere": min((c.features["figures_missing"] for c in cands), default=1.0),
+        "unit_nowhere": min((c.features["unit_miss"] for c in cands), default=1.0),
         "best_missing": best.get("sentence_missing", 1.0),
         "min_passage_pins_missing": min(
             (c.features["passage_pins_missing"] for c in cands), default=1.0
@@ -345,7 +359,8 @@ def _ranked(verdict: Verdict) -> list[tuple[float, Candidate]]:
 
 def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...]]:
     """The best sentence by the model, and the second best too when the model is torn
-    between them (its chance at least ``SECOND`` and half the best's); each is followed by
+    between them (its chance at least ``SECOND`` and half the best's) and it is a whole
+    sentence, not one the splitter cut at a passage's edge; each is followed by
     its citation marker ``[n]``, all within ``MAX_ANSWER``.
 
     Returns the answer text and the (passage number, sentence) pairs it quotes.
@@ -359,7 +374,8 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
         chance, c = ranked[1]
         fits = len(chosen[0][1]) + len(c.sentence) + 8 <= MAX_ANSWER
         apart = c.sentence not in chosen[0][1] and first.sentence not in c.sentence
-        if chance >= max(SECOND, first_chance / 2) and fits and apart:
+        whole = not c.features.get("fragment")
+        if chance >= max(SECOND, first_chance / 2) and fits and apart and whole:
             chosen.append((c.passage, c.sentence))
     text = "".join(f"{s}[{m}]" for m, s in chosen)
     return text, tuple(chosen)

@@ -4,7 +4,8 @@ Every feature is generic: none names a place, a policy or a phrasing of these do
 A candidate is one sentence of a top passage (it may take the sentence after it); its
 features say how much of the question it and its passage hold (weighted by rarity), how
 close it is in meaning, what retrieval thought of its passage, and whether it holds the
-kind of thing the question asks for (a time, a figure, a person, a place).
+kind of thing the question asks for (a time, a figure in the unit asked, a person, a
+place).
 
 The question-level features (``QUESTION_FEATURES``) summarise the best candidates and the
 question's grounding in the top passages: whether anything there answers at all is a
@@ -129,6 +130,66 @@ def holds(kind: str, sentence: str, question: str) -> bool:
         tag = "nr" if kind == "person" else "ns"
         return any(w not in question for w in names(sentence, tag))
     return False
+
+
+# Units a figure is counted in, for "how many <unit>" questions; each with the spellings
+# that say the same (公里 = 千米 = km). A measure word is grammar, not corpus knowledge.
+_UNIT_SPELLINGS = (
+    ("平方公里", "平方千米", "km²", "km2"),
+    ("平方米", "m²", "m2"),
+    ("公里", "千米", "km"),
+    ("厘米", "cm"),
+    ("毫米", "mm"),
+    ("公斤", "千克", "kg"),
+    ("美元", "US$", "USD"),
+    ("港元", "港币", "HK$", "HKD"),
+    ("澳门元", "澳门币", "MOP"),
+    ("人民币", "元"),
+)
+_UNITS = sorted(
+    {u for group in _UNIT_SPELLINGS for u in group if not u.isascii()}
+    | set(
+        "米 公顷 亩 吨 克 欧元 日元 英镑 元 宗 件 名 位 家 个 项 笔 次 人 岁 天 倍 条 座 所 台 辆 "
+        "架 艘 种 只 部 本 场 届 间 户 套 份 支 批 期 轮 层 级 秒 分钟 小时 周 度 字".split()
+    ),
+    key=len,
+    reverse=True,
+)
+_ASKED_UNIT = re.compile(rf"(?:多少|几)[万亿千百]*({'|'.join(_UNITS)})")
+_ASKED_SHARE = re.compile(
+    r"百分之(?:几|多少)|多少%|百分比|比例|比重|占比|几成|what percentage", re.IGNORECASE
+)
+_SHARE = re.compile(r"\d\s*%|百分之[〇零一二两三四五六七八九十百点\d]|[一二三四五六七八九十]成")
+_COUNT = r"(?:\d|[〇零一二两三四五六七八九十百千万亿])[\d.,，]*\s*[万亿千百多余近约]*\s*"
+
+
+def asked_unit(question: str) -> str:
+    """The unit a "how many" question counts in ("%" for a share), or "".
+
+    >>> asked_unit("受理了多少宗仲裁案件？"), asked_unit("总额是多少亿港元？")
+    ('宗', '港元')
+    >>> asked_unit("同比增长了百分之几？"), asked_unit("熊猫吃什么？")
+    ('%', '')
+    """
+    if _ASKED_SHARE.search(question):
+        return "%"
+    m = _ASKED_UNIT.search(question)
+    return m.group(1) if m else ""
+
+
+def holds_unit(unit: str, sentence: str) -> bool:
+    """Whether a normalised sentence gives a figure in ``unit`` (in any of its spellings).
+
+    >>> holds_unit("宗", "已受理案件1200余宗"), holds_unit("宗", "共有129名调解员")
+    (True, False)
+    >>> holds_unit("公里", "全长约12km"), holds_unit("%", "同比增长6.5%")
+    (True, True)
+    """
+    if unit == "%":
+        return bool(_SHARE.search(sentence))
+    spellings = next((g for g in _UNIT_SPELLINGS if unit in g), (unit,))
+    either = "|".join(re.escape(u) for u in spellings)
+    return bool(re.search(f"{_COUNT}(?:{either})", sentence, re.IGNORECASE))
 
 
 def missing_weight(q: Query, text: str, max_idf: float) -> float:
@@ -260,6 +321,22 @@ def title_share(q: Query, title: str) -> float:
     return term_coverage(q.terms, title)
 
 
+def untitled_share(q: Query, title: str, sentence: str) -> float:
+    """Weighted share, in a sentence, of the question's terms its document's title lacks:
+    in a document about the title's subject, a sentence may leave the subject out and
+    still answer (本剧由…主演 in a document titled 《鳄鱼泪》). With every term in the
+    title, the sentence's share of them all.
+
+    >>> q = Query.of("《鳄鱼泪》是谁主演的？")
+    >>> untitled_share(q, "鳄鱼泪", "本剧由潘志文领衔主演。")
+    1.0
+    >>> untitled_share(q, "鳄鱼泪", "主题曲《鳄鱼泪》由袁丽嫦原唱。")
+    0.0
+    """
+    rest = {t: w for t, w in q.terms.items() if not present(t, title)}
+    return term_coverage(rest or q.terms, sentence)
+
+
 # The order of the weights in the model file; rag.judge checks the file says the same.
 SENTENCE_FEATURES = (
     "rule",
@@ -292,6 +369,10 @@ SENTENCE_FEATURES = (
     "passage_pins_missing",
     "sentence_missing",
     "title_terms",
+    "untitled_terms",
+    "untitled_gap",
+    "unit_match",
+    "unit_miss",
     "english",
     "english_close",
 )
@@ -309,6 +390,7 @@ QUESTION_FEATURES = (
     "unseen_run",
     "best_other_place",
     "figures_nowhere",
+    "unit_nowhere",
     "best_missing",
     "min_passage_pins_missing",
     "max_passage_terms",

@@ -45,6 +45,16 @@ def test_a_second_sentence_joins_only_when_the_model_is_torn():
     assert compose(q, sure)[0] == "大熊猫主要吃竹子。[1]"
 
 
+def test_a_sentence_cut_at_a_passage_edge_never_joins_as_the_second():
+    q = Query.of("前海为香港律师提供什么？")
+    first = (1, "前海允许香港律师事务所与内地律师事务所联营。", 0.6)
+    cut = Candidate(2, "务业合作区开展联营试点。", {"fragment": 1.0})
+    verdict = _verdict([first, (2, cut.sentence, 0.5)])
+    torn = Verdict([verdict.candidates[0], cut], verdict.chances, 0.9, True)
+    assert compose(q, torn)[0] == first[1] + "[1]"
+    assert compose(q, verdict)[0] == first[1] + "[1]" + cut.sentence + "[2]"
+
+
 def test_a_second_sentence_that_holds_the_first_is_not_added_after_it():
     q = Query.of("星河游戏公司有多少员工？")
     first = "星河游戏公司目前共有员工860人。"

@@ -6,7 +6,9 @@ from rag.answer import candidates, question_features, sentence_matrix
 from rag.features import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    asked_unit,
     holds,
+    holds_unit,
     missing_weight,
     novelty,
     wants,
@@ -99,3 +101,33 @@ def test_question_features_summarise_the_best_candidates():
     assert list(qf) == list(QUESTION_FEATURES)
     assert qf["best_logit"] == logits.max() and qf["agree"] == 1.0
     assert qf["max_passage_terms"] == 1.0
+
+
+def test_a_how_many_question_is_matched_by_a_figure_in_its_unit():
+    text = "野生大熊猫如今分布在四川、陕西和甘肃的六大山系，共有1864只。它每天要吃12到38公斤竹子。"
+    feats = _features("大熊猫每天要吃多少公斤竹子？", [_hit(PANDA, text)])
+    eats = next(f for s, f in feats.items() if "公斤" in s)
+    other = next(f for s, f in feats.items() if "山系" in s)
+    assert (eats["unit_match"], eats["unit_miss"]) == (1.0, 0.0)
+    assert (other["unit_match"], other["unit_miss"]) == (0.0, 1.0)
+    assert asked_unit("任天堂有多少名员工？") == "名" and asked_unit("林克是谁？") == ""
+    assert holds_unit("公斤", "每天吃12到38kg竹子") and not holds_unit("名", "任天堂成立于1889年")
+
+
+def test_no_figure_in_the_asked_unit_anywhere_is_a_question_level_signal():
+    q = Query.of("《塞尔达传说》一共卖出了多少套？")
+    cands = candidates(q, [_hit(GAME, GAME_TEXT)])
+    qf = question_features(q, cands, np.zeros(len(cands)), agree=False)
+    assert qf["unit_nowhere"] == 1.0
+    q = Query.of("大熊猫每天要吃多少公斤竹子？")
+    cands = candidates(q, [_hit(PANDA, PANDA_TEXT)])
+    assert question_features(q, cands, np.zeros(len(cands)), agree=False)["unit_nowhere"] == 0.0
+
+
+def test_a_sentence_that_leaves_out_the_titles_subject_still_covers_the_rest():
+    text = "《鳄鱼泪》是香港丽的电视的电视剧，1978年首播。本剧由潘志文、张玛莉领衔主演。"
+    feats = _features("《鳄鱼泪》是谁主演的？", [_hit("鳄鱼泪", text)])
+    cast = next(f for s, f in feats.items() if "领衔主演" in s)
+    aired = next(f for s, f in feats.items() if "首播" in s)
+    assert cast["untitled_terms"] > aired["untitled_terms"]
+    assert cast["untitled_gap"] == 0.0 and aired["untitled_gap"] < 0.0
