@@ -62,5 +62,7 @@ def test_a_title_or_heading_alone_joins_the_passage_it_heads():
 
 def test_a_heading_at_the_very_end_stays_a_passage_of_its_own():
     text, lines = clean("第一段写完了。\n\n附录\n")
-    chunks = chunk_document(Document("seeds/t.txt", "t", text, lines), ChunkSettings(size=8, overlap=0))
+    chunks = chunk_document(
+        Document("seeds/t.txt", "t", text, lines), ChunkSettings(size=8, overlap=0)
+    )
     assert chunks[-1].text == "附录"
