@@ -20,6 +20,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
+if __name__ == "__main__":
+    # A fresh clone's keyword index is built in another process while gradio loads.
+    from rag.ahead import keywords_ahead
+
+    _AHEAD = keywords_ahead(sys.argv[1:])
+
 import gradio as gr  # noqa: E402
 
 from rag import render, users  # noqa: E402
@@ -439,9 +445,11 @@ def main(argv=None) -> int:
         print(read_only_line(host, settings.users_file), file=sys.stderr, flush=True)
     elif sign_in is not None:
         print(f"sign-in required: {len(known)} users in {settings.users_file}", flush=True)
+    from rag.ahead import wait
     from rag.judge import ModelProblem
     from rag.store import IndexProblem
 
+    wait(globals().get("_AHEAD"))
     try:
         # Up at once with keyword search; the vectors are made in the background.
         library = Library(settings, say=lambda m: print(m, file=sys.stderr), background=True)
@@ -469,7 +477,9 @@ def main(argv=None) -> int:
         auth_message="大湾区政策问答：请登录。" if sign_in else None,
         prevent_thread_lock=True,
     )
-    # The page answers first (by keyword); then the vectors are made.
+    # The page answers first (by keyword): what the first question loads is loaded while
+    # the user reads the page; then the vectors are made.
+    library.warm_up()
     library.start_vectors()
     demo.block_thread()
     return 0

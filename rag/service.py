@@ -124,6 +124,13 @@ class Library:
             if self._making is not None and self._making.ident is None:
                 self._making.start()
 
+    def warm_up(self) -> None:
+        """Ask one question and drop the answer: the tokenizer, the converter between
+        scripts and the answer model load now (a second or more), not with the user's
+        first question. Never fails: a real question reports what is wrong."""
+        with contextlib.suppress(Exception):
+            self.engine.ask("粤港澳大湾区是什么？")
+
     @property
     def engine(self) -> Engine:
         """The engine over the library as it is now (see ``catch_up``)."""
