@@ -6,9 +6,11 @@ one ``.txt`` per article, questions that name the file their answer must be cite
 Two kinds of question the documents do not answer are made as well:
 
 * **absent**: asked of articles that were not indexed (another person, another fish);
-* **held out**: asked of a paragraph removed from an article that *is* indexed. The
-  article's other paragraphs share the question's subject and words, so these are the hard
-  case: a library that talks about the thing but does not say what was asked;
+* **held out**: asked of a paragraph removed from an article that *is* indexed, or of
+  the one sentence that answered it, removed from its paragraph (CMRC's articles are one
+  paragraph each). The rest of the article shares the question's subject and words, so
+  these are the hard case: a library that talks about the thing but does not say what
+  was asked;
 * **perturbed**: an answerable question with one of its pins (a year or figure, a name)
   changed to one the article never mentions, as SQuAD 2.0 made its unanswerable
   questions: 孙中山1912年… becomes 孙中山1915年…, 南京 becomes another article's place.
@@ -45,6 +47,8 @@ class Part:
     role: str
     # Indexed: hold one paragraph out of each article of several. Absent: questions per article.
     hold_out: bool = False
+    # Indexed: remove from each article the sentence that answers one of its questions.
+    hold_sentence: bool = False
     per_article: int = 2
     # Indexed: one question in this many also gets a perturbed, unanswerable twin.
     perturb_every: int = 2
@@ -54,7 +58,7 @@ class Part:
 # articles) are never read here.
 SPLITS: dict[str, tuple[Part, ...]] = {
     "fit": (
-        Part("cmrc2018_trial.json", "cmrc", 180, 232, "indexed"),
+        Part("cmrc2018_trial.json", "cmrc", 180, 232, "indexed", hold_sentence=True),
         Part("drcd_dev.json", "drcd", 90, 200, "indexed", hold_out=True),
         Part("cmrc2018_trial.json", "cmrc", 232, 256, "absent", per_article=3),
         Part("drcd_dev.json", "drcd", 200, 250, "absent"),
@@ -100,6 +104,11 @@ def write_part(arts: list[dict], part: Part, out: Path) -> list[dict]:
         name = f"{part.kind}_{i:04d}.txt"
         paras = [p["context"].strip() for p in art["paragraphs"]]
         held = rng.randrange(len(paras)) if part.hold_out and len(paras) > 2 else None
+        cut = None
+        if part.hold_sentence and qas:
+            cut, chosen = rng.choice(qas)
+            if cut != held:
+                paras[cut] = _without_sentence(paras[cut], _keys(chosen)[0])
         kept = [p for j, p in enumerate(paras) if j != held]
         docs = out / "docs"
         docs.mkdir(parents=True, exist_ok=True)
@@ -107,16 +116,28 @@ def write_part(arts: list[dict], part: Part, out: Path) -> list[dict]:
         (docs / name).write_text(body, encoding="utf-8")
         remaining = norm(body)
         for n, (j, qa) in enumerate(qas):
-            if j != held:
+            still = any(norm(k) in remaining for k in _keys(qa))
+            if j != held and still:
                 rows.append(_row(qa, part.kind, _keys(qa), name))
                 changed = perturb(qa["question"].strip(), body, names, twist, around=paras[j])
                 if part.perturb_every and n % part.perturb_every == 0 and changed:
                     rows.append(
                         {**_row(qa, f"{part.kind}-perturbed", [], None), "question": changed}
                     )
-            elif not any(norm(k) in remaining for k in _keys(qa)):
+            elif not still and j in (held, cut):
                 rows.append(_row(qa, f"{part.kind}-heldout", [], None))
     return rows
+
+
+def _without_sentence(paragraph: str, key: str) -> str:
+    """The paragraph without the sentence (or sentences) holding ``key``.
+
+    >>> _without_sentence("甲生于1900年。甲是画家。", "1900年")
+    '甲是画家。'
+    """
+    from rag.chunk import sentences
+
+    return "".join(s for s in sentences(paragraph) if key not in s)
 
 
 def perturb(

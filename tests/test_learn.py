@@ -102,6 +102,20 @@ def test_a_held_out_paragraph_becomes_unanswerable_questions(tmp_path):
     assert len(docs) == 6
 
 
+def test_a_held_out_sentence_leaves_its_question_unanswerable_and_the_rest_answerable(tmp_path):
+    arts = _squad(ARTICLES)["data"]
+    rows = write_part(arts, Part("x.json", "t", 0, 6, "indexed", hold_sentence=True), tmp_path)
+    held = [r for r in rows if r["kind"] == "t-heldout"]
+    assert len(held) >= 6 and all(r["keys"] == [] for r in held)
+    docs = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "docs").iterdir()}
+    answerable = [r for r in rows if r["kind"] == "t"]
+    assert answerable and all(any(k in docs[r["source"]] for k in r["keys"]) for r in answerable)
+    asked = {q: a for _, _, qas in ARTICLES for q, a in qas}
+    assert all(asked[r["question"]] not in "".join(docs.values()) for r in held)
+    # Each article keeps its title and the sentences that did not answer.
+    assert all(len(text.split("\n\n")) >= 2 for text in docs.values())
+
+
 def test_logistic_and_trees_fit_a_separable_sample():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 2))
