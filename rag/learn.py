@@ -32,7 +32,7 @@ from rag.engine import TOP, Engine, open_engine
 from rag.evaluate import norm
 from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from rag.judge import AnswerModel, Logistic, ModelFile, Trees
-from rag.learn_data import SPLITS, Part, prepare, prepare_english
+from rag.learn_data import SPLITS, Part, english_absent, prepare, prepare_english
 from rag.settings import MODES, Settings
 
 # The most answerable questions that the threshold may refuse on validation data.
@@ -43,9 +43,11 @@ TREE_DEPTH = 3
 TREE_ROUNDS = 100
 # A yes/no feature becomes a veto only when this many fitting questions hold it.
 VETO_SUPPORT = 20
-# Kinds of question that teach choice only: they come without unanswerable questions of
-# their own, so abstention fitted on them would learn that English is always answered.
-CHOICE_ONLY = ("xquad-en",)
+# Kinds of question with a choice model of their own, kept out of the common one: an
+# English question meets the passages through translations, so its features mean
+# something else. Abstention reads them all (with English questions about articles not
+# indexed beside them: see ``english_absent``).
+OWN_CHOICE = ("xquad-en",)
 # The English choice model is fitted only with at least this many English questions.
 ENGLISH_LEAST = 50
 
@@ -236,14 +238,14 @@ def vetoes(
 def fit(train: Collected) -> AnswerModel:
     """Both models and the vetoes on one corpus's candidates; the threshold is set
     later (``calibrate``)."""
-    common = [i for i, k in enumerate(train.kinds) if k not in CHOICE_ONLY]
+    common = [i for i, k in enumerate(train.kinds) if k not in OWN_CHOICE]
     choice = fit_logistic(*_choice_rows(train, common), SENTENCE_FEATURES)
     english = [i for i, q in enumerate(train.queries) if q.english]
     english_choice = None
     if sum(train.answerable[i] for i in english) >= ENGLISH_LEAST:
         english_choice = fit_logistic(*_choice_rows(train, english), SENTENCE_FEATURES)
-    qx = question_rows(train, choice)[common]
-    qy = np.array(train.answerable, dtype=np.float64)[common]
+    qx = question_rows(train, choice)
+    qy = np.array(train.answerable, dtype=np.float64)
     abstain = fit_trees(qx, qy, QUESTION_FEATURES)
     return AnswerModel(choice, abstain, 0.5, vetoes(qx, qy), english_choice)
 
@@ -264,10 +266,9 @@ def confidences(model: AnswerModel, data: Collected) -> np.ndarray:
 
 def calibrate(model: AnswerModel, val: Collected) -> float:
     """The highest threshold that refuses at most ``FALSE_REFUSALS`` of the validation
-    corpus's answerable questions (those that teach choice only aside)."""
+    corpus's answerable questions."""
     p = confidences(model, val)
-    counted = np.array([a and k not in CHOICE_ONLY for a, k in zip(val.answerable, val.kinds)])
-    answerable = np.sort(p[counted])
+    answerable = np.sort(p[np.array(val.answerable, dtype=bool)])
     allowed = int(np.floor(FALSE_REFUSALS * len(answerable)))
     return float(answerable[allowed]) if len(answerable) else 0.5
 
@@ -345,15 +346,20 @@ def train(
         engine = _engine(folder, embedder, "hybrid", model_name)
         say(f"{split}: {engine.store.passage_count()} passages, trust {engine.trust:.2f}")
         questions = _questions(folder)
+        english = None
+        if xquad is not None:
+            english = prepare_english(xquad, work, split, beside=folder / "docs")
+        if english is not None:
+            # Asked of the common corpus, whose articles are others: English questions
+            # the library does not answer.
+            questions += english_absent(_questions(english), folder / "docs")
         for mode in MODES:
             data[split, mode] = collect(engine, questions, mode, progress)
-        if xquad is not None:
-            # A corpus of its own: the common corpora, and the models fitted on them,
-            # stay as they are without it.
-            folder = prepare_english(xquad, work, split)
-            engine = _engine(folder, embedder, "hybrid", model_name)
+        if english is not None:
+            # A corpus of its own: the common corpora stay as they are without it.
+            engine = _engine(english, embedder, "hybrid", model_name)
             for mode in MODES:
-                data[split, mode].extend(collect(engine, _questions(folder), mode, progress))
+                data[split, mode].extend(collect(engine, _questions(english), mode, progress))
     models, result = {}, {}
     for mode in MODES:
         model = fit(data["fit", mode])
@@ -368,7 +374,8 @@ def train(
         + (", and the seed dev set (even lines fit, odd lines validation)" if seed_dev else "")
         + (
             "; English choice: XQuAD-dev's English questions (articles 0, 3, 6, ... in name"
-            " order fit, 1, 4, 7, ... validation, the rest never read)"
+            " order fit, 1, 4, 7, ... validation, the rest never read), also asked of the"
+            " common corpora as questions about articles not indexed"
             if xquad
             else ""
         ),

@@ -278,12 +278,34 @@ def xquad_questions(folder: Path, out: Path, part: int, parts: int = 3) -> list[
     return [r for r in rows if r.get("source") in mine and r.get("kind") == "xquad-en"]
 
 
-def prepare_english(xquad: Path, out: Path, split: str) -> Path:
+def english_absent(rows: list[dict], docs: Path) -> list[dict]:
+    """English questions (``xquad_questions``) as questions about articles not indexed,
+    to be asked of the corpus in ``docs``: those whose answer appears nowhere there,
+    with no keys and kind ``xquad-en-absent``.
+
+    Without them, every English question the model learns from is answerable, and it
+    would learn that English is always answered; with them, an English question is
+    refused as a Chinese one is, for what the library lacks.
+    """
+    texts = [norm(p.read_text(encoding="utf-8")) for p in sorted(docs.glob("*.txt"))]
+    out = []
+    for r in rows:
+        if not any(norm(k) in text for k in r["keys"] for text in texts):
+            row = {"id": f"absent-{r['id']}", "kind": "xquad-en-absent"}
+            out.append({**row, "question": r["question"], "keys": []})
+    return out
+
+
+def prepare_english(xquad: Path, out: Path, split: str, beside: Path | None = None) -> Path:
     """Make ``out/<split>-english``: a corpus of its own of XQuAD-dev articles and their
     English questions (``xquad_questions``; part 0 for "fit", 1 for "val"), kept apart
-    so that the other corpora, and what is fitted on them, stay as they are."""
+    so that the other corpora, and what is fitted on them, stay as they are. The
+    documents in ``beside`` (the split's common corpus) join it: five articles alone
+    make retrieval easier, and the features kinder, than any real library."""
     folder = out / f"{split}-english"
     rows = xquad_questions(xquad, folder, 0 if split == "fit" else 1)
+    for path in sorted(beside.glob("*.txt")) if beside is not None else ():
+        (folder / "docs" / path.name).write_text(path.read_text(encoding="utf-8"), "utf-8")
     with open(folder / "questions.jsonl", "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

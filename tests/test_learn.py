@@ -180,3 +180,38 @@ def test_xquad_english_questions_come_by_thirds_of_the_articles(tmp_path):
         seen[part] = {r["source"] for r in got}
         assert seen[part] == {p.name for p in (out / "docs").iterdir()}
     assert seen == {0: {"xquad_00.txt", "xquad_03.txt"}, 1: {"xquad_01.txt", "xquad_04.txt"}}
+
+
+def test_english_questions_become_absent_ones_where_the_corpus_lacks_their_answer(tmp_path):
+    from rag.learn_data import english_absent
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("腾讯\n\n腾讯公司于1998年在深圳成立。\n", encoding="utf-8")
+    rows = [
+        {"id": "1", "kind": "xquad-en", "question": "Where was Tencent founded?", "keys": ["深圳"]},
+        {"id": "2", "kind": "xquad-en", "question": "What do pandas eat?", "keys": ["竹子"]},
+    ]
+    got = english_absent(rows, docs)
+    assert got == [
+        {"id": "absent-2", "kind": "xquad-en-absent", "question": "What do pandas eat?", "keys": []}
+    ]
+
+
+def test_the_english_corpus_holds_the_common_corpus_beside_its_own_articles(tmp_path):
+    from rag.learn_data import prepare_english
+
+    xquad = tmp_path / "xquad"
+    (xquad / "docs").mkdir(parents=True)
+    (xquad / "docs" / "xquad_00.txt").write_text("亚马逊雨林\n\n雨林很大。\n", encoding="utf-8")
+    row = {"id": "e0", "kind": "xquad-en", "question": "How big?", "keys": ["很大"]}
+    (xquad / "questions.jsonl").write_text(
+        json.dumps({**row, "source": "xquad_00.txt"}) + "\n", encoding="utf-8"
+    )
+    common = tmp_path / "common"
+    common.mkdir()
+    (common / "cmrc_0001.txt").write_text("腾讯\n\n腾讯在深圳。\n", encoding="utf-8")
+    folder = prepare_english(xquad, tmp_path / "work", "fit", beside=common)
+    assert sorted(p.name for p in (folder / "docs").iterdir()) == ["cmrc_0001.txt", "xquad_00.txt"]
+    asked = [json.loads(line) for line in (folder / "questions.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in asked] == ["e0"]
