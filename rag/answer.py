@@ -131,6 +131,7 @@ def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Que
     restates the question (他呼吁…, 同年9月…). The document's title line, which the
     chunker keeps with the passage it heads, is no answer and is not offered."""
     parts = sentences(hit.chunk.text)
+    broken = _line_breaks(hit.chunk.text, parts)
     title = normalize(hit.chunk.title).strip()
     close = meaning.sentences(hit.chunk) if meaning is not None else [0.0] * len(parts)
     share = [term_coverage(q.bigrams, normalize(s)) for s in parts]
@@ -142,10 +143,16 @@ def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Que
         fragment = (j == 0 and head) or (last and tail)
         heading = last and bool(_HEADING.match(sentence))
         following = parts[j + 1] if not last else ""
-        joined = bool(following) and (
-            len(sentence) < 20
-            or (
-                q.asks_number and not _new_figures(sentence, q) and bool(_new_figures(following, q))
+        joined = (
+            bool(following)
+            and not broken[j]
+            and (
+                len(sentence) < 20
+                or (
+                    q.asks_number
+                    and not _new_figures(sentence, q)
+                    and bool(_new_figures(following, q))
+                )
             )
         )
         c = max(close[j], close[j + 1]) if joined else close[j]
@@ -153,6 +160,24 @@ def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Que
         sides = share[j - 1 : j] + share[after : after + 1]
         text = sentence + following if joined else sentence
         yield text, c, fragment, heading, joined, max(sides, default=0.0)
+
+
+def _line_breaks(text: str, parts: list[str]) -> list[bool]:
+    """For each sentence of ``text`` (``parts``, in order), whether a line break follows
+    it: a sentence takes the next one with it only on the same line, so that what is
+    quoted stays a piece of the passage.
+
+    >>> parts = ["南方日报", "2023年，广州发布。", "二是开放。"]
+    >>> _line_breaks("南方日报\\n\\n2023年，广州发布。二是开放。", parts)
+    [True, False, False]
+    """
+    out, at = [], 0
+    for n, part in enumerate(parts):
+        start = text.find(part, at)
+        at = start + len(part) if start >= 0 else at
+        following = text.find(parts[n + 1], at) if n + 1 < len(parts) else -1
+        out.append(following >= 0 and "\n" in text[at:following])
+    return out
 
 
 def heard_before(sentence: str, heard: tuple[str, ...]) -> bool:

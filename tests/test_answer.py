@@ -127,6 +127,14 @@ def test_a_heading_takes_the_sentence_after_it():
     assert cands[0].sentence == hit.chunk.text and cands[0].features["joined"] == 1.0
 
 
+def test_a_line_of_its_own_takes_nothing_from_the_next_line_and_every_candidate_is_quoted():
+    hit = _hit("任天堂\n\n京都\n\n任天堂是日本的游戏公司，1889年创立于京都。", title="游戏公司")
+    cands = candidates(Query.of("任天堂创立于哪一年？"), [hit])
+    assert all(c.sentence in hit.chunk.text for c in cands)
+    assert not any(c.features["joined"] for c in cands)
+    assert "任天堂是日本的游戏公司，1889年创立于京都。" in [c.sentence for c in cands]
+
+
 def test_a_sentence_cut_by_the_splitter_is_marked_as_a_fragment():
     cut, whole = _hit("经开区上市企业达88家，居全国", 0), _hit("经开区上市企业达88家。", 1)
     edges = {cut.chunk.id: (False, True)}
