@@ -20,8 +20,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
+# A fresh clone's keyword index is built in another process while gradio loads.
+_AHEAD = None
 if __name__ == "__main__":
-    # A fresh clone's keyword index is built in another process while gradio loads.
     from rag.ahead import keywords_ahead
 
     _AHEAD = keywords_ahead(sys.argv[1:])
@@ -449,7 +450,7 @@ def main(argv=None) -> int:
     from rag.judge import ModelProblem
     from rag.store import IndexProblem
 
-    wait(globals().get("_AHEAD"))
+    wait(_AHEAD)
     try:
         # Up at once with keyword search; the vectors are made in the background.
         library = Library(settings, say=lambda m: print(m, file=sys.stderr), background=True)

@@ -123,16 +123,17 @@ class Candidate:
     features: dict[str, float]
 
 
-def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Query):
+def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Query, title: str):
     """(sentence, closeness, fragment, heading, joined, neighbour) for each sentence of a
     passage. A bare heading, or a sentence that names the subject of a figure the next one
     gives, takes the next sentence with it. ``neighbour`` is how much of the question the
     sentences either side hold: an answer often stands next to the sentence that
-    restates the question (他呼吁…, 同年9月…). The document's title line, which the
-    chunker keeps with the passage it heads, is no answer and is not offered."""
+    restates the question (他呼吁…, 同年9月…). The document's title line (``title``,
+    normalised), which the chunker keeps with the passage it heads, is no answer and is
+    not offered."""
     parts = sentences(hit.chunk.text)
     broken = _line_breaks(hit.chunk.text, parts)
-    title = normalize(hit.chunk.title).strip()
+    title = title.strip()
     close = meaning.sentences(hit.chunk) if meaning is not None else [0.0] * len(parts)
     share = [term_coverage(q.bigrams, normalize(s)) for s in parts]
     head, tail = cut
@@ -171,13 +172,13 @@ def _line_breaks(text: str, parts: list[str]) -> list[bool]:
     >>> _line_breaks("南方日报\\n\\n2023年，广州发布。二是开放。", parts)
     [True, False, False]
     """
-    out, at = [], 0
-    for n, part in enumerate(parts):
-        start = text.find(part, at)
-        at = start + len(part) if start >= 0 else at
-        following = text.find(parts[n + 1], at) if n + 1 < len(parts) else -1
-        out.append(following >= 0 and "\n" in text[at:following])
-    return out
+    starts, at = [], 0
+    for part in parts:  # each a stripped piece of text, in order: always found
+        at = text.find(part, at)
+        starts.append(at)
+        at += len(part)
+    ends = [start + len(part) for start, part in zip(starts, parts)]
+    return ["\n" in text[end:after] for end, after in zip(ends, starts[1:] + [len(text)])]
 
 
 def heard_before(sentence: str, heard: tuple[str, ...]) -> bool:
@@ -228,13 +229,14 @@ def candidates(
             "passage_pins_missing": pins_missing(pinned, passage),
         }
         edges = (cut or {}).get(hit.chunk.id, (False, False))
-        rows = list(_sentences(hit, edges, meaning, q))
+        rows = list(_sentences(hit, edges, meaning, q, title))
         passage_close = max((r[1] for r in rows), default=0.0)
         for sentence, close, fragment, heading, joined, neighbour in rows:
             if sentence in seen or heard_before(sentence, heard):
                 continue
             seen.add(sentence)
             said = normalize(sentence)
+            given = bool(unit) and holds_unit(unit, said)
             match = bool(kind) and holds(kind, said, asked)
             other_place = bool(asked_places) and not any(p in said + title for p in asked_places)
             other_place = other_place and bool(names(said, "ns") - asked_places)
@@ -265,8 +267,8 @@ def candidates(
                         "year_conflict": float(year_conflict(q.years, said)),
                         "sentence_missing": missing_weight(q, said + title, q.max_idf),
                         "untitled_terms": untitled_share(q, title, said),
-                        "unit_match": float(bool(unit) and holds_unit(unit, said)),
-                        "unit_miss": float(bool(unit) and not holds_unit(unit, said)),
+                        "unit_match": float(given),
+                        "unit_miss": float(bool(unit) and not given),
                         "english": float(q.english),
                         "english_close": close if q.english else 0.0,
                     },
