@@ -23,6 +23,9 @@ from rag.settings import Settings
 from rag.tokenize import tokenize
 
 EMBED_BATCH = 8
+# Sentences embedded between two saves of the work so far (store.save_embedded): about
+# ten seconds of a laptop's embedding.
+CHECKPOINT = 512
 # Sentences taken as questions to measure a model on a corpus.
 PROBES = 300
 
@@ -96,7 +99,15 @@ def prepare(
     if embedder is not None:
         previous = previous_vectors(settings.index, embedder)
         units, owned = sentence_units([c.text for c in chunks])
-        vectors = embed_units(embedder, units, previous, progress, counted)
+        saved = store.load_embedded(settings.index, embedder.name)
+        for unit in units:
+            if unit not in previous and store.sentence_key(unit) in saved:
+                previous[unit] = saved[store.sentence_key(unit)]
+
+        def keep(done: list[str], made: np.ndarray) -> None:
+            store.save_embedded(settings.index, embedder.name, done, made)
+
+        vectors = embed_units(embedder, units, previous, progress, counted, keep)
         dense = DenseIndex.build(vectors, units, owned)
         rate, trust = calibrate_model(embedder, dense, chunks)
         say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
@@ -131,10 +142,13 @@ def commit(settings: Settings, prepared: Prepared) -> Path:
             prepared.lexical.save(partial / store.LEXICAL)
             if prepared.dense is not None:
                 prepared.dense.save(partial)
-            return store.commit_build(settings.index, partial, prepared.manifest)
+            live = store.commit_build(settings.index, partial, prepared.manifest)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
+        if prepared.dense is not None:
+            store.drop_embedded(settings.index)
+        return live
 
 
 def _live_keywords(settings: Settings, corpus: str) -> tuple[list[Chunk], LexicalIndex, int] | None:
@@ -180,17 +194,25 @@ def embed_units(
     previous: dict,
     progress: bool,
     counted: Callable[[int, int], None] | None = None,
+    keep: Callable[[list[str], np.ndarray], None] | None = None,
 ):
+    """The vectors of ``units``, embedding only those not in ``previous``; ``keep`` is
+    given the new ones every ``CHECKPOINT`` sentences."""
     from tqdm import tqdm
 
     todo = [i for i, u in enumerate(units) if u not in previous]
     fresh = {}
+    unkept: list[int] = []
     if counted is not None:
         counted(0, len(todo))
     with tqdm(total=len(todo), desc="embedding", unit="sentence", disable=not progress) as bar:
         for start in range(0, len(todo), EMBED_BATCH):
             ids = todo[start : start + EMBED_BATCH]
             fresh.update(zip(ids, embedder.embed([units[i] for i in ids], kind="passage")))
+            unkept += ids
+            if keep is not None and len(unkept) >= CHECKPOINT:
+                keep([units[i] for i in unkept], np.stack([fresh[i] for i in unkept]))
+                unkept = []
             bar.update(len(ids))
             if counted is not None:
                 counted(min(start + EMBED_BATCH, len(todo)), len(todo))

@@ -6,22 +6,29 @@ Layout of the index folder::
       CURRENT                 name of the live build (replaced atomically)
       .writing                locked while a build is written and made live
       builds/<name>/          manifest.json, chunks.jsonl, bm25/, dense.faiss (hybrid)
+      embedded/               sentence vectors of a build not finished yet (.npz shards)
       uploads/                documents added by users (kept across rebuilds)
 
 A build is written to a fresh folder and only then named in ``CURRENT``: a build that is
-interrupted leaves the previous one live. Nothing is pickled; nothing is executed.
+interrupted leaves the previous one live, and the vectors it had made wait in
+``embedded/`` for the next one, which embeds only the rest. Nothing is pickled; nothing
+is executed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from rag.records import Chunk
 
@@ -31,6 +38,7 @@ CHUNKS = "chunks.jsonl"
 LEXICAL = "bm25"
 POINTER = "CURRENT"
 LOCK = ".writing"
+EMBEDDED = "embedded"
 
 
 class IndexProblem(RuntimeError):
@@ -159,3 +167,49 @@ def load(index_dir: Path) -> Stored:
     if len(chunks) != manifest.get("chunks"):
         raise IndexProblem(f"the index in {folder} is incomplete")
     return Stored(folder, manifest, chunks)
+
+
+def sentence_key(text: str) -> str:
+    """What ``embedded/`` files a sentence's vector under."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def save_embedded(index_dir: Path, model: str, units: list[str], vectors: np.ndarray) -> None:
+    """Keep vectors a build has made so far, one new shard for each call, so that a
+    build stopped halfway (the app closed, the machine off) is resumed, not started
+    again. Best effort: a shard that cannot be written only costs that work again."""
+    folder = index_dir / EMBEDDED
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".npz")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(
+                f,
+                model=np.array(model),
+                keys=np.array([sentence_key(u) for u in units]),
+                vectors=np.asarray(vectors, dtype=np.float32),
+            )
+        os.replace(tmp, folder / Path(tmp).name[1:])
+    except OSError:
+        pass
+
+
+def load_embedded(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+    """The vectors ``save_embedded`` kept for ``model``, by ``sentence_key``; a damaged
+    shard or one of another model is passed over."""
+    out: dict[str, np.ndarray] = {}
+    for path in sorted((index_dir / EMBEDDED).glob("[!.]*.npz")):
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                keys, vectors = saved["keys"], saved["vectors"]
+                if str(saved["model"]) != model or vectors.ndim != 2 or len(keys) != len(vectors):
+                    continue
+                out.update(zip(keys.tolist(), vectors))
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            continue
+    return out
+
+
+def drop_embedded(index_dir: Path) -> None:
+    """Forget the kept vectors: a build with vectors went live and holds them."""
+    shutil.rmtree(index_dir / EMBEDDED, ignore_errors=True)

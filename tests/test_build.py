@@ -52,3 +52,68 @@ def test_a_fresh_index_folder_gets_its_keyword_build_from_a_process_started_ahea
     assert keywords_ahead(milvus) is None
     assert keywords_ahead(["--mode", "fast", "--index", str(tmp_path / "third")]) is None
     assert not (tmp_path / "third").exists()
+
+
+class _Unplugged(Exception):
+    """The machine went off in the middle of an embedding."""
+
+
+def test_a_build_stopped_halfway_is_resumed_and_embeds_only_what_it_had_not(
+    tiny_seeds, tmp_path, fake_embedder, monkeypatch
+):
+    from tests.conftest import FakeEmbedder
+
+    for n in range(12):  # enough sentences for several saves
+        (tiny_seeds / f"extra{n}.txt").write_text(
+            "".join(f"第{n}篇第{i}句讲的是南沙的第{i * 7 + n}项改革。" for i in range(6)) + "\n",
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(rag.build, "CHECKPOINT", 16)
+    monkeypatch.setattr(rag.build, "EMBED_BATCH", 4)
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix")
+
+    class Failing(FakeEmbedder):
+        def __init__(self, after: int) -> None:
+            super().__init__()
+            self.left = after
+
+        def embed(self, texts, kind="passage"):
+            self.left -= len(texts)
+            if self.left < 0:
+                raise _Unplugged
+            return super().embed(texts, kind)
+
+    with pytest.raises(_Unplugged):
+        build(settings, Failing(after=40), **QUIET)
+    assert store.current_build(settings.index) is None  # nothing went live
+    kept = store.load_embedded(settings.index, fake_embedder.name)
+    assert len(kept) == 32  # two saves of 16; the 8 made after them are lost
+    # Another model's vectors are never taken, and a damaged shard is passed over.
+    assert store.load_embedded(settings.index, "another-model") == {}
+    (settings.index / store.EMBEDDED / "broken.npz").write_bytes(b"not a zip")
+    assert len(store.load_embedded(settings.index, fake_embedder.name)) == 32
+
+    embedded: list[str] = []
+
+    class Counting(FakeEmbedder):
+        def embed(self, texts, kind="passage"):
+            if kind == "passage":  # the model's calibration asks questions of its own
+                embedded.extend(texts)
+            return super().embed(texts, kind)
+
+    build(settings, Counting(), **QUIET)
+    hybrid = store.load(settings.index)
+    resumed = rag.build.DenseIndex.load(hybrid.folder, [c.text for c in hybrid.chunks])
+    assert len(embedded) == len(resumed.units) - 32
+    assert not any(store.sentence_key(t) in kept for t in embedded)
+    assert not (settings.index / store.EMBEDDED).exists()  # live now, so forgotten
+    # The resumed build holds what one made in one go holds, and answers alike.
+    whole = Settings(seeds=tiny_seeds, index=tmp_path / "whole")
+    build(whole, FakeEmbedder(), **QUIET)
+    one_go = store.load(whole.index)
+    vectors = rag.build.DenseIndex.load(one_go.folder, [c.text for c in one_go.chunks])
+    assert (vectors.vectors() == resumed.vectors()).all()
+    a = open_engine(settings, embedder=FakeEmbedder(), **QUIET)
+    b = open_engine(whole, embedder=FakeEmbedder(), **QUIET)
+    question = "南沙的第17项改革是什么？"
+    assert [h.chunk for h in a.ask(question).hits] == [h.chunk for h in b.ask(question).hits]
