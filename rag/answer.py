@@ -320,6 +320,7 @@ def question_features(
         "best_other_place": best.get("other_place", 0.0),
         "figures_nowhere": min((c.features["figures_missing"] for c in cands), default=1.0),
         "unit_nowhere": min((c.features["unit_miss"] for c in cands), default=1.0),
+        "best_unit_miss": best.get("unit_miss", 0.0),
         "best_missing": best.get("sentence_missing", 1.0),
         "min_passage_pins_missing": min(
             (c.features["passage_pins_missing"] for c in cands), default=1.0
@@ -373,7 +374,7 @@ def judge(
     if chooser is not model.sentence:
         logits = chooser.logit(rows)
     chances = 1.0 / (1.0 + np.exp(-logits))
-    answered = bool(cands) and confidence >= model.threshold
+    answered = bool(cands) and confidence >= model.threshold_for(q.english)
     return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))
 
 

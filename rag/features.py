@@ -60,8 +60,10 @@ _WANTS = (
     ),
 )
 
+# A day is 号 only after a month: 7号线 is a metro line, not a date.
 _TIME = re.compile(
-    r"(?:\d{1,4}|[〇零一二两三四五六七八九十百千]+)\s*(?:年|月|日|号|世纪|年代)|朝|时期|期间|初|末"
+    r"(?:\d{1,4}|[〇零一二两三四五六七八九十百千]+)\s*(?:年|月|日|世纪|年代)|月\s*\d{1,2}\s*号|"
+    r"朝|时期|期间|初|末"
 )
 _FIGURE = re.compile(
     r"\d|[一二两三四五六七八九十百千万亿]+\s*[个家项次位件种名倍天月条人岁年只座部本场届所台米公里吨元%]"
@@ -117,6 +119,8 @@ def holds(kind: str, sentence: str, question: str) -> bool:
     True
     >>> holds("place", "它生活在森林", "它生活在哪里")
     False
+    >>> holds("time", "地铁7号线二期开工", "哪一年通车"), holds("time", "3月8号开通", "哪天开通")
+    (False, True)
     """
     if kind == "time":
         return any(m.group() not in question for m in _TIME.finditer(sentence))
@@ -391,6 +395,7 @@ QUESTION_FEATURES = (
     "best_other_place",
     "figures_nowhere",
     "unit_nowhere",
+    "best_unit_miss",
     "best_missing",
     "min_passage_pins_missing",
     "max_passage_terms",

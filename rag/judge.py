@@ -8,7 +8,7 @@
   all, from the best candidates and the question's grounding there
   (``rag.features.QUESTION_FEATURES``): gradient-boosted trees, shallow, since "a pin of
   the question is missing" matters only where the rest matches. Below the file's
-  threshold the reply is "not found".
+  threshold (one for English questions, one for the rest) the reply is "not found".
 
 The file (``answer_model.json`` beside this module) holds one such pair for passages read
 with the embedding model and one for passages read by words alone; for each, the feature
@@ -199,12 +199,22 @@ class AnswerModel:
     threshold: float
     vetoes: dict[str, float] = field(default_factory=dict)
     # Choice for English questions; abstention is the same for every question and reads
-    # ``sentence``'s logits, so its threshold keeps its meaning.
+    # ``sentence``'s logits, so its probability keeps its meaning.
     english: Logistic | None = None
+    # The threshold for English questions, chosen on English questions alone: their
+    # features, met through translations, are weaker, and one threshold for both would
+    # spend the refusals allowed on English questions that deserve an answer.
+    english_threshold: float | None = None
 
     def chooser(self, english: bool) -> Logistic:
         """The choice model for a question in English or not."""
         return self.english if english and self.english is not None else self.sentence
+
+    def threshold_for(self, english: bool) -> float:
+        """The confidence below which a question in English or not is refused."""
+        if english and self.english_threshold is not None:
+            return self.english_threshold
+        return self.threshold
 
     def confidence(self, row: dict[str, float]) -> float:
         """P(answered) for one question's features, capped by any veto that holds.
@@ -227,18 +237,27 @@ class AnswerModel:
             "threshold": round(float(self.threshold), 6),
             "vetoes": {k: round(float(v), 6) for k, v in self.vetoes.items()},
             **({"english": self.english.to_dict()} if self.english is not None else {}),
+            **(
+                {"english_threshold": round(float(self.english_threshold), 6)}
+                if self.english_threshold is not None
+                else {}
+            ),
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> AnswerModel:
         threshold = float(d["threshold"])
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold {threshold} is not a probability")
+        english_threshold = d.get("english_threshold")
+        english_threshold = None if english_threshold is None else float(english_threshold)
+        for value in (threshold, english_threshold):
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"threshold {value} is not a probability")
         vetoes = {str(k): float(v) for k, v in (d.get("vetoes") or {}).items()}
         unknown = sorted(set(vetoes) - set(QUESTION_FEATURES))
         if unknown:
             raise ValueError(f"it vetoes on features this version lacks: {unknown}")
-        if any(not 0.0 <= v < threshold for v in vetoes.values()):
+        lowest = min(threshold, threshold if english_threshold is None else english_threshold)
+        if any(not 0.0 <= v < lowest for v in vetoes.values()):
             raise ValueError("a veto's share must be a probability below the threshold")
         english = d.get("english")
         return cls(
@@ -247,6 +266,7 @@ class AnswerModel:
             threshold,
             vetoes,
             Logistic.from_dict(english, SENTENCE_FEATURES) if english is not None else None,
+            english_threshold,
         )
 
 

@@ -11,9 +11,10 @@
    English questions get a choice model of their own, fitted on the English questions
    alone (XQuAD-dev's and the seed set's): the features are the same, what they mean is
    not (terms met through translations, cosines across languages).
-4. Choose the threshold on the validation corpus: the highest that refuses at most
-   ``FALSE_REFUSALS`` of its answerable questions. Print the validation figures beside
-   the rules' choice (the old ``_score`` alone), and write them into the file.
+4. Choose the thresholds on the validation corpus: the highest that refuses at most
+   ``FALSE_REFUSALS`` of its answerable questions, for English questions and for the
+   rest apart. Print the validation figures beside the rules' choice (the old
+   ``_score`` alone), and write them into the file.
 
 Nothing from the test split (the open-book README's own articles) is read.
 """
@@ -264,19 +265,28 @@ def confidences(model: AnswerModel, data: Collected) -> np.ndarray:
     return np.array([model.confidence(dict(zip(QUESTION_FEATURES, r))) for r in rows])
 
 
-def calibrate(model: AnswerModel, val: Collected) -> float:
-    """The highest threshold that refuses at most ``FALSE_REFUSALS`` of the validation
-    corpus's answerable questions."""
+def calibrate(model: AnswerModel, val: Collected) -> tuple[float, float | None]:
+    """The highest thresholds that refuse at most ``FALSE_REFUSALS`` of the validation
+    corpus's answerable questions: one for questions not in English, and one for English
+    questions (None with fewer than ``ENGLISH_LEAST`` of them)."""
     p = confidences(model, val)
-    answerable = np.sort(p[np.array(val.answerable, dtype=bool)])
-    allowed = int(np.floor(FALSE_REFUSALS * len(answerable)))
-    return float(answerable[allowed]) if len(answerable) else 0.5
+    answerable = np.array(val.answerable, dtype=bool)
+    english = np.array([q.english for q in val.queries], dtype=bool)
+
+    def highest(among: np.ndarray) -> float:
+        held = np.sort(p[among])
+        allowed = int(np.floor(FALSE_REFUSALS * len(held)))
+        return float(held[allowed]) if len(held) else 0.5
+
+    own = (answerable & english).sum() >= ENGLISH_LEAST
+    return highest(answerable & ~english), highest(answerable & english) if own else None
 
 
 def figures(model: AnswerModel, data: Collected) -> dict[str, float]:
     """Per-kind figures of one corpus: how often the model's best candidate holds the
     answer (and the rules' best, for comparison), false refusals, absent refused."""
-    answered = confidences(model, data) >= model.threshold
+    thresholds = [model.threshold_for(q.english) for q in data.queries]
+    answered = confidences(model, data) >= np.array(thresholds)
     out: dict[str, float] = {}
     groups: dict[str, list[int]] = {}
     for i, kind in enumerate(data.kinds):
@@ -363,12 +373,16 @@ def train(
     models, result = {}, {}
     for mode in MODES:
         model = fit(data["fit", mode])
-        threshold = calibrate(model, data["val", mode])
-        # A veto must refuse: one whose share reaches the threshold would say nothing.
-        kept = {f: share for f, share in model.vetoes.items() if share < threshold}
-        models[mode] = replace(model, threshold=threshold, vetoes=kept)
+        threshold, english = calibrate(model, data["val", mode])
+        # A veto must refuse: one whose share reaches a threshold would say nothing.
+        lowest = min(threshold, threshold if english is None else english)
+        kept = {f: share for f, share in model.vetoes.items() if share < lowest}
+        models[mode] = replace(model, threshold=threshold, vetoes=kept, english_threshold=english)
         result[mode] = figures(models[mode], data["val", mode])
-        say(f"{mode}: threshold {threshold:.3f}; validation {json.dumps(result[mode])}")
+        say(
+            f"{mode}: threshold {threshold:.3f} (English {english}); "
+            f"validation {json.dumps(result[mode])}"
+        )
     provenance = {
         "data": "CMRC 2018 trial and DRCD dev (CC BY-SA), via rag.learn_data"
         + (", and the seed dev set (even lines fit, odd lines validation)" if seed_dev else "")

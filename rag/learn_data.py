@@ -119,7 +119,9 @@ def write_part(arts: list[dict], part: Part, out: Path) -> list[dict]:
             still = any(norm(k) in remaining for k in _keys(qa))
             if j != held and still:
                 rows.append(_row(qa, part.kind, _keys(qa), name))
-                changed = perturb(qa["question"].strip(), body, names, twist, around=paras[j])
+                # Every other twin changes a name before a figure.
+                first = (n // max(part.perturb_every, 1)) % 2 == 1
+                changed = perturb(qa["question"].strip(), body, names, twist, first, paras[j])
                 if part.perturb_every and n % part.perturb_every == 0 and changed:
                     rows.append(
                         {**_row(qa, f"{part.kind}-perturbed", [], None), "question": changed}
@@ -151,8 +153,9 @@ def perturb(
     """The question with one pin that ``around`` (the text that answers it; the whole
     article unless given) states changed to one it does not: a figure changed, or a name
     swapped for another of the same kind (jieba: person, place, organisation, other proper
-    noun) from ``names``, which other articles' questions use. Empty when there is nothing
-    to change.
+    noun): one the article names away from the answering text if it has one, else one
+    from ``names``, which other articles' questions use. Empty when there is nothing to
+    change.
 
     A changed year is, when the article has one, another year the article speaks of
     that the answering text lacks; any other figure is moved by a few units. Near misses
@@ -166,13 +169,22 @@ def perturb(
     '孙中山1921年就任什么职务？'
     >>> perturb("孙中山生于哪里？", "孙中山生于香山", {"nr": ["林则徐"]}, random.Random(0))
     '林则徐生于哪里？'
+    >>> art = "孙中山生于香山。林则徐生于福建。"
+    >>> perturb("孙中山生于哪里？", art, {"nr": ["李鸿章"]}, random.Random(0), around=art[:8])
+    '林则徐生于哪里？'
     """
     from rag.features import tagged_names
 
     text = norm(article)
     near = text if around is None else norm(around)
+    # Names the article gives elsewhere come first: 香港 swapped for 澳门, which the
+    # library speaks of but not here, is the near miss a reader meets.
+    pool = {tag: [n for n in ns if n not in near] for tag, ns in names.items()}
+    for w, tag in tagged_names(text):
+        if w not in near:
+            pool.setdefault(f"{tag} here", []).append(w)
     mine = [(w, tag) for w, tag in tagged_names(question) if w in near]
-    mine = [(w, tag) for w, tag in mine if any(n not in near for n in names.get(tag, []))]
+    mine = [(w, tag) for w, tag in mine if pool.get(f"{tag} here") or pool.get(tag)]
     figures = [m for m in re.finditer(r"\d+", question) if m.group() in near]
     if figures and not (names_first and mine):
         m = rng.choice(figures)
@@ -191,7 +203,7 @@ def perturb(
     if not mine:
         return ""
     old, tag = rng.choice(sorted(mine))
-    others = [n for n in names[tag] if n not in near]
+    others = sorted(set(pool.get(f"{tag} here") or pool[tag]))
     return question.replace(old, rng.choice(others), 1)
 
 

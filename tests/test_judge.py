@@ -19,6 +19,19 @@ def test_the_packaged_model_says_its_features_and_training_data():
     assert "CMRC" in model.provenance["data"] and model.provenance["validation_figures"]
     # English questions are chosen for by a model of their own, fitted on XQuAD-dev.
     assert model.hybrid.english.names == SENTENCE_FEATURES and "XQuAD" in model.provenance["data"]
+    # ... and refused below a threshold of their own, chosen on English questions.
+    assert 0.0 < model.hybrid.english_threshold < 1.0
+    assert model.hybrid.threshold_for(True) == model.hybrid.english_threshold
+    assert model.hybrid.threshold_for(False) == model.hybrid.threshold
+
+
+def test_an_english_threshold_outside_zero_to_one_is_refused(tmp_path):
+    data = judge.default().to_dict()
+    data["lexical"]["english_threshold"] = 1.5
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(judge.ModelProblem, match="not a probability"):
+        judge.load(path)
 
 
 def test_the_weights_file_round_trips(tmp_path):
