@@ -21,7 +21,7 @@ from rag.build import build, is_fresh, previous_vectors, say_on_stderr
 from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
-from rag.followup import items, names_own_subject, ordinal, pick, understand
+from rag.followup import enumerated, names_new, names_own_subject, ordinal, pick, understand
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
@@ -51,6 +51,8 @@ BROAD_TOP = 8
 # much fused score (fused scores run from 0 to 1).
 CONTEXT_SHARE = 0.5
 CONTEXT_TURNS = 2
+# How many passages after the one an answer quoted a list may run on into.
+LIST_REACH = 4
 CITED_BONUS = 0.2
 NEIGHBOUR_BONUS = 0.1
 
@@ -177,13 +179,14 @@ class Engine:
         4. Otherwise the question is read with the previous one as context: its own words
            lead, the earlier question's count for half, and the passages the previous
            answer cited, with their neighbours, are favoured; the sentences it quoted are
-           not quoted again. The reading with context is kept when it answers and is at
-           least as sure as the question alone.
+           not quoted again. The reading with context is kept when it answers, unless
+           the question alone is answered, surer, from a document the previous answer
+           did not cite.
         """
         before = self.ask(history[-1], k, mode, history[:-1])
         n = ordinal(question)
-        if n is not None and not names_own_subject(question):
-            point = self._point(question, n, before)
+        if n is not None:
+            point = self._point(question, n, before, history[-1])
             if point is not None:
                 return point
         sure = understand(question, history)
@@ -200,11 +203,16 @@ class Engine:
         query = self._in_context(question, context)
         said = f"{question}（结合上文：{context}）"
         read = self._answer(question, query, k, mode, said, _favour(before), quoted)
-        if not read.abstained and (alone.abstained or read.confidence >= alone.confidence):
-            return read
-        # Answered alone, it is the question alone; refused both ways, the reply says
-        # what context was tried.
-        return read if alone.abstained else alone
+        if read.abstained or alone.abstained:
+            # Answered one way only, that way; refused both ways, the reply says what
+            # context was tried.
+            return alone if read.abstained and not alone.abstained else read
+        # Answered both ways: alone, from a document the previous answer did not cite,
+        # and surer, the question has moved on (大熊猫吃什么 after a question about a
+        # company); else it is read in context.
+        cited = {before.hits[n - 1].chunk.source for n, _ in before.quotes}
+        moved = alone.hits[0].chunk.source not in cited
+        return alone if moved and alone.confidence > read.confidence else read
 
     def _in_context(self, question: str, context: str) -> Query:
         """The question with the earlier one's words beside its own: the question's terms
@@ -228,9 +236,11 @@ class Engine:
             focus=own.focus,
         )
 
-    def _point(self, question: str, n: int, before: Answer) -> Answer | None:
+    def _point(self, question: str, n: int, before: Answer, asked: str) -> Answer | None:
         """Item ``n`` of the list the previous answer gave (its points) or quoted from
-        (the enumerated items of its first cited passage, or of the passage after it)."""
+        (the enumerated items of its first cited passage, or of the passage after it);
+        None when there is no such item, or when the question names something neither
+        the previous question (``asked``) nor those passages did (a new subject)."""
         if before.abstained or not before.quotes:
             return None
         hits = list(before.hits)
@@ -239,13 +249,21 @@ class Engine:
             lists.append(list(before.quotes))
         first = before.quotes[0][0]
         cited = hits[first - 1].chunk
-        lists.append([(first, item) for item in items(cited.text)])
+        family, found = enumerated(cited.text)
+        listed = [(first, item) for item in found]
+        # The list goes on in the passages after it (一是 … 二是 here, 三是 two passages on).
         source, _, index = cited.id.rpartition("#")
-        if index.isdigit():
-            nxt = self.store.fetch([f"{source}#{int(index) + 1}"])
-            if nxt:
+        for step in range(1, LIST_REACH + 1) if index.isdigit() else ():
+            nxt = self.store.fetch([f"{source}#{int(index) + step}"])
+            if not nxt:
+                break
+            family, more = enumerated(nxt[0].text, len(listed), family if listed else None)
+            if more:
                 hits.append(Hit(nxt[0], 0.0, "context"))
-                lists.append([(len(hits), item) for item in items(nxt[0].text)])
+                listed += [(len(hits), item) for item in more]
+        lists.append(listed)
+        if names_new(question, "\n".join([asked, *(h.chunk.text for h in hits)])):
+            return None
         found = pick([[s for _, s in group] for group in lists], n)
         if found is None:
             return None

@@ -184,10 +184,16 @@ def _names_something(text: str) -> bool:
 
 
 # "第三点", "其中第二条", "排在第二位的", "第4个" — an ordinal into a list.
+# "排第四的那个", "排在第二的": a place in the list the answer gave.
 _ORDINAL = re.compile(
-    r"第\s*(?P<n>[一二两三四五六七八九十\d]{1,2})\s*(?:个|点|条|项|位|方面|种|类|部分)"
+    r"第\s*(?P<n>[一二两三四五六七八九十\d]{1,2})\s*(?:个|点|条|项|位|方面|种|类|部分)|"
+    r"排(?:在)?第\s*(?P<m>[一二两三四五六七八九十\d]{1,2})(?![季方批])"
 )
-_LAST = re.compile(r"最后(?:一|那)?(?:个|点|条|项|方面|种)|the last (?:one|point|item)", re.I)
+_FIRST = re.compile(r"头一(?:个|点|条|项|种)|最前面的(?:那)?一?(?:个|点|条|项)")
+_LAST = re.compile(
+    r"最后(?:的)?(?:一|那)?一?(?:个|点|条|项|方面|种)|排(?:在)?最后|the last (?:one|point|item)",
+    re.I,
+)
 _OTHER_SIDE = re.compile(r"另一方面|另一个方面|the other (?:one|side)", re.I)
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ORDINAL_EN = re.compile(
@@ -223,14 +229,25 @@ def ordinal(question: str) -> int | None:
     [None, None, None]
     >>> ordinal("Who built China's first lab?") is None
     True
+    >>> ordinal("排第四的那个问题是什么？"), ordinal("排在最后的那一项呢？")
+    (4, -1)
+    >>> ordinal("最後那個階段呢？")
+    -1
+    >>> ordinal("头一项关于土地的呢？")
+    1
     """
+    from rag.tokenize import normalize
+
+    question = normalize(question)
     if _LAST.search(question):
         return -1
     if _OTHER_SIDE.search(question):
         return 2
+    if _FIRST.search(question):
+        return 1
     m = _ORDINAL.search(question)
     if m:
-        return chinese_number(m.group("n")) or None
+        return chinese_number(m.group("n") or m.group("m")) or None
     m = _ORDINAL_EN.search(question)
     return _EN_NUMBERS.index(m.group(1).lower()) + 1 if m else None
 
@@ -239,6 +256,7 @@ def ordinal(question: str) -> int | None:
 # 一方面 … 另一方面. The number of each marker is its group "n".
 _FAMILIES = (
     r"(?<![之统唯同均])(?P<n>[一二三四五六七八九十]{1,2})是",
+    r"(?<![之统唯同均不只])(?P<n>[一二三四五六七八九十]{1,2})要(?=[^求素点])",
     r"[（(](?P<n>[一二三四五六七八九十]{1,2})[）)]",
     r"[（(](?P<n>\d{1,2})[）)]",
     r"(?<![\d一二三四五六七八九十])(?P<n>[一二三四五六七八九十]{1,2})、",
@@ -269,29 +287,50 @@ def items(text: str) -> list[str]:
     >>> items("2023年增长5.2%。")
     []
     """
+    return enumerated(text)[1]
+
+
+def enumerated(text: str, after: int = 0, family: int | None = None) -> tuple[int, list[str]]:
+    """``items``, with the family of marker that numbers them; or, with ``after`` (the
+    items a passage before this one gave), the items that go on from there in that
+    ``family``: a list may run over several passages, and one item is enough to go on.
+
+    >>> enumerated("二是扩大开放。三是培育人才；四是守住底线。", after=2, family=0)
+    (0, ['三是培育人才；', '四是守住底线。'])
+    >>> enumerated("三、其他事项。", after=2, family=0)
+    (0, [])
+    >>> enumerated("五是协同不足。“链上共同体”尚未形成。\\n\\n三、定位", after=4, family=0)
+    (0, ['五是协同不足。“链上共同体”尚未形成。'])
+    """
     best: list[tuple[int, int]] = []
-    for family in _FAMILIES:
+    kind = family if family is not None else -1
+    for f, marker in enumerate(_FAMILIES):
+        if family is not None and f != family:
+            continue
         run: list[tuple[int, int]] = []
-        for m in re.finditer(family, text):
+        for m in re.finditer(marker, text):
             n = _number(m.group("n"))
-            if n == 1:
+            if n == after + 1:
                 run = [(m.start(), m.end())]
-            elif run and n == len(run) + 1:
+            elif run and n == after + len(run) + 1:
                 run.append((m.start(), m.end()))
             if len(run) > len(best):
-                best = list(run)
-    if len(best) < 2:
-        return []
+                best, kind = list(run), f
+    if len(best) < (1 if after else 2):
+        return kind, []
     found = []
     for i, (start, _) in enumerate(best):
         end = best[i + 1][0] if i + 1 < len(best) else len(text)
         item = text[start:end].strip()
-        if i + 1 == len(best):
-            # The last item runs to the end of its sentence.
+        if i + 1 == len(best) and (start == 0 or text[:start].rstrip(" \t\u3000")[-1:] == "\n"):
+            # The last item of a list set out one per paragraph is its paragraph ...
+            item = item.split("\n")[0].strip()
+        elif i + 1 == len(best):
+            # ... and of a list within a paragraph, runs to the end of its sentence.
             stop = re.search(r"[。！？!?](?:[”’」』）)])?", item)
             item = item[: stop.end()] if stop else item
         found.append(item)
-    return found
+    return kind, found
 
 
 def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:
@@ -317,6 +356,31 @@ _STANDS_FOR = re.compile(
     r"\b(?:it|its|they|their|them|he|she|his|her)\b",
     re.I,
 )
+
+
+def names_new(question: str, heard: str) -> bool:
+    """Whether a question names something (a name jieba tags, a title in 《》, a quoted
+    term, a place) that ``heard``, the conversation so far, does not: a new subject,
+    not a pointer into the list just given.
+
+    >>> heard = "广州的若干措施分成哪几个维度？从政策支持、发展环境四个维度提出20条措施。"
+    >>> names_new("第三个维度下面有哪些举措？", heard), names_new("深圳的第三个项目是什么？", heard)
+    (False, True)
+    >>> names_new("第五个挑战里哪种“共同体”还没有形成？", "五是产业链上共同体尚未形成。")
+    False
+    """
+    from rag.features import tagged_names
+    from rag.tokenize import normalize
+
+    heard = normalize(heard).lower()
+    if question.isascii():
+        named = [w.strip("?,.!\"'") for w in question.split()[1:] if w[:1].isupper()]
+    else:
+        named = [w for w, _ in tagged_names(question)]
+        named += re.findall(r"《([^》]+)》|“([^”]{2,})”", question)
+        named += [p for p in _places() if p in question]
+    flat = [w for item in named for w in (item if isinstance(item, tuple) else (item,)) if w]
+    return any(normalize(w).lower() not in heard for w in flat)
 
 
 def names_own_subject(question: str) -> bool:
