@@ -159,6 +159,35 @@ def test_a_changed_or_deleted_file_is_reindexed_alone_by_rag_index(tiny_seeds, t
     assert "300个" in engine.ask("澳门贸促局收到多少个新投资计划？", mode="lexical").text
 
 
+def test_rows_left_by_a_removal_cut_short_are_swept_by_rag_index_not_a_write_under_way(
+    tiny_seeds, tmp_path, monkeypatch
+):
+    from rag.milvus import writing
+
+    settings = _settings(tiny_seeds, tmp_path, str(tmp_path / "m.db"), "lexical")
+    store = sync(settings, **QUIET, mirror=True)
+
+    def rows(part: str, source: str) -> int:
+        return len(store.cols.query(part, ["key"], f'doc == "{source}"'))
+
+    assert rows("passages", "seeds/b.txt") and rows("files", "seeds/b.txt")
+    # A removal that died after its commit (the document row) and before the rest.
+    store.cols.delete("documents", 'doc == "seeds/b.txt"')
+    (tiny_seeds / "b.txt").unlink()
+    store.refresh()
+    # Young rows may be a write still under way: left alone.
+    assert writing.sweep(store.cols, store.stats.is_live) == 0
+    assert rows("passages", "seeds/b.txt")
+    # An hour on, they are a dead writer's: rag index deletes them, and only them.
+    monkeypatch.setattr(writing, "DEAD_AFTER_S", 0)
+    kept = rows("passages", "seeds/a.txt")
+    store = sync(settings, **QUIET, mirror=True)
+    assert rows("passages", "seeds/b.txt") == 0 and rows("files", "seeds/b.txt") == 0
+    assert rows("passages", "seeds/a.txt") == kept
+    engine = open_engine(settings, **QUIET)
+    assert "2022年1月4日" in engine.ask("前海深港国际法务区何时启用？", mode="lexical").text
+
+
 def test_two_processes_share_one_collection(server, tiny_seeds, tmp_path):
     settings = _settings(tiny_seeds, tmp_path, server, "lexical")
     here = Library(settings, say=QUIET["say"])

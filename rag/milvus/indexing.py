@@ -13,7 +13,7 @@ import numpy as np
 
 from rag.chunk import sentences
 from rag.corpus import PIPELINE_VERSION, document_hash, read_sources, why_stale
-from rag.milvus import reading
+from rag.milvus import reading, writing
 from rag.milvus.schema import keyed, sentence_id
 from rag.milvus.store import LAYOUT, MilvusStore
 from rag.settings import SEEDS_LABEL
@@ -36,7 +36,9 @@ def sync(
     ``mirror`` (``rag index``), seed documents no longer in the seed folder are removed
     too. Uploads live in the store only and stay (``rag docs remove`` removes them). A
     store of another layout, pipeline, chunking or model is rebuilt whole. The model is
-    calibrated when the store has no calibration yet or ``mirror`` changed the library."""
+    calibrated when the store has no calibration yet or ``mirror`` changed the library.
+    With ``mirror``, rows no document uses any more (a write or removal cut short) are
+    deleted too."""
     store = MilvusStore.open(settings.store, settings.milvus_token)
     model = embedder.name if embedder is not None else None
     if store.exists():
@@ -88,7 +90,11 @@ def sync(
             source.document, source.original, content_hash(source.original), embedder, known
         )
         changed = True
-    if changed:
+    store.refresh()
+    swept = writing.sweep(store.cols, store.stats.is_live) if mirror else 0
+    if swept:
+        say(f"deleted {swept} rows left by writes or removals that did not finish")
+    if changed or swept:
         store.flush()
     store.refresh()
     dense = store.state.get("dense") or {}

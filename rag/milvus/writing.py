@@ -1,7 +1,9 @@
 """What a writer does to Milvus: write one document, remove one. No row is read,
 changed and written back: a document's rows are new rows under a fresh version, and its
 document row, written last, is its commit. A writer that dies before it leaves rows no
-document row names, which no reader uses and the next write of that document deletes."""
+document row names, which no reader uses; the next write of that document deletes them,
+and ``sweep`` (run by ``rag index --store``) those of a document never written again or
+whose removal was cut short."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def write(
 ) -> str:
     """Write one document (new, or a new version of one) and commit it; return its
     version. Readers see the previous version, or none, until the document row is in."""
-    version = uuid.uuid4().hex[:16]
+    version = new_version()
     owned = {"doc": doc.source, "version": version}
     edges = cut_edges(chunks)
     rows, df, tokens = [], Counter(), 0
@@ -103,6 +105,59 @@ def write(
     winner = rows[0]["version"] if rows else version
     _delete_rows(cols, doc.source, f"version != {json.dumps(winner)}")
     return version
+
+
+# A write takes seconds (a long document, minutes); rows of a version no document row
+# names are taken for a dead writer's only when older than this.
+DEAD_AFTER_S = 3600
+
+
+def new_version() -> str:
+    """A fresh version: the time it was made (milliseconds, hexadecimal, so that
+    versions sort by age), then a random part.
+
+    >>> a = new_version(); len(a), version_time(a) <= time.time()
+    (20, True)
+    """
+    return f"{time.time_ns() // 1_000_000:012x}{uuid.uuid4().hex[:8]}"
+
+
+def version_time(version: str) -> float:
+    """When a version was made (seconds since the epoch); 0 for one of an older layout,
+    which gave versions no time.
+
+    >>> version_time("0190f0d1c3a5" + "ab12cd34") > 1.7e9, version_time("3f2a9c0d1e4b5a6c")
+    (True, 0.0)
+    """
+    if len(version) != 20:
+        return 0.0
+    try:
+        return int(version[:12], 16) / 1000
+    except ValueError:
+        return 0.0
+
+
+def sweep(cols: Collections, is_live, now: float | None = None) -> int:
+    """Delete the rows no reader uses: those of a version no document row names (a
+    writer died, a removal was cut short), once older than ``DEAD_AFTER_S`` so that a
+    write still under way is left alone. ``is_live(doc, version)`` says which rows are
+    used. Reads every row's name, a page at a time; returns how many rows went."""
+    cutoff = (time.time() if now is None else now) - DEAD_AFTER_S
+    gone = 0
+    for part in ("passages", "sentences", "files"):
+        if not cols.has(part):  # a store without vectors has no sentences
+            continue
+        dead = [
+            row["key"]
+            for page in cols.pages(part, ["key", "doc", "version"])
+            for row in page
+            if not is_live(row["doc"], row["version"]) and version_time(row["version"]) < cutoff
+        ]
+        for start in range(0, len(dead), 200):
+            keys = json.dumps(dead[start : start + 200], ensure_ascii=False)
+            cols.delete(part, f"key in {keys}")
+        gone += len(dead)
+    return gone
 
 
 def remove(cols: Collections, source: str) -> bool:
