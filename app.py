@@ -148,13 +148,15 @@ def library_view(library: Library, seen: str | None = None):
 
 
 def _citations(answer, k: int) -> list[tuple[str, str]]:
-    """(label, value) of each source of an answer, for the viewer's list."""
-    out = []
-    for n, hit in enumerate(answer.hits[:k], start=1):
-        c = hit.chunk
-        label = f"[{n}] {c.title} · {c.source} 第 {c.first_line}–{c.last_line} 行"
-        out.append((label, render.view_key(c.source, c.first_line, c.last_line)))
-    return out
+    """(label, value) of each source of an answer (overlapping passages once), for the
+    viewer's list."""
+    return [
+        (
+            f"{s.label} {s.title} · {s.source} 第 {s.first_line}–{s.last_line} 行",
+            render.view_key(s.source, s.first_line, s.last_line),
+        )
+        for s in render.sources(answer, k)
+    ]
 
 
 def chat_turn(library: Library, message: str, history: list, mode: str, k: float, asked):

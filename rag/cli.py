@@ -89,16 +89,19 @@ def _check(question, mode: str, k: int) -> tuple[str, str, int]:
 
 
 def format_answer(answer, k: int) -> str:
-    """Human-readable answer and numbered citations."""
+    """Human-readable answer, how sure the model is, and the numbered citations (passages
+    of one file that share lines once, as in the web UI)."""
+    from rag.render import certainty, sources
+
     lines = []
     if answer.understood_as:
         lines.append(f"按上文理解为：{answer.understood_as}")
-    lines += [f"答案：{answer.text}", "", "来源："]
-    for n, hit in enumerate(answer.hits[:k], start=1):
-        c = hit.chunk
-        lines.append(f"[{n}] {c.title}")
-        lines.append(f"    {c.source}  第 {c.first_line}–{c.last_line} 行  score {hit.score:.3f}")
-        lines.extend("    " + line for line in c.text.splitlines() if line.strip())
+    lines += [f"答案：{answer.text}", f"把握：{certainty(answer.confidence)}", ""]
+    lines.append("最接近的段落：" if answer.abstained else "来源：")
+    for s in sources(answer, k):
+        lines.append(f"{s.label} {s.title}")
+        lines.append(f"    {s.source}  第 {s.first_line}–{s.last_line} 行")
+        lines.extend("    " + line for line in s.text.splitlines() if line.strip())
     return "\n".join(lines)
 
 

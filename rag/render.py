@@ -3,6 +3,8 @@ document or a file name is escaped for HTML *and* Markdown before it reaches the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rag.records import Answer
 from rag.settings import MAX_QUESTION
 
@@ -139,24 +141,124 @@ def view_key(source: str, first: int, last: int) -> str:
     return f"{source}|{first}|{last}"
 
 
+@dataclass(frozen=True)
+class Source:
+    """One entry of the 来源 list: the passages ``numbers`` (1-based, as the answer's
+    ``[n]`` markers count them) of one file that share lines, shown as one."""
+
+    numbers: tuple[int, ...]
+    title: str
+    source: str
+    first_line: int
+    last_line: int
+    text: str
+
+    @property
+    def label(self) -> str:
+        return "".join(f"[{n}]" for n in self.numbers)
+
+
+def sources(answer: Answer, k: int) -> list[Source]:
+    """The first ``k`` passages of an answer, those of one file that share lines merged
+    into one entry (in the order of their first passage): the passages of a long
+    section overlap, and one quoted twice is one source.
+
+    >>> from rag.records import Chunk, Hit
+    >>> hits = [Hit(Chunk(f"a#{i}", "a.txt", "t", text, first, last), 1.0, "x")
+    ...         for i, (text, first, last) in enumerate([("甲乙丙。", 1, 2), ("丙。丁。", 2, 3),
+    ...                                                  ("戊。", 5, 5)])]
+    >>> [(s.label, s.first_line, s.last_line, s.text) for s in sources(
+    ...     Answer("?", "", False, tuple(hits)), 5)]
+    [('[1][2]', 1, 3, '甲乙丙。丁。'), ('[3]', 5, 5, '戊。')]
+    """
+    groups: list[list[int]] = []
+    chunks = [h.chunk for h in answer.hits[:k]]
+    for n, c in enumerate(chunks, start=1):
+        home = next(
+            (
+                g
+                for g in groups
+                if any(
+                    chunks[m - 1].source == c.source
+                    and chunks[m - 1].first_line <= c.last_line
+                    and c.first_line <= chunks[m - 1].last_line
+                    for m in g
+                )
+            ),
+            None,
+        )
+        if home is None:
+            groups.append([n])
+        else:
+            home.append(n)
+    out = []
+    for g in groups:
+        members = sorted((chunks[m - 1] for m in g), key=lambda c: (c.first_line, c.last_line))
+        text = members[0].text
+        for c in members[1:]:
+            text = _joined(text, c.text)
+        first = members[0]
+        out.append(
+            Source(
+                tuple(g),
+                first.title,
+                first.source,
+                min(c.first_line for c in members),
+                max(c.last_line for c in members),
+                text,
+            )
+        )
+    return out
+
+
+def _joined(a: str, b: str) -> str:
+    """Two overlapping passages as one text: ``b`` from where ``a`` leaves off.
+
+    >>> _joined("一二三四", "三四五"), _joined("一二三", "二"), _joined("一", "二")
+    ('一二三四五', '一二三', '一\\n二')
+    """
+    if b in a:
+        return a
+    if a in b:
+        return b
+    for n in range(min(len(a), len(b)) - 1, 0, -1):
+        if a.endswith(b[:n]):
+            return a + b[n:]
+    return f"{a}\n{b}"
+
+
 def sources_html(answer: Answer, k: int) -> str:
-    """A collapsible 来源 section listing the cited passages."""
+    """A collapsible 来源 section listing the cited passages, those that overlap once."""
     quoted: dict[int, list[str]] = {}
     for n, s in answer.quotes:
         quoted.setdefault(n, []).append(s)
     items = []
-    for n, hit in enumerate(answer.hits[:k], start=1):
-        c = hit.chunk
+    for entry in sources(answer, k):
+        marks = [s for n in entry.numbers for s in quoted.get(n, [])]
         items.append(
-            f'<div class="source" title="点击查看原文"><p><b>[{n}] {escape(c.title)}</b><br>'
-            f"<code>{escape(c.source)}</code> · 第 {c.first_line}–{c.last_line} 行 · "
-            f"score {hit.score:.3f}</p>"
-            f'<blockquote class="passage">{_highlight(c.text, quoted.get(n, []))}</blockquote>'
+            f'<div class="source" title="点击查看原文"><p><b>{entry.label} '
+            f"{escape(entry.title)}</b><br><code>{escape(entry.source)}</code> · "
+            f"第 {entry.first_line}–{entry.last_line} 行</p>"
+            f'<blockquote class="passage">{_highlight(entry.text, marks)}</blockquote>'
             "</div>"
         )
     label = "最接近的段落" if answer.abstained else "来源"
     summary = f"<summary>{label}（{len(items)}）</summary>"
     return f'<details class="sources">{summary}{"".join(items)}</details>'
+
+
+# How sure the answer model is, in words: 高 from this probability on, 中 from the next.
+SURE = 0.75
+FAIR = 0.4
+
+
+def certainty(confidence: float) -> str:
+    """The answer model's confidence as a reader says it.
+
+    >>> certainty(0.9), certainty(0.5), certainty(0.1)
+    ('高', '中', '低')
+    """
+    return "高" if confidence >= SURE else "中" if confidence >= FAIR else "低"
 
 
 def message(answer: Answer, k: int) -> str:
@@ -170,7 +272,7 @@ def message(answer: Answer, k: int) -> str:
     parts.append(answer_text(answer))
     # The answer model's probability that the passages answer at all: quiet, for a reader
     # who wants to know how sure the assistant is.
-    parts.append(f'<small class="confidence">把握 {answer.confidence:.0%}</small>')
+    parts.append(f'<small class="confidence">把握：{certainty(answer.confidence)}</small>')
     parts.append(sources_html(answer, k))
     return "\n\n".join(parts)
 

@@ -216,6 +216,27 @@ def test_browser_a_broad_answer_lists_its_points_laid_out_alike(app_url):
         assert not any(t.lstrip()[:2] in {f"{n}." for n in range(1, 10)} for t in texts), texts
 
 
+def test_browser_overlapping_sources_are_one_entry_and_no_raw_score_is_shown(app_url):
+    import re
+
+    with _page(app_url) as page:
+        _ask(page, "广州开发区在营商环境方面有哪些改革？")
+        message = page.locator("#chat .message").last
+        message.locator("details.sources summary").click()
+        entries = message.locator("details.sources .source").all_inner_texts()
+        spans = []
+        for text in entries:
+            file = re.search(r"seeds/\S+\.txt", text).group()
+            first, last = (int(x) for x in re.search(r"第 (\d+)–(\d+) 行", text).groups())
+            spans.append((file, first, last))
+        # No two entries share lines of one file; a passage quoted twice is one entry.
+        for i, (f, a, b) in enumerate(spans):
+            assert not any(g == f and a <= d and c <= b for g, c, d in spans[i + 1 :]), spans
+        assert any("][" in text.split("\n")[0] for text in entries), entries
+        body = message.inner_text()
+        assert re.search(r"把握：[高中低]", body) and "score" not in body
+
+
 def test_app_module_sets_offline_flags_before_importing_gradio():
     source = Path(ROOT / "app.py").read_text(encoding="utf-8")
     assert source.index('GRADIO_ANALYTICS_ENABLED"] = "False"') < source.index("import gradio")

@@ -91,7 +91,23 @@ def test_the_message_says_quietly_how_sure_the_model_is():
     from dataclasses import replace
 
     html = message(replace(_answer("大熊猫主要吃竹子。"), confidence=0.874), k=5)
-    assert '<small class="confidence">把握 87%</small>' in html
+    assert '<small class="confidence">把握：高</small>' in html
+    html = message(replace(_answer("大熊猫主要吃竹子。"), confidence=0.2), k=5)
+    assert '<small class="confidence">把握：低</small>' in html
+    assert "score" not in html and "0.9" not in html  # no raw scores
+
+
+def test_passages_of_one_file_that_share_lines_are_one_source_with_both_markers():
+    a = Chunk("s#0", "seeds/s.txt", "标题", "甲句。乙句。", 12, 12)
+    b = Chunk("s#1", "seeds/s.txt", "标题", "乙句。丙句。", 12, 13)
+    c = Chunk("t#0", "seeds/t.txt", "别的", "丁句。", 12, 12)
+    hits = tuple(Hit(x, 1.0, "x") for x in (a, b, c))
+    answer = Answer("问？", "甲句。[1]丙句。[2]", False, hits, ((1, "甲句。"), (2, "丙句。")))
+    html = message(answer, k=5)
+    assert html.count('<div class="source"') == 2 and "来源（2）" in html
+    assert "[1][2] 标题" in html and "第 12–13 行" in html and "[3] 别的" in html
+    # Both quotes are marked in the merged text, which holds the overlap once.
+    assert "<mark>甲句。</mark>乙句。<mark>丙句。</mark>" in html
 
 
 def test_a_long_question_is_echoed_shortened_with_its_length_and_escaped():
