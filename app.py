@@ -63,20 +63,33 @@ CSS = """
 #upload-status .upload-ok { color: #15803d; font-weight: 600; }
 #upload-status .upload-failed { color: #b91c1c; font-weight: 600; }
 """
-# A click on a 来源 entry asks the viewer for that passage: its file and lines, as the
-# entry shows them (the chat strips data attributes), go into the hidden #view-request
-# box, whose input event runs `show` on the server.
+# A click on a 来源 entry asks the viewer for that passage: its name in the 来源 list,
+# made of what the entry shows (the chat strips data attributes), goes into the hidden
+# #view-request box, whose input event runs `open_clicked` on the server.
 OPEN_SOURCE_JS = """
 () => {
   document.addEventListener("click", (event) => {
     const entry = event.target.closest("#chat .sources .source");
     const box = document.querySelector("#view-request textarea");
+    const head = entry?.querySelector("b")?.textContent;
     const file = entry?.querySelector("code")?.textContent;
     const lines = entry?.querySelector("p")?.textContent.match(/第 (\\d+)–(\\d+) 行/);
-    if (!file || !lines || !box) return;
-    box.value = `${file}|${lines[1]}|${lines[2]}`;
+    if (!head || !file || !lines || !box) return;
+    // The entry's name in the 来源 list (render.citation_label).
+    box.value = `${head} · ${file} 第 ${lines[1]}–${lines[2]} 行`;
     box.dispatchEvent(new Event("input", { bubbles: true }));
-    document.querySelector("#viewer")?.scrollIntoView({ behavior: "smooth" });
+    // Scroll once the viewer shows this passage, not before (at most 10 s).
+    const cited = `第 ${lines[1]}–${lines[2]} 行`;
+    let tries = 0;
+    const scroll = () => {
+      const shown = document.querySelector("#viewer .viewer p")?.textContent || "";
+      if (shown.includes(file) && shown.includes(cited)) {
+        document.querySelector("#viewer").scrollIntoView({ behavior: "smooth" });
+      } else if (++tries < 100) {
+        setTimeout(scroll, 100);
+      }
+    };
+    scroll();
   });
 }
 """
@@ -150,13 +163,7 @@ def library_view(library: Library, seen: str | None = None):
 def _citations(answer, k: int) -> list[tuple[str, str]]:
     """(label, value) of each source of an answer (overlapping passages once), for the
     viewer's list."""
-    return [
-        (
-            f"{s.label} {s.title} · {s.source} 第 {s.first_line}–{s.last_line} 行",
-            render.view_key(s.source, s.first_line, s.last_line),
-        )
-        for s in render.sources(answer, k)
-    ]
+    return [(label, label) for label in map(render.citation_label, render.sources(answer, k))]
 
 
 def chat_turn(library: Library, message: str, history: list, mode: str, k: float, asked):
@@ -227,13 +234,20 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
         if not cited:
             return ""
         try:
-            source, first, last = cited.rsplit("|", 2)
-            return render.view_html(library.view(source, int(first), int(last)))
+            source, first, last = render.cited_lines(cited)
+            return render.view_html(library.view(source, first, last))
         except (ValueError, NotViewable) as exc:
             return f"<p>{render.escape(str(exc).splitlines()[0])}</p>"
 
+    def open_clicked(clicked: str | None):
+        """A 来源 entry clicked in the chat: the viewer shows it, and the 来源 list says
+        which it is (the entry's own value; the list change that follows shows it
+        again, the same)."""
+        return show(clicked), gr.update(value=clicked or None)
+
     def upload(files, request: gr.Request):
-        return upload_files(library, files, editor(request))
+        # The picker is emptied: what was chosen is in the library now, or said why not.
+        return upload_files(library, files, editor(request)), None
 
     def refresh(seen: str | None):
         return library_view(library, seen)
@@ -319,6 +333,7 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
                         upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Accordion("复制为 Markdown（上一条回答及其出处）", open=False):
                     export = gr.Code(
+                        label="Markdown",
                         language="markdown",
                         interactive=False,
                         wrap_lines=True,
@@ -326,7 +341,8 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
                         elem_id="export",
                     )
                 with gr.Accordion("查看原文（选择上一条回答的来源）", open=True):
-                    cited = gr.Dropdown([], label="来源", elem_id="cited")
+                    # An entry of an earlier answer, clicked in the chat, is shown too.
+                    cited = gr.Dropdown([], label="来源", elem_id="cited", allow_custom_value=True)
                     request = gr.Textbox(elem_id="view-request", show_label=False, container=False)
                     viewer = gr.HTML(elem_id="viewer")
 
@@ -367,13 +383,13 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
         )
         chat.clear(lambda: [], None, asked, api_visibility="private")
         cited.change(show, cited, viewer, api_visibility="private")
-        request.change(show, request, viewer, api_visibility="private")
+        request.change(open_clicked, request, [viewer, cited], api_visibility="private")
         if changes:
             views = [status, docs, target, shown]
             add.click(
                 upload,
                 files,
-                upload_status,
+                [upload_status, files],
                 concurrency_limit=1,
                 concurrency_id="upload",
                 api_visibility="private",

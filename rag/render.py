@@ -3,6 +3,7 @@ document or a file name is escaped for HTML *and* Markdown before it reaches the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.records import Answer
@@ -136,9 +137,24 @@ def answer_text(answer: Answer) -> str:
     return "".join(f"{escape(s)}[{n}]" for n, s in answer.quotes)
 
 
-def view_key(source: str, first: int, last: int) -> str:
-    """What the viewer is asked for: ``source|first|last``."""
-    return f"{source}|{first}|{last}"
+def citation_label(entry: Source) -> str:
+    """How a source is named in the viewer's list, and what a click on its 来源 entry
+    asks the viewer for: ``[1][2] 标题 · seeds/a.txt 第 12–13 行``."""
+    return (
+        f"{entry.label} {entry.title} · {entry.source} 第 {entry.first_line}–{entry.last_line} 行"
+    )
+
+
+def cited_lines(label: str) -> tuple[str, int, int]:
+    """The file and lines a ``citation_label`` names; ValueError when it names none.
+
+    >>> cited_lines("[1][2] 标题 · 人物 · seeds/a.txt 第 12–13 行")
+    ('seeds/a.txt', 12, 13)
+    """
+    m = re.fullmatch(r".* · (?P<source>.+?) 第 (?P<first>\d+)–(?P<last>\d+) 行", label.strip())
+    if m is None:
+        raise ValueError(f"no such source: {label[:80]}")
+    return m.group("source"), int(m.group("first")), int(m.group("last"))
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,10 @@ def test_browser_injected_document_shows_literally_and_fetches_nothing(app_url, 
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(app_url)
         _upload(page, [evil], timeout=30_000)
+        # What was chosen is in the library now: the picker is empty again.
+        page.wait_for_function(
+            "() => !document.querySelector('#upload').textContent.includes('注入测试.txt')"
+        )
         _ask(page, "珊瑚礁保护计划的恶意文档测试段落")
         page.locator("#chat details.sources summary").last.click()
         text = page.locator("#chat details.sources").last.inner_text()
@@ -319,9 +323,16 @@ def test_browser_a_citation_opens_its_document_at_the_cited_lines(app_url):
         entry = page.locator("#chat details.sources .source").nth(1)
         source = entry.locator("code").inner_text()
         first = entry.inner_text().split("第 ")[1].split("–")[0]
+        head = entry.locator("b").inner_text()
         entry.click()
         page.locator(f'#viewer .line.cited[data-line="{first}"]').wait_for(timeout=30_000)
         assert source in page.locator("#viewer").inner_text()
+        # The 来源 list says which passage the viewer shows.
+        chosen = page.locator("#cited input")
+        page.wait_for_function(
+            "h => document.querySelector('#cited input').value.startsWith(h)", arg=head
+        )
+        assert source in chosen.input_value() and f"第 {first}–" in chosen.input_value()
 
 
 def test_browser_the_answer_can_be_copied_as_markdown_with_its_citations(app_url):
@@ -330,6 +341,9 @@ def test_browser_the_answer_can_be_copied_as_markdown_with_its_citations(app_url
         page.get_by_text("复制为 Markdown").click()
         export = page.locator("#export")
         export.get_by_text("**答：**").wait_for(timeout=30_000)
+        # The box is named for what it holds, not for the widget.
+        assert export.get_by_text("Markdown", exact=True).count() == 1
+        assert export.get_by_text("Code", exact=True).count() == 0
         text = export.inner_text()
         assert "**问：** 深圳国际仲裁院有多少名仲裁员？" in text and "1547" in text
         assert "[1] 《" in text and "seeds/" in text and "行" in text
