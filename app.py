@@ -192,13 +192,9 @@ def chat_turn(library: Library, message: str, history: list, mode: str, k: float
     asked.append(message.strip())
     k = int(k)
     history.append({"role": "user", "content": render.echo(message.strip())})
-    history.append({"role": "assistant", "content": ""})
-    raw = answer.text
-    step = max(4, len(raw) // 12)
-    for cut in range(step, len(raw), step):
-        history[-1] = {"role": "assistant", "content": render.escape(raw[:cut])}
-        yield history, "", keep, keep, asked
-    history[-1] = {"role": "assistant", "content": render.message(answer, k)}
+    # The answer is whole when it is found (quoted, not generated): shown at once, not
+    # played out as if it were being written.
+    history.append({"role": "assistant", "content": render.message(answer, k)})
     citations = gr.update(choices=_citations(answer, k), value=None)
     yield history, "", citations, render.markdown_export(answer, k), asked
 
@@ -246,8 +242,10 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
         return show(clicked), gr.update(value=clicked or None)
 
     def upload(files, request: gr.Request):
-        # The picker is emptied: what was chosen is in the library now, or said why not.
-        return upload_files(library, files, editor(request)), None
+        # Once the files are read, the picker is emptied: each is in the library now, or
+        # the status says why not. Refused unread (no right to add), they stay chosen.
+        allowed = editor(request)
+        return upload_files(library, files, allowed), None if allowed else gr.update()
 
     def refresh(seen: str | None):
         return library_view(library, seen)
@@ -429,16 +427,12 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    from rag.cli import library_flags
+
     p = argparse.ArgumentParser(description="大湾区政策问答 web UI (offline)")
     p.add_argument("--host", help="default: $RAG_HOST or 127.0.0.1")
     p.add_argument("--port", type=int, help="default: $RAG_PORT or 7860")
-    p.add_argument("--seeds", help="document folder (default: $RAG_SEEDS or seeds)")
-    p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
-    p.add_argument("--model", help="embedding model (default: $RAG_MODEL or the bundled one)")
-    p.add_argument("--mode", choices=MODES, help="default: $RAG_MODE or hybrid")
-    p.add_argument(
-        "--store", help="Milvus: PATH.db (Milvus Lite) or http(s)://host:port (default: $RAG_STORE)"
-    )
+    library_flags(p)
     p.add_argument(
         "--users",
         help="who may sign in off loopback (default: $RAG_USERS, else users.json in the index "

@@ -25,9 +25,11 @@ def keywords_ahead(argv: Sequence[str]) -> subprocess.Popen | None:
     folder has no build yet; None when there is nothing to build ahead (a build exists,
     a Milvus store, the flags do not parse). Whatever goes wrong here is left for the
     app to find and report when it opens the library."""
-    p = argparse.ArgumentParser(add_help=False)
-    for flag in ("--seeds", "--index", "--mode", "--store", "--model"):
-        p.add_argument(flag)
+    from rag.cli import library_flags
+
+    # Silent: flags that do not parse are the app's to report, once.
+    p = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    library_flags(p)
     try:
         args, _ = p.parse_known_args(list(argv))
         settings = Settings.from_env(

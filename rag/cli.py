@@ -347,34 +347,36 @@ def cmd_download_model(args) -> int:
     return 0
 
 
+def library_flags(p: argparse.ArgumentParser) -> None:
+    """The flags that say which library to use, and how: the same for every command and
+    for the web app (``app.py``)."""
+    p.add_argument("--seeds", help="folder of .txt/.md documents (default: $RAG_SEEDS or seeds)")
+    p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="embedding model: hub name or local folder (default: $RAG_MODEL "
+        "or the bundled e5-small-q4)",
+    )
+    p.add_argument(
+        "--store",
+        help="keep passages in Milvus: a Milvus Lite file (PATH.db) or http(s)://host:port "
+        "(default: $RAG_STORE, else the index folder)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        help="hybrid = BM25 + vectors (default, or $RAG_MODE); lexical = BM25 only",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag",
         description="Offline question answering with cited sources over GBA policy documents.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-
-    def common(p):
-        p.add_argument(
-            "--seeds", help="folder of .txt/.md documents (default: $RAG_SEEDS or seeds)"
-        )
-        p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
-        p.add_argument(
-            "--model",
-            default=None,
-            help="embedding model: hub name or local folder (default: $RAG_MODEL "
-            "or the bundled e5-small-q4)",
-        )
-        p.add_argument(
-            "--store",
-            help="keep passages in Milvus: a Milvus Lite file (PATH.db) or http(s)://host:port "
-            "(default: $RAG_STORE, else the index folder)",
-        )
-        p.add_argument(
-            "--mode",
-            choices=MODES,
-            help="hybrid = BM25 + vectors (default, or $RAG_MODE); lexical = BM25 only",
-        )
+    common = library_flags
 
     p = sub.add_parser("index", help="build the index from the documents")
     common(p)

@@ -61,9 +61,11 @@ def test_signed_in_handlers_check_the_role_server_side(library, tmp_path):
     new.write_text("河套深港科技创新合作区首批重大科研项目揭榜挂帅。", encoding="utf-8")
     upload, remove = _handler(demo, "upload"), _handler(demo, "remove")
     reader, editor = SimpleNamespace(username="li"), SimpleNamespace(username="wang")
-    assert upload([str(new)], reader) == NOT_ALLOWED
+    status, picker = upload([str(new)], reader)
+    assert status == NOT_ALLOWED and picker is not None  # left as chosen, not cleared
     assert remove("uploads/新文件.txt", True, reader)[0] == NOT_ALLOWED
-    assert "已加入资料库" in upload([str(new)], editor)
+    status, picker = upload([str(new)], editor)
+    assert "已加入资料库" in status and picker is None
     assert remove("uploads/新文件.txt", True, reader)[0] == NOT_ALLOWED
     assert "uploads/新文件.txt" in [d.source for d in library.documents()]
     assert remove("uploads/新文件.txt", True, editor)[0].startswith("已删除")
