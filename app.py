@@ -210,77 +210,97 @@ def upload_files(library: Library, files, allowed: bool = True) -> str:
     return render.upload_status(results) + f"\n\n{status_line(library)}"
 
 
-def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blocks:
-    """The page. ``access`` is ``users.access`` of the host served on; ``sign_in`` (a
-    ``users.SignIn``) gives a signed-in user's role when it is ``users.SIGN_IN``.
-    Read-only, the upload and remove controls are not drawn at all; with sign-in they
-    are drawn hidden and shown to editors; the handlers check the role either way."""
-    changes = access != users.READ_ONLY
+class Page:
+    """What the page's controls do, on the live library. ``access`` is ``users.access``
+    of the host served on; ``sign_in`` (a ``users.SignIn``) gives a signed-in user's
+    role when it is ``users.SIGN_IN``. Every handler that changes the library checks
+    the role itself, whatever the page shows."""
 
-    def editor(request: gr.Request | None) -> bool:
+    def __init__(self, library: Library, access: str = users.OPEN, sign_in=None) -> None:
+        self.library = library
+        self.access = access
+        self.sign_in = sign_in
+
+    def editor(self, request: gr.Request | None) -> bool:
         name = getattr(request, "username", None)
-        role = sign_in.role(name) if sign_in is not None and name else None
-        return users.may_edit(access, role)
+        role = self.sign_in.role(name) if self.sign_in is not None and name else None
+        return users.may_edit(self.access, role)
 
-    def respond(message: str, history: list, mode: str, k: float, asked: list | None):
-        yield from chat_turn(library, message, history, mode, k, asked)
+    def respond(self, message: str, history: list, mode: str, k: float, asked: list | None):
+        yield from chat_turn(self.library, message, history, mode, k, asked)
 
-    def show(cited: str | None):
+    def show(self, cited: str | None):
         """The document around a citation chosen in 查看原文."""
         if not cited:
             return ""
         try:
             source, first, last = render.cited_lines(cited)
-            return render.view_html(library.view(source, first, last))
+            return render.view_html(self.library.view(source, first, last))
         except (ValueError, NotViewable) as exc:
             return f"<p>{render.escape(str(exc).splitlines()[0])}</p>"
 
-    def open_clicked(clicked: str | None):
+    def open_clicked(self, clicked: str | None):
         """A 来源 entry clicked in the chat: the viewer shows it, and the 来源 list says
         which it is (the entry's own value; the list change that follows shows it
         again, the same)."""
-        return show(clicked), gr.update(value=clicked or None)
+        return self.show(clicked), gr.update(value=clicked or None)
 
-    def upload(files, request: gr.Request):
+    def upload(self, files, request: gr.Request):
         # Once the files are read, the picker is emptied: each is in the library now, or
         # the status says why not. Refused unread (no right to add), they stay chosen.
-        allowed = editor(request)
-        return upload_files(library, files, allowed), None if allowed else gr.update()
+        allowed = self.editor(request)
+        return upload_files(self.library, files, allowed), None if allowed else gr.update()
 
-    def refresh(seen: str | None):
-        return library_view(library, seen)
+    def refresh(self, seen: str | None):
+        return library_view(self.library, seen)
 
-    def refresh_read_only(seen: str | None):
-        status, rows, _, digest = library_view(library, seen)
+    def refresh_read_only(self, seen: str | None):
+        status, rows, _, digest = library_view(self.library, seen)
         return status, rows, digest
 
-    def remove(name: str | None, sure: bool, request: gr.Request):
+    def remove(self, name: str | None, sure: bool, request: gr.Request):
         """Remove an upload after the user ticked the confirmation; a hint keeps the
         user's choices as they are."""
-        if not editor(request):
+        if not self.editor(request):
             return NOT_ALLOWED, gr.update(), gr.update(), False
         if not name or not sure:
             hint = "请先选择要删除的文档。" if not name else "请勾选“确认删除”后再删除。"
             return hint, gr.update(), gr.update(), gr.update()
         try:
-            doc = library.remove(name)
+            doc = self.library.remove(name)
             message = f"已删除：{render.escape(doc.title)}（{render.escape(doc.source)}）"
         except Exception as exc:  # NotRemovable, or a re-index that failed: say why
             message = f"未删除：{render.escape(str(exc).splitlines()[0])}"
-        docs = library.documents()
+        docs = self.library.documents()
         return message, _library_rows(docs), gr.update(choices=_uploads(docs), value=None), False
 
+    def reveal(self, request: gr.Request):
+        """Who is signed in, and the controls an editor may use (sign-in only)."""
+        ok = self.editor(request)
+        role = "编辑者" if ok else "读者"
+        who = f"已登录：{render.escape(request.username or '')}（{role}）"
+        visible = gr.update(visible=True)
+        return gr.update(value=who, visible=True), visible, *[gr.update(visible=ok)] * 2
+
     def ask(
-        question: str, mode: str = "hybrid", k: int = 10, history: list[str] | None = None
+        self, question: str, mode: str = "hybrid", k: int = 10, history: list[str] | None = None
     ) -> dict:
         """Answer a question; ``history`` lists the earlier questions of the conversation,
         oldest first. Returns one line of the batch results format (with
         ``understood_as``), or the same shape with an ``error`` when the request is not
         usable."""
         try:
-            return library.ask(question, mode=mode, k=k, history=history).to_result()
+            return self.library.ask(question, mode=mode, k=k, history=history).to_result()
         except BadRequest as exc:
             return refusal(str(exc))
+
+
+def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blocks:
+    """The page: its layout, and which control runs which of ``Page``'s handlers.
+    Read-only, the upload and remove controls are not drawn at all; with sign-in they
+    are drawn hidden and shown to editors."""
+    changes = access != users.READ_ONLY
+    page = Page(library, access, sign_in)
 
     with gr.Blocks(title="大湾区政策问答") as demo:
         gr.Markdown(
@@ -365,7 +385,7 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
         quiet = {"show_progress": "hidden", "queue": False, "api_visibility": "private"}
         for trigger in (box.submit, send.click):
             trigger(
-                respond,
+                page.respond,
                 [box, chat, mode, k, asked],
                 [chat, box, cited, export, asked],
                 api_visibility="private",
@@ -380,49 +400,41 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
             api_visibility="private",
         )
         chat.clear(lambda: [], None, asked, api_visibility="private")
-        cited.change(show, cited, viewer, api_visibility="private")
-        request.change(open_clicked, request, [viewer, cited], api_visibility="private")
+        cited.change(page.show, cited, viewer, api_visibility="private")
+        request.change(page.open_clicked, request, [viewer, cited], api_visibility="private")
         if changes:
             views = [status, docs, target, shown]
             add.click(
-                upload,
+                page.upload,
                 files,
                 [upload_status, files],
                 concurrency_limit=1,
                 concurrency_id="upload",
                 api_visibility="private",
-            ).then(refresh, shown, views, **quiet)
+            ).then(page.refresh, shown, views, **quiet)
             drop.click(
-                remove,
+                page.remove,
                 [target, sure],
                 [library_status, docs, target, sure],
                 concurrency_limit=1,
                 concurrency_id="upload",
                 api_visibility="private",
-            ).then(refresh, shown, views, **quiet)
+            ).then(page.refresh, shown, views, **quiet)
             # On every page load, and every few seconds for changes made elsewhere.
-            demo.load(refresh, shown, views, **quiet)
-            gr.Timer(REFRESH_SECONDS).tick(refresh, shown, views, **quiet)
+            demo.load(page.refresh, shown, views, **quiet)
+            gr.Timer(REFRESH_SECONDS).tick(page.refresh, shown, views, **quiet)
         else:
             views = [status, docs, shown]
-            demo.load(refresh_read_only, shown, views, **quiet)
-            gr.Timer(REFRESH_SECONDS).tick(refresh_read_only, shown, views, **quiet)
+            demo.load(page.refresh_read_only, shown, views, **quiet)
+            gr.Timer(REFRESH_SECONDS).tick(page.refresh_read_only, shown, views, **quiet)
         if access == users.SIGN_IN:
-
-            def reveal(request: gr.Request):
-                ok = editor(request)
-                role = "编辑者" if ok else "读者"
-                who = f"已登录：{render.escape(request.username or '')}（{role}）"
-                visible = gr.update(visible=True)
-                return gr.update(value=who, visible=True), visible, *[gr.update(visible=ok)] * 2
-
             demo.load(
-                reveal,
+                page.reveal,
                 None,
                 [signed_in, sign_out, adding, removing],
                 api_visibility="private",
             )
-        gr.api(ask, api_name="ask")
+        gr.api(page.ask, api_name="ask")
     return demo
 
 
