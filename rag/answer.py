@@ -43,10 +43,12 @@ MAX_ANSWER = 240
 # half the best's). Validation split: a right sentence quoted 0.875 -> 0.919, with two
 # sentences in a third of the answers (mean 75 characters).
 SECOND = 0.3
-# The longest point of a list answer to a broad question, the longest list, and the
-# least chance a point may have, as a share of the best point's (each sentence's chance
-# of being *the* answer is low when many passages answer in part).
+# The length a point of a list answer to a broad question is chosen within, the
+# longest a point may be (a sentence is listed whole or not at all), the longest list,
+# and the least chance a point may have, as a share of the best point's (each
+# sentence's chance of being *the* answer is low when many passages answer in part).
 POINT = 80
+LONG_POINT = 160
 MAX_POINTS = 420
 BROAD_FLOOR = 0.2
 NOT_FOUND = "未在资料中找到答案。以下是最接近的段落，供参考。"
@@ -433,9 +435,10 @@ def compose_points(
     two from passages that share lines, each with its ``[n]``, all within the answer
     limit. A list of one is an ordinary answer.
 
-    A point is a whole sentence (an enumerated item 一是…； is one) of at most
-    ``POINT`` characters where the passage has one the model rates; only a passage with
-    none gives a longer sentence, cut at a clause and marked with an ellipsis."""
+    A point is a whole sentence (an enumerated item 一是…； is one), never a piece of
+    one: of at most ``POINT`` characters where the passage has one the model rates, else
+    its best sentence whole when that is at most ``LONG_POINT``; a passage with neither
+    gives no point."""
     ranked = _ranked(verdict)
     if not ranked:
         return "", ()
@@ -449,9 +452,9 @@ def compose_points(
     for n in sorted(by_passage):
         if any(_overlap(verdict.passages, n, m) for m, _ in chosen):
             continue
-        whole = [s for _, s in by_passage[n] if len(s) <= POINT]
-        point = whole[0] if whole else _opening(by_passage[n][0][1], POINT)
-        if any(_alike(point, other) for _, other in chosen):
+        short = [s for _, s in by_passage[n] if len(s) <= POINT]
+        point = short[0] if short else by_passage[n][0][1]
+        if len(point) > LONG_POINT or any(_alike(point, other) for _, other in chosen):
             continue
         if used + len(point) + 6 > MAX_POINTS:
             break
@@ -477,23 +480,6 @@ def _overlap(passages: tuple[Chunk, ...], a: int, b: int) -> bool:
         return False
     x, y = passages[a - 1], passages[b - 1]
     return x.source == y.source and x.first_line <= y.last_line and y.first_line <= x.last_line
-
-
-def _opening(sentence: str, limit: int) -> str:
-    """The opening clauses of a long sentence within ``limit`` (quoted as they stand;
-    shown with an ellipsis).
-
-    >>> _opening("广州开发区率先制定了开发区条例，创建土地有偿出让制度，开创了多个领域的先河。", 20)
-    '广州开发区率先制定了开发区条例'
-    """
-    if len(sentence) <= limit:
-        return sentence
-    text = ""
-    for clause in _CLAUSE.findall(sentence):
-        if not clause or len(text) + len(clause) > limit:
-            break
-        text += clause
-    return (text or sentence[:limit]).rstrip("，,、：:；;")
 
 
 def _alike(a: str, b: str) -> bool:

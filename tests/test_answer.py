@@ -92,23 +92,25 @@ def test_a_broad_question_gets_distinct_points_from_different_passages():
 def test_broad_points_are_whole_sentences_from_passages_that_do_not_overlap():
     q = Query.of("大熊猫保护有哪些措施？")
     long = "保护区" + "，".join(["修建生态走廊连通破碎的栖息地"] * 8) + "。"
+    endless = "，".join(["保护区修建生态走廊连通破碎的栖息地"] * 12) + "。"
     cands = [
         Candidate(1, long, {}),
         Candidate(1, "一是建立自然保护区。", {}),
         Candidate(2, "二是开展人工繁育。", {}),  # its passage shares lines with passage 1
-        Candidate(3, long, {}),  # no short sentence here: cut, with an ellipsis
+        Candidate(3, long, {}),  # no short sentence here: the long one, whole
+        Candidate(4, endless, {}),  # too long to list whole: no point, never a piece
     ]
     passages = (
         Chunk("a#0", "a.txt", "熊猫", "…", 1, 4),
         Chunk("a#1", "a.txt", "熊猫", "…", 3, 6),
         Chunk("b#0", "b.txt", "熊猫", "…", 1, 2),
+        Chunk("c#0", "c.txt", "熊猫", "…", 1, 2),
     )
-    verdict = Verdict(cands, np.array([0.9, 0.5, 0.8, 0.7]), 0.9, True, passages)
+    verdict = Verdict(cands, np.array([0.9, 0.5, 0.8, 0.7, 0.6]), 0.9, True, passages)
     text, quotes = compose_points(q, verdict)
     assert [n for n, _ in quotes] == [1, 3]
-    assert quotes[0][1] == "一是建立自然保护区。"
-    assert long.startswith(quotes[1][1]) and len(quotes[1][1]) <= 80  # quoted as it stands
-    assert text.splitlines() == ["1. 一是建立自然保护区。[1]", f"2. {quotes[1][1]}…[3]"]
+    assert quotes == ((1, "一是建立自然保护区。"), (3, long))
+    assert text.splitlines() == ["1. 一是建立自然保护区。[1]", f"2. {long}[3]"]
 
 
 def test_sentence_split_keeps_closing_quotes():

@@ -218,6 +218,8 @@ def test_browser_a_broad_answer_lists_its_points_laid_out_alike(app_url):
         texts = points.all_inner_texts()
         assert all(t.rstrip().endswith("]") and "<br>" not in t for t in texts), texts
         assert not any(t.lstrip()[:2] in {f"{n}." for n in range(1, 10)} for t in texts), texts
+        # Whole sentences, never a piece of one cut with an ellipsis.
+        assert not any(t.rstrip().rsplit("[", 1)[0].endswith("…") for t in texts), texts
 
 
 def test_browser_overlapping_sources_are_one_entry_and_no_raw_score_is_shown(app_url):
