@@ -220,6 +220,24 @@ class Engine:
         in the answer model's coverage; what the question asks for (a figure, a year, its
         focus) is the question's own."""
         own = self.analyze(question)
+        if own.english:
+            # Read as English (its words translated, its own model and threshold), with
+            # the earlier question's words beside: the two texts run together would be
+            # read as Chinese, the English words left untranslated.
+            earlier = self.analyze(context)
+            return replace(
+                own,
+                tokens=own.tokens + own.tokens + earlier.tokens,
+                terms={
+                    **{t: w * CONTEXT_SHARE for t, w in earlier.terms.items()},
+                    **own.terms,
+                },
+                bigrams={
+                    **{b: w * CONTEXT_SHARE for b, w in earlier.bigrams.items()},
+                    **own.bigrams,
+                },
+                years=own.years or earlier.years,
+            )
         both = self.analyze(f"{context} {question}")
         return replace(
             both,

@@ -162,3 +162,21 @@ def test_a_long_conversation_costs_no_more_than_a_short_one(library_engine, monk
     history = ["星河游戏公司是哪一年成立的？", "大熊猫主要吃什么？"] * 10
     answer = library_engine.ask("目前共有多少名员工？", mode="lexical", history=history)
     assert len(calls) <= 6 and not answer.abstained
+
+
+def test_an_english_follow_up_is_read_as_english_with_the_chinese_question_beside(
+    library_engine,
+):
+    from rag.engine import CONTEXT_SHARE
+
+    earlier = "星河游戏公司是哪一年成立的？"
+    question = "How many employees are there now?"
+    read = library_engine._in_context(question, earlier)
+    alone, before = library_engine.analyze(question), library_engine.analyze(earlier)
+    # English, as the question alone is (its model, its threshold, its translations) ...
+    assert read.english and read.translations == alone.translations
+    assert read.terms[("员工",)] == alone.terms[("员工",)]
+    # ... with the earlier question's words at a lower weight, for search and coverage.
+    assert read.terms["星河"] == before.terms["星河"] * CONTEXT_SHARE
+    answer = library_engine.ask(question, mode="lexical", history=[earlier])
+    assert "860人" in answer.text and "结合上文" in answer.understood_as
