@@ -93,6 +93,7 @@ def markdown(report: dict) -> str:
         cells += ["–" if r[h] is None else r[h] for h in ("hit1", "hit5")]
         scale = "open-book" if r["scale"] == OPEN_BOOK else r["scale"]
         lines.append(f"| {label} | {scale} | " + " | ".join(map(str, cells)) + " |")
+        where = "open-book" if r["scale"] == OPEN_BOOK else f"scale {r['scale']}"
         if r.get("answer_hit") is not None:
             notes.append(
                 f'- {label}, open-book: answer_hit {r["answer_hit"]}, false "not found" '
@@ -100,15 +101,13 @@ def markdown(report: dict) -> str:
             )
         if r.get("answer_p50_ms") is not None:
             notes.append(
-                f"- {label}, scale {r['scale']}: whole answers (retrieval + extraction) "
+                f"- {label}, {where}: whole answers (retrieval + extraction) "
                 f"p50 {r['answer_p50_ms']} ms, p95 {r['answer_p95_ms']} ms"
             )
         if r.get("add_ms") is not None:
-            notes.append(
-                f"- {label}, scale {r['scale']}: adding one document (median of 3) {r['add_ms']} ms"
-            )
+            notes.append(f"- {label}, {where}: adding one document (median of 3) {r['add_ms']} ms")
         if r.get("notes"):
-            notes.append(f"- {label}, scale {r['scale']}: {r['notes']}")
+            notes.append(f"- {label}, {where}: {r['notes']}")
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
     n_queries = max((r.get("queries", 0) for r in report["runs"]), default=0)
     head = [

@@ -169,11 +169,17 @@ def test_the_open_book_run_answers_and_refuses_beside_a_peer(tmp_path, capsys):
         + ["--seeds", str(folder / "docs"), "--open-book", str(folder), "--json", str(out)]
     )
     assert code == 0, capsys.readouterr().err
-    runs = {(r["system"], r["scale"]): r for r in json.loads(out.read_text("utf-8"))["runs"]}
+    report = json.loads(out.read_text("utf-8"))
+    runs = {(r["system"], r["scale"]): r for r in report["runs"]}
     ours, peer = runs[("lexical", 0)], runs[("langchain-bm25", 0)]
     assert ours["hit5"] == 1.0 and peer["hit5"] is not None
     assert ours["answer_hit"] == 1.0 and ours["abstain_ok"] == 1.0
     assert "answer_hit" not in peer
+    # The report names the open-book runs so in its notes too, not "scale 0".
+    from bench.report import markdown
+
+    text = markdown(report)
+    assert "scale 0" not in text and "lexical, open-book: whole answers" in text
 
 
 def test_an_open_book_folder_without_questions_is_one_line_and_exit_2(tiny_seeds, tmp_path, capsys):
