@@ -101,8 +101,9 @@ def prepare(
         units, owned = sentence_units([c.text for c in chunks])
         saved = store.load_embedded(settings.index, embedder.name)
         for unit in units:
-            if unit not in previous and store.sentence_key(unit) in saved:
-                previous[unit] = saved[store.sentence_key(unit)]
+            key = store.sentence_key(unit)
+            if unit not in previous and key in saved:
+                previous[unit] = saved[key]
 
         def keep(done: list[str], made: np.ndarray) -> None:
             store.save_embedded(settings.index, embedder.name, done, made)

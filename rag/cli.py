@@ -376,10 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline question answering with cited sources over GBA policy documents.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    common = library_flags
 
     p = sub.add_parser("index", help="build the index from the documents")
-    common(p)
+    library_flags(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with cited passages")
@@ -392,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="with --batch: write results here (default: stdout)")
     p.add_argument("-k", type=int, default=None, help="passages to return")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    common(p)
+    library_flags(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="answer questions with keys and print hit@k, MRR, answers")
@@ -400,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="also write the per-question results (batch format)")
     p.add_argument("-k", type=int, default=10, help="passages per question")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    common(p)
+    library_flags(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="time and score this engine against LangChain recipes")
@@ -438,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="a conversation in the terminal (follow-ups understood)")
     p.add_argument("-k", type=int, default=5, help="passages to show per answer")
-    common(p)
+    library_flags(p)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("docs", help="list, add or remove the documents of the library")
@@ -448,7 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         help="add: files; remove: an upload's name, source, stored file name or title",
     )
-    common(p)
+    library_flags(p)
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("users", help="who may sign in to the app served off loopback")

@@ -369,18 +369,26 @@ def names_new(question: str, heard: str) -> bool:
     >>> names_new("第五个挑战里哪种“共同体”还没有形成？", "五是产业链上共同体尚未形成。")
     False
     """
-    from rag.features import tagged_names
     from rag.tokenize import normalize
 
     heard = normalize(heard).lower()
+    return any(normalize(w).lower() not in heard for w in _named(question))
+
+
+def _named(question: str) -> list[str]:
+    """What a question names: in English, its capitalised words after the first; in
+    Chinese, the names jieba tags, titles in 《》, quoted terms and places.
+
+    >>> _named("深圳的《若干措施》里“免申即享”是什么？")
+    ['深圳', '若干措施', '免申即享', '深圳']
+    """
+    from rag.features import tagged_names
+
     if question.isascii():
-        named = [w.strip("?,.!\"'") for w in question.split()[1:] if w[:1].isupper()]
-    else:
-        named = [w for w, _ in tagged_names(question)]
-        named += re.findall(r"《([^》]+)》|“([^”]{2,})”", question)
-        named += [p for p in _places() if p in question]
-    flat = [w for item in named for w in (item if isinstance(item, tuple) else (item,)) if w]
-    return any(normalize(w).lower() not in heard for w in flat)
+        return [w.strip("?,.!\"'") for w in question.split()[1:] if w[:1].isupper()]
+    named = [w for w, _ in tagged_names(question)]
+    named += [a or b for a, b in re.findall(r"《([^》]+)》|“([^”]{2,})”", question)]
+    return named + [p for p in _places() if p in question]
 
 
 def names_own_subject(question: str) -> bool:
@@ -394,12 +402,4 @@ def names_own_subject(question: str) -> bool:
     >>> names_own_subject("How many lawyers work in Qianhai?")
     True
     """
-    if _STANDS_FOR.search(question):
-        return False
-    if question.isascii():
-        return any(w[:1].isupper() for w in question.split()[1:])
-    if re.search(r"《[^》]+》|“[^”]{2,}”", question):
-        return True
-    from rag.features import tagged_names
-
-    return bool(tagged_names(question)) or any(p in question for p in _places())
+    return not _STANDS_FOR.search(question) and bool(_named(question))
