@@ -240,10 +240,9 @@ class Page:
             return f"<p>{render.escape(str(exc).splitlines()[0])}</p>"
 
     def open_clicked(self, clicked: str | None):
-        """A 来源 entry clicked in the chat: the viewer shows it, and the 来源 list says
-        which it is (the entry's own value; the list change that follows shows it
-        again, the same)."""
-        return self.show(clicked), gr.update(value=clicked or None)
+        """A 来源 entry clicked in the chat: the 来源 list names it, and its change
+        fills the viewer (``show``), as a choice made in the list does."""
+        return gr.update(value=clicked or None)
 
     def upload(self, files, request: gr.Request):
         # Once the files are read, the picker is emptied: each is in the library now, or
@@ -401,7 +400,7 @@ def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blo
         )
         chat.clear(lambda: [], None, asked, api_visibility="private")
         cited.change(page.show, cited, viewer, api_visibility="private")
-        request.change(page.open_clicked, request, [viewer, cited], api_visibility="private")
+        request.change(page.open_clicked, request, cited, api_visibility="private")
         if changes:
             views = [status, docs, target, shown]
             add.click(
