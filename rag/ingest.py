@@ -48,13 +48,17 @@ class UnreadableFile(ValueError):
     """A file whose bytes are not text in an encoding we recognise."""
 
 
-def _fold_char(ch: str) -> str:
-    cp = ord(ch)
-    if any(lo <= cp <= hi for lo, hi in _LOOKALIKE_RANGES):
-        folded = unicodedata.normalize("NFKC", ch)
-        if len(folded) == 1:
-            return folded
-    return ch
+def _lookalike_table() -> dict[int, str]:
+    table = {}
+    for lo, hi in _LOOKALIKE_RANGES:
+        for cp in range(lo, hi + 1):
+            folded = unicodedata.normalize("NFKC", chr(cp))
+            if len(folded) == 1 and folded != chr(cp):
+                table[cp] = folded
+    return table
+
+
+_LOOKALIKES = _lookalike_table()
 
 
 def fold_lookalikes(text: str) -> str:
@@ -63,7 +67,7 @@ def fold_lookalikes(text: str) -> str:
     >>> fold_lookalikes("南⽅⽇报，")
     '南方日报，'
     """
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_LOOKALIKES)
 
 
 def _keep_char(ch: str) -> bool:
@@ -190,7 +194,9 @@ def clean(raw: str) -> tuple[str, tuple[int, ...]]:
     rows: list[tuple[int, str]] = []
     for number, line in enumerate(raw.splitlines(), start=1):
         # A tab separates cells or columns: a space keeps their words apart.
-        s = "".join(c for c in fold_lookalikes(line.replace("\t", " ")) if _keep_char(c))
+        s = fold_lookalikes(line.replace("\t", " "))
+        # Printable text holds no control or unassigned character: only U+FFFD goes.
+        s = s.replace("\ufffd", "") if s.isprintable() else "".join(filter(_keep_char, s))
         s = unspace(s.strip())
         if s and not is_junk(line):
             rows.append((number, s))
