@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import os
 import sys
+import time
 
 # Offline means offline: these must be set before gradio (or huggingface_hub) is imported.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -124,6 +125,8 @@ READ_ONLY_NOTE = (
     "管理员可用 `rag users add` 添加编辑者后重启。"
 )
 NOT_ALLOWED = "未执行：只有编辑者（editor）可以添加或删除文档。"
+# Said while the library opens (a fresh clone's keyword index is built meanwhile).
+OPENING = "资料库正在建立索引（已用 {seconds} 秒），完成后即可提问和添加文档。"
 
 
 def read_only_line(host: str, path) -> str:
@@ -214,12 +217,22 @@ class Page:
     """What the page's controls do, on the live library. ``access`` is ``users.access``
     of the host served on; ``sign_in`` (a ``users.SignIn``) gives a signed-in user's
     role when it is ``users.SIGN_IN``. Every handler that changes the library checks
-    the role itself, whatever the page shows."""
+    the role itself, whatever the page shows.
 
-    def __init__(self, library: Library, access: str = users.OPEN, sign_in=None) -> None:
+    ``library`` is None while it opens (the page is served first, see ``main``): until
+    it is set, each control says so, and nothing the user typed or chose is lost."""
+
+    def __init__(self, library: Library | None, access: str = users.OPEN, sign_in=None) -> None:
         self.library = library
         self.access = access
         self.sign_in = sign_in
+        self.since = time.monotonic()
+
+    def opening(self) -> str | None:
+        """What to say in place of an answer while the library opens; None once it is open."""
+        if self.library is not None:
+            return None
+        return OPENING.format(seconds=int(time.monotonic() - self.since))
 
     def editor(self, request: gr.Request | None) -> bool:
         name = getattr(request, "username", None)
@@ -227,11 +240,16 @@ class Page:
         return users.may_edit(self.access, role)
 
     def respond(self, message: str, history: list, mode: str, k: float, asked: list | None):
+        if note := self.opening():
+            # The question stays in the box, to send again once the library is open.
+            chat = [*(history or []), {"role": "assistant", "content": note}]
+            yield chat, message, gr.update(), gr.update(), asked or []
+            return
         yield from chat_turn(self.library, message, history, mode, k, asked)
 
     def show(self, cited: str | None):
         """The document around a citation chosen in 查看原文."""
-        if not cited:
+        if not cited or self.library is None:
             return ""
         try:
             source, first, last = render.cited_lines(cited)
@@ -248,13 +266,17 @@ class Page:
         # Once the files are read, the picker is emptied: each is in the library now, or
         # the status says why not. Refused unread (no right to add), they stay chosen.
         allowed = self.editor(request)
+        if allowed and (note := self.opening()):
+            return note, gr.update()
         return upload_files(self.library, files, allowed), None if allowed else gr.update()
 
     def refresh(self, seen: str | None):
+        if note := self.opening():
+            return note, [], gr.update(choices=[]), None
         return library_view(self.library, seen)
 
     def refresh_read_only(self, seen: str | None):
-        status, rows, _, digest = library_view(self.library, seen)
+        status, rows, _, digest = self.refresh(seen)
         return status, rows, digest
 
     def remove(self, name: str | None, sure: bool, request: gr.Request):
@@ -262,6 +284,8 @@ class Page:
         user's choices as they are."""
         if not self.editor(request):
             return NOT_ALLOWED, gr.update(), gr.update(), False
+        if note := self.opening():
+            return note, gr.update(), gr.update(), gr.update()
         if not name or not sure:
             hint = "请先选择要删除的文档。" if not name else "请勾选“确认删除”后再删除。"
             return hint, gr.update(), gr.update(), gr.update()
@@ -288,18 +312,20 @@ class Page:
         oldest first. Returns one line of the batch results format (with
         ``understood_as``), or the same shape with an ``error`` when the request is not
         usable."""
+        if note := self.opening():
+            return refusal(note)
         try:
             return self.library.ask(question, mode=mode, k=k, history=history).to_result()
         except BadRequest as exc:
             return refusal(str(exc))
 
 
-def build_ui(library: Library, access: str = users.OPEN, sign_in=None) -> gr.Blocks:
-    """The page: its layout, and which control runs which of ``Page``'s handlers.
+def build_ui(page: Page) -> gr.Blocks:
+    """The page: its layout, and which control runs which of ``page``'s handlers.
     Read-only, the upload and remove controls are not drawn at all; with sign-in they
     are drawn hidden and shown to editors."""
+    access = page.access
     changes = access != users.READ_ONLY
-    page = Page(library, access, sign_in)
 
     with gr.Blocks(title="大湾区政策问答") as demo:
         gr.Markdown(
@@ -473,19 +499,11 @@ def main(argv=None) -> int:
     from rag.judge import ModelProblem
     from rag.store import IndexProblem
 
-    wait(_AHEAD)
-    try:
-        # Up at once with keyword search; the vectors are made in the background.
-        library = Library(settings, say=lambda m: print(m, file=sys.stderr), background=True)
-    except (IndexProblem, ModelProblem) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    semantic = "on" if library.engine.semantic else "off (keyword search only)"
-    if library.vectors is not None:
-        semantic = "keyword search now; the vectors are being made in the background"
-    print(f"semantic search: {semantic}")
-    print(f"serving on http://{host}:{port}", flush=True)
-    demo = build_ui(library, access, sign_in)
+    # The page is served first and says it is opening while the library opens: on a
+    # fresh clone its keyword index is still being built (see rag.ahead), which takes
+    # half a minute for a library a hundred times the seeds.
+    page = Page(None, access, sign_in)
+    demo = build_ui(page)
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(
         server_name=host,
@@ -501,8 +519,23 @@ def main(argv=None) -> int:
         auth_message="大湾区政策问答：请登录。" if sign_in else None,
         prevent_thread_lock=True,
     )
-    # The page answers first (by keyword): what the first question loads is loaded while
-    # the user reads the page; then the vectors are made.
+    print(f"opening the library; the page is up at http://{host}:{port}", flush=True)
+    wait(_AHEAD)
+    try:
+        # Answers at once by keyword; the vectors are made in the background.
+        library = Library(settings, say=lambda m: print(m, file=sys.stderr), background=True)
+    except (IndexProblem, ModelProblem) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        demo.close()
+        return 1
+    page.library = library
+    semantic = "on" if library.engine.semantic else "off (keyword search only)"
+    if library.vectors is not None:
+        semantic = "keyword search now; the vectors are being made in the background"
+    print(f"semantic search: {semantic}")
+    print(f"serving on http://{host}:{port}", flush=True)
+    # What the first question loads is loaded now, while the user reads the page; then
+    # the vectors are made.
     library.warm_up()
     library.start_vectors()
     demo.block_thread()

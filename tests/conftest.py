@@ -134,13 +134,13 @@ def launch_app(index: Path, seeds: Path, *args: str, program: tuple[str, ...] = 
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError("app exited: " + log_path.read_text())
-                try:
+                # The page is up before the library is open: "serving on http" says both are.
+                if "serving on http" in log_path.read_text(encoding="utf-8", errors="replace"):
                     with socket.create_connection(("127.0.0.1", port), timeout=1):
                         break
-                except OSError:
-                    if time.time() > deadline:
-                        raise RuntimeError("app did not start: " + log_path.read_text()) from None
-                    time.sleep(0.5)
+                if time.time() > deadline:
+                    raise RuntimeError("app did not start: " + log_path.read_text())
+                time.sleep(0.5)
             yield f"http://127.0.0.1:{port}/", log_path
         finally:
             proc.terminate()

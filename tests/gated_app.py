@@ -2,11 +2,15 @@
 the app on a fresh index, sees it answer by keyword while the vectors wait, then opens the
 gate (creates the file) and sees it switch to hybrid search without a restart.
 
+With ``OPENING_GATE=FILE`` in the environment, the library itself does not open until that
+file exists either: the page is up meanwhile and says it is opening.
+
 python -m tests.gated_app GATE_FILE [app.py arguments]
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,4 +38,13 @@ if __name__ == "__main__":
     rag.engine.load_embedder = lambda model: (GatedModel(gate), "")
     import app
 
+    if os.environ.get("OPENING_GATE"):
+        opening, opened = Path(os.environ["OPENING_GATE"]), app.Library
+
+        def gated_library(*args, **kwargs):
+            while not opening.exists():
+                time.sleep(0.1)
+            return opened(*args, **kwargs)
+
+        app.Library = gated_library
     raise SystemExit(app.main(sys.argv[2:]))

@@ -398,6 +398,81 @@ def test_a_question_over_the_limit_is_not_answered_and_stays_in_the_box(tiny_see
     assert box == "" and asked == ["前海法务区哪天启用？"] and len(chat) == 4
 
 
+def test_while_the_library_opens_every_control_says_so_and_keeps_what_was_given(
+    tiny_seeds, tmp_path
+):
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from app import Page
+    from rag.service import Library
+    from rag.settings import Settings
+
+    page = Page(None)
+    question = "前海法务区哪天启用？"
+    *_, (chat, box, _citations, _export, asked) = page.respond(question, [], "lexical", 5, [])
+    assert box == question and asked == [] and "正在建立索引" in chat[-1]["content"]
+    assert "正在建立索引" in page.ask(question)["error"]
+    status, rows, _choices, _digest = page.refresh(None)
+    assert "正在建立索引" in status and rows == []
+    new = tmp_path / "新文件.txt"
+    new.write_text("河套深港科技创新合作区首批重大科研项目揭榜挂帅。", encoding="utf-8")
+    note, picker = page.upload([str(new)], SimpleNamespace(username=None))
+    assert "正在建立索引" in note and picker == gr.update()  # the files stay chosen
+    assert page.show("[1] 标题 · seeds/tiny.txt 第 1–2 行") == ""
+    # Once the library is set, the same page answers.
+    page.library = Library(
+        Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical"), say=lambda _: None
+    )
+    assert page.opening() is None
+    *_, (chat, box, *_rest) = page.respond(question, chat, "lexical", 5, [])
+    assert box == "" and "正在建立索引" not in chat[-1]["content"]
+    assert "error" not in page.ask(question)
+
+
+def test_the_page_is_served_before_the_library_opens_and_answers_once_it_is(tmp_path):
+    import subprocess
+    import sys
+
+    from gradio_client import Client
+
+    from tests.conftest import _free_port
+
+    index, opening = tmp_path / "index", tmp_path / "opening-gate"
+    port, log_path = _free_port(), tmp_path / "app.log"
+    command = [sys.executable, "-m", "tests.gated_app", str(tmp_path / "vectors-gate")]
+    command += ["--seeds", str(SEEDS), "--index", str(index), "--mode", "lexical"]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "OPENING_GATE": str(opening)},
+        )
+    try:
+
+        def logged(text: str) -> None:
+            deadline = time.time() + 120
+            while text not in log_path.read_text():
+                assert proc.poll() is None and time.time() < deadline, log_path.read_text()
+                time.sleep(0.2)
+
+        logged("the page is up at")
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        row = client.predict("深圳国际仲裁院有多少名仲裁员？", api_name="/ask")
+        assert "正在建立索引" in row["error"] and "serving on http" not in log_path.read_text()
+        opening.touch()
+        logged("serving on http")
+        row = client.predict("深圳国际仲裁院有多少名仲裁员？", api_name="/ask")
+        assert "1547" in row["answer"] and "error" not in row
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "Traceback" not in log_path.read_text()
+
+
 def test_upload_status_lines_say_success_or_why_not_without_emoji(tiny_seeds, tmp_path):
     from app import upload_files
     from rag.service import Library

@@ -31,10 +31,10 @@ CONTROLS = {"upload", "add", "remove", "remove-which", "remove-sure"}
 
 
 def test_read_only_page_has_no_upload_or_remove_controls_and_says_so(library):
-    from app import build_ui
+    from app import Page, build_ui
 
-    assert _elem_ids(build_ui(library, users.OPEN)) >= CONTROLS
-    demo = build_ui(library, users.READ_ONLY)
+    assert _elem_ids(build_ui(Page(library, users.OPEN))) >= CONTROLS
+    demo = build_ui(Page(library, users.READ_ONLY))
     assert not CONTROLS & _elem_ids(demo) and "read-only" in _elem_ids(demo)
     assert {f.name for f in demo.fns.values()}.isdisjoint({"upload", "remove"})
 
@@ -51,12 +51,12 @@ def test_the_upload_handler_refuses_a_reader_and_changes_nothing(library, tmp_pa
 
 
 def test_signed_in_handlers_check_the_role_server_side(library, tmp_path):
-    from app import NOT_ALLOWED, build_ui
+    from app import NOT_ALLOWED, Page, build_ui
 
     path = tmp_path / "users.json"
     users.add(path, "li", "reader", "password-li")
     users.add(path, "wang", "editor", "password-wang")
-    demo = build_ui(library, users.SIGN_IN, users.SignIn(path))
+    demo = build_ui(Page(library, users.SIGN_IN, users.SignIn(path)))
     new = tmp_path / "新文件.txt"
     new.write_text("河套深港科技创新合作区首批重大科研项目揭榜挂帅。", encoding="utf-8")
     upload, remove = _handler(demo, "upload"), _handler(demo, "remove")
