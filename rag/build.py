@@ -28,6 +28,10 @@ EMBED_BATCH = 8
 CHECKPOINT = 512
 # Sentences taken as questions to measure a model on a corpus.
 PROBES = 300
+# The model's trust on the corpus is measured again (about ten seconds of embedding its
+# probes) once the passages have changed by this share since it was last measured; an
+# upload that changes less keeps it.
+REMEASURE_AFTER = 0.1
 
 
 def say_on_stderr(message: str) -> None:
@@ -110,14 +114,15 @@ def prepare(
 
         vectors = embed_units(embedder, units, previous, progress, counted, keep)
         dense = DenseIndex.build(vectors, units, owned)
-        rate, trust = calibrate_model(embedder, dense, chunks)
-        say(f"model {embedder.name}: self-retrieval {rate:.2f} here, trust {trust:.2f}")
-        dense_info = {
-            "model": embedder.name,
-            "dim": dense.dim,
-            "calibration": rate,
-            "trust": trust,
-        }
+        measured = _measured(settings.index, embedder, len(chunks))
+        if measured is None:
+            rate, trust = calibrate_model(embedder, dense, chunks)
+            measured = {"calibration": rate, "trust": trust, "calibrated_on": len(chunks)}
+        say(
+            f"model {embedder.name}: self-retrieval {measured['calibration']:.2f} here, "
+            f"trust {measured['trust']:.2f}"
+        )
+        dense_info = {"model": embedder.name, "dim": dense.dim, **measured}
     manifest = {
         "format": store.FORMAT_VERSION,
         "pipeline": PIPELINE_VERSION,
@@ -175,6 +180,19 @@ def is_fresh(
     """None when the stored index matches the corpus and settings, else why not;
     ``corpus=False`` leaves the documents unchecked."""
     return why_stale(manifest, settings, model, corpus_hash(settings) if corpus else None)
+
+
+def _measured(index_dir: Path, embedder: Embedder, passages: int) -> dict | None:
+    """The live build's measure of the model (calibration, trust and the passage count
+    it was taken on) when it is of this model and the passages have changed by less than
+    ``REMEASURE_AFTER`` since; else None (measure it again)."""
+    dense = (store.live_manifest(index_dir) or {}).get("dense") or {}
+    on = dense.get("calibrated_on")
+    if dense.get("model") != embedder.name or not isinstance(on, int) or on <= 0:
+        return None
+    if abs(passages - on) > REMEASURE_AFTER * on or "trust" not in dense:
+        return None
+    return {"calibration": dense["calibration"], "trust": dense["trust"], "calibrated_on": on}
 
 
 def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:

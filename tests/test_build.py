@@ -117,3 +117,41 @@ def test_a_build_stopped_halfway_is_resumed_and_embeds_only_what_it_had_not(
     b = open_engine(whole, embedder=FakeEmbedder(), **QUIET)
     question = "南沙的第17项改革是什么？"
     assert [h.chunk for h in a.ask(question).hits] == [h.chunk for h in b.ask(question).hits]
+
+
+def test_a_small_change_keeps_the_models_measure_and_a_large_one_takes_it_again(
+    tiny_seeds, tmp_path
+):
+    from tests.conftest import FakeEmbedder
+
+    probes: list[str] = []
+
+    class Counting(FakeEmbedder):
+        def embed(self, texts, kind="passage"):
+            if kind == "query":  # only the measure of the model asks questions
+                probes.extend(texts)
+            return super().embed(texts, kind)
+
+    for n in range(20):
+        (tiny_seeds / f"more{n}.txt").write_text(
+            f"第{n}号文件说明河套合作区的科研项目。项目共有{n + 3}个团队参与，成果显著。\n",
+            encoding="utf-8",
+        )
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix")
+    build(settings, Counting(), **QUIET)
+    first = store.load(settings.index).manifest["dense"]
+    assert probes and first["calibrated_on"] == len(store.load(settings.index).chunks)
+    # One document more: under a tenth of the passages, the measure is kept as it was.
+    probes.clear()
+    (tiny_seeds / "added.txt").write_text("新增文件：横琴的口岸通关时间缩短。\n", encoding="utf-8")
+    build(settings, Counting(), **QUIET)
+    kept = store.load(settings.index).manifest["dense"]
+    assert probes == [] and kept == first
+    # Ten more: the passages have grown by over a tenth since the measure, so it is taken.
+    for n in range(10):
+        (tiny_seeds / f"late{n}.txt").write_text(
+            f"补充材料{n}：南沙的跨境贸易便利化措施。\n", encoding="utf-8"
+        )
+    build(settings, Counting(), **QUIET)
+    again = store.load(settings.index)
+    assert probes and again.manifest["dense"]["calibrated_on"] == len(again.chunks)
