@@ -21,7 +21,16 @@ from rag.build import build, is_fresh, previous_vectors, say_on_stderr
 from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
-from rag.followup import enumerated, names_new, names_own_subject, ordinal, pick, understand
+from rag.followup import (
+    enumerated,
+    names_new,
+    names_own_subject,
+    nouns,
+    ordinal,
+    pick,
+    understand,
+    without_ordinal,
+)
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
@@ -268,6 +277,11 @@ class Engine:
         first = before.quotes[0][0]
         cited = hits[first - 1].chunk
         family, found = enumerated(cited.text)
+        # A list set out one item a passage starts here with its first item alone: taken
+        # only when the passages after it go on with the second.
+        lone = not found
+        if lone:
+            family, found = enumerated(cited.text, least=1)
         listed = [(first, item) for item in found]
         # The list goes on in the passages after it (一是 … 二是 here, 三是 two passages on).
         source, _, index = cited.id.rpartition("#")
@@ -279,6 +293,8 @@ class Engine:
             if more:
                 hits.append(Hit(nxt[0], 0.0, "context"))
                 listed += [(len(hits), item) for item in more]
+        if lone and len(listed) < 2:
+            listed = []
         lists.append(listed)
         if names_new(question, "\n".join([asked, *(h.chunk.text for h in hits)])):
             return None
@@ -286,6 +302,8 @@ class Engine:
         if found is None:
             return None
         group, item = found
+        if self._asks_beyond(question, asked, item):
+            return None
         number = next(p for p, s in lists[group] if s == item)
         # The passage that holds the item comes first, so that [1] is always shown.
         holder = hits[number - 1]
@@ -351,6 +369,24 @@ class Engine:
             confidence=confidence,
             mode=searched,
         )
+
+    def _asks_beyond(self, question: str, asked: str, item: str) -> bool:
+        """Whether an ordinal follow-up asks about something its item does not hold: the
+        rarest of the nouns it adds (content words the library uses, which neither the
+        earlier question nor the words pointing into the list hold) is missing from the
+        item. 第二个里面，高端服务业占比多少？ is not answered by a second item that never
+        speaks of 高端服务业: it is read in context instead."""
+        from rag.tokenize import normalize
+
+        query = self.analyze(without_ordinal(question))
+        earlier = self.analyze(asked).terms
+        named = {normalize(w) for w in nouns(query.text)}
+        own = [
+            (weight, term)
+            for term, weight in query.terms.items()
+            if term in named and term not in earlier and self.store.df(term) > 0
+        ]
+        return bool(own) and max(own)[1] not in normalize(item)
 
 
 def _favour(before: Answer) -> dict[str, float]:

@@ -290,10 +290,13 @@ def items(text: str) -> list[str]:
     return enumerated(text)[1]
 
 
-def enumerated(text: str, after: int = 0, family: int | None = None) -> tuple[int, list[str]]:
+def enumerated(
+    text: str, after: int = 0, family: int | None = None, least: int | None = None
+) -> tuple[int, list[str]]:
     """``items``, with the family of marker that numbers them; or, with ``after`` (the
     items a passage before this one gave), the items that go on from there in that
     ``family``: a list may run over several passages, and one item is enough to go on.
+    A list is at least ``least`` items long (default: two, or one going on).
 
     >>> enumerated("二是扩大开放。三是培育人才；四是守住底线。", after=2, family=0)
     (0, ['三是培育人才；', '四是守住底线。'])
@@ -301,6 +304,8 @@ def enumerated(text: str, after: int = 0, family: int | None = None) -> tuple[in
     (0, [])
     >>> enumerated("五是协同不足。“链上共同体”尚未形成。\\n\\n三、定位", after=4, family=0)
     (0, ['五是协同不足。“链上共同体”尚未形成。'])
+    >>> enumerated("一是扩大开放。"), enumerated("一是扩大开放。", least=1)
+    ((0, []), (0, ['一是扩大开放。']))
     """
     best: list[tuple[int, int]] = []
     kind = family if family is not None else -1
@@ -316,7 +321,7 @@ def enumerated(text: str, after: int = 0, family: int | None = None) -> tuple[in
                 run.append((m.start(), m.end()))
             if len(run) > len(best):
                 best, kind = list(run), f
-    if len(best) < (1 if after else 2):
+    if len(best) < (least or (1 if after else 2)):
         return kind, []
     found = []
     for i, (start, _) in enumerate(best):
@@ -331,6 +336,38 @@ def enumerated(text: str, after: int = 0, family: int | None = None) -> tuple[in
             item = item[: stop.end()] if stop else item
         found.append(item)
     return kind, found
+
+
+def without_ordinal(question: str) -> str:
+    """The question with the words that point into a list taken out (normalised): what
+    is left says what it asks of the item.
+
+    >>> without_ordinal("头一项关于土地的，具体打算怎么搞？")
+    '关于土地的,具体打算怎么搞?'
+    >>> without_ordinal("那第三点呢？")
+    '那呢?'
+    """
+    from rag.tokenize import normalize
+
+    question = normalize(question)
+    for pattern in (_LAST, _OTHER_SIDE, _FIRST, _ORDINAL, _ORDINAL_EN):
+        question = pattern.sub("", question)
+    return question
+
+
+def nouns(text: str) -> set[str]:
+    """The nouns of ``text`` (jieba's n*, vn and Latin words), two characters or more.
+
+    >>> sorted(nouns("最后一项交通方面的目标是什么？"))
+    ['交通', '方面', '目标']
+    """
+    import jieba.posseg
+
+    return {
+        w.word
+        for w in jieba.posseg.lcut(text)
+        if len(w.word) >= 2 and (w.flag.startswith("n") or w.flag in ("vn", "eng"))
+    }
 
 
 def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:

@@ -180,3 +180,46 @@ def test_an_english_follow_up_is_read_as_english_with_the_chinese_question_besid
     assert read.terms["星河"] == before.terms["星河"] * CONTEXT_SHARE
     answer = library_engine.ask(question, mode="lexical", history=[earlier])
     assert "860人" in answer.text and "结合上文" in answer.understood_as
+
+
+# A list set out one item a paragraph, each long enough to be a passage of its own.
+ZOO = "\n\n".join(
+    [
+        "青山动物园今年有三项计划。一要改造熊猫馆，"
+        + "熊猫馆的室外活动场将扩大一倍，新种竹林和乔木，增设遮阳棚和喷雾降温设备，"
+        "让大熊猫在夏天也能舒适地活动；馆内还将增加玻璃观察窗，方便游客近距离观看。" * 3,
+        "二要扩建海洋馆，" + "海洋馆将新建一座深水池和一条海底隧道，引进海豹、企鹅和多种热带鱼，"
+        "并设立科普展板，介绍海洋生物的习性和保护知识，每天安排两场喂食表演。" * 3,
+        "三要培训讲解员，"
+        + "动物园将从高校招募志愿者，组织讲解员参加动物行为学课程，编写新的讲解词，"
+        "周末在各个场馆定时开展讲解活动，让孩子们了解动物的生活。" * 3,
+        "青山动物园的成人门票价格为120元，儿童门票半价，六岁以下免票。",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def zoo_engine(tmp_path_factory):
+    from rag.engine import open_engine
+    from rag.settings import Settings
+    from tests.conftest import QUIET
+
+    folder = tmp_path_factory.mktemp("zoo")
+    docs = folder / "docs"
+    docs.mkdir()
+    (docs / "青山动物园.txt").write_text(f"青山动物园\n\n{ZOO}\n", encoding="utf-8")
+    return open_engine(Settings(seeds=docs, index=folder / "index", mode="lexical"), **QUIET)
+
+
+def test_a_list_whose_items_are_passages_of_their_own_is_followed(zoo_engine):
+    history = ["青山动物园今年有哪几项计划？"]
+    before = zoo_engine.ask(history[0], mode="lexical")
+    assert before.quotes and "一要改造熊猫馆" in before.hits[before.quotes[0][0] - 1].chunk.text
+    third = zoo_engine.ask("第三项是什么？", mode="lexical", history=history)
+    assert third.text.startswith("三要培训讲解员") and "第 3 项" in third.understood_as
+
+
+def test_an_ordinal_that_asks_what_its_item_does_not_hold_is_read_in_context(zoo_engine):
+    history = ["青山动物园今年有哪几项计划？"]
+    answer = zoo_engine.ask("第二项里面，成人门票价格是多少？", mode="lexical", history=history)
+    assert "120元" in answer.text and "结合上文" in answer.understood_as
