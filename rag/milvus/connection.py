@@ -12,6 +12,10 @@ PREFIX = "gba_rag"
 TIMEOUT = 10.0
 # Rows written or read per call.
 PAGE = 1000
+# pymilvus pings an idle connection every 10 s; a server that allows fewer pings (Milvus
+# Lite's gRPC server: one in 5 minutes) answers with GOAWAY too_many_pings, which gRPC
+# logs on stderr before it reconnects. The connection is checked when it is used instead.
+GRPC_OPTIONS = {"grpc.keepalive_permit_without_calls": False}
 
 
 class StoreUnavailable(IndexProblem):
@@ -56,7 +60,7 @@ def connect(uri: str, token: str = "", timeout: float = TIMEOUT):
     if uri.endswith(".db"):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
     try:
-        client = MilvusClient(uri=uri, token=token, timeout=timeout)
+        client = MilvusClient(uri=uri, token=token, timeout=timeout, grpc_options=GRPC_OPTIONS)
         client.list_collections(timeout=timeout)
     except Exception as exc:
         raise StoreUnavailable(f"cannot use the Milvus store {uri}: {one_line(exc)}") from None
