@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 import sys
@@ -12,13 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from rag import store
-from rag.chunk import chunk_documents, sentences
+from rag.chunk import chunk_document, sentences
 from rag.corpus import PIPELINE_VERSION, corpus_hash, read_documents, require_seeds, why_stale
 from rag.dense import DenseIndex, sentence_units
 from rag.embed import Embedder
 from rag.fuse import calibrate
-from rag.lexical import LexicalIndex
-from rag.records import Chunk
+from rag.lexical import LexicalIndex, PassageTokens, Tokens
+from rag.records import Chunk, Document
 from rag.settings import Settings
 from rag.tokenize import tokenize
 
@@ -51,6 +53,7 @@ class Prepared:
     lexical: LexicalIndex
     dense: DenseIndex | None
     manifest: dict
+    tokens: PassageTokens | None = None  # kept beside the build for the next one
 
     @property
     def corpus(self) -> str:
@@ -82,7 +85,6 @@ def prepare(
     When the live build was made from these very documents with these settings (a
     keyword build made to answer at once, say), its chunks and BM25 index are taken as
     they are and only the vectors are computed."""
-    from tqdm import tqdm
 
     require_seeds(settings)
     # Taken before the files are read: a file added meanwhile makes the build stale
@@ -90,15 +92,13 @@ def prepare(
     corpus = corpus_hash(settings)
     reused = _live_keywords(settings, corpus)
     if reused is not None:
-        chunks, lexical, documents = reused
+        chunks, lexical, documents, tokens, keys = reused
     else:
         docs = read_documents(settings)
-        chunks = chunk_documents(docs, settings.chunk)
+        chunks, tokens = _tokenized(settings, docs, progress)
         documents = len(docs)
-        lexical = LexicalIndex.build(
-            tokenize(index_text(c))
-            for c in tqdm(chunks, desc="tokenizing", unit="chunk", disable=not progress)
-        )
+        lexical = LexicalIndex.of(tokens)
+        keys = {doc.source: document_key(doc) for doc in docs}
     dense, dense_info = None, None
     if embedder is not None:
         previous = previous_vectors(settings.index, embedder)
@@ -134,8 +134,75 @@ def prepare(
         "chunks": len(chunks),
         "chunking": settings.chunk.to_dict(),
         "dense": dense_info,
+        # What each document was read as: the next build keeps the passages and tokens
+        # of a document whose key is unchanged.
+        "document_keys": keys,
     }
-    return Prepared(chunks, lexical, dense, manifest)
+    return Prepared(chunks, lexical, dense, manifest, tokens)
+
+
+def document_key(doc: Document) -> str:
+    """What a document was read as (its source, title, text and line map)."""
+    h = hashlib.sha256(json.dumps([doc.source, doc.title, doc.text]).encode("utf-8"))
+    h.update(np.asarray(doc.lines, dtype=np.int32).tobytes())
+    return h.hexdigest()
+
+
+def _tokenized(
+    settings: Settings, docs: list[Document], progress: bool
+) -> tuple[list[Chunk], PassageTokens]:
+    """The passages of ``docs`` and their BM25 tokens. A document the live build read
+    alike (same key, same pipeline and chunking) keeps its passages and tokens from it;
+    only the others are cut and tokenized, so adding one document to a large library
+    costs that document, reading the files and a BM25 pass."""
+    from tqdm import tqdm
+
+    kept = _kept(settings)
+    plan: list[tuple[int, int] | list[Chunk]] = []
+    for doc in docs:
+        span = kept[2].get(doc.source) if kept else None
+        if span is not None and kept[3].get(doc.source) == document_key(doc):
+            plan.append(span)
+        else:
+            plan.append(chunk_document(doc, settings.chunk))
+    fresh = sum(len(p) for p in plan if isinstance(p, list))
+    chunks: list[Chunk] = []
+    tokens = Tokens()
+    with tqdm(total=fresh, desc="tokenizing", unit="chunk", disable=not progress) as bar:
+        for part in plan:
+            if isinstance(part, list):
+                for c in part:
+                    tokens.add(tokenize(index_text(c)))
+                    bar.update()
+                chunks.extend(part)
+            else:
+                start, stop = part
+                tokens.keep(kept[1], start, stop)
+                chunks.extend(kept[0][start:stop])
+    return chunks, tokens.passages()
+
+
+def _kept(
+    settings: Settings,
+) -> tuple[list[Chunk], PassageTokens, dict[str, tuple[int, int]], dict[str, str]] | None:
+    """The live build's passages, their tokens, each document's span of passages and
+    each document's key, when it was made with this pipeline and chunking and kept its
+    tokens; else None."""
+    try:
+        live = store.load(settings.index)
+        if is_fresh(live.manifest, settings, None, corpus=False) is not None:
+            return None
+        keys = live.manifest.get("document_keys")
+        tokens = PassageTokens.load(live.folder)
+    except Exception:
+        return None
+    if not isinstance(keys, dict) or len(tokens) != len(live.chunks):
+        return None
+    spans: dict[str, tuple[int, int]] = {}
+    for i, c in enumerate(live.chunks):
+        start, _ = spans.get(c.source, (i, i))
+        spans[c.source] = (start, i + 1)
+    return live.chunks, tokens, spans, keys
 
 
 def commit(settings: Settings, prepared: Prepared) -> Path:
@@ -146,6 +213,8 @@ def commit(settings: Settings, prepared: Prepared) -> Path:
             store.write_chunks(partial, prepared.chunks)
             (partial / store.LEXICAL).mkdir()
             prepared.lexical.save(partial / store.LEXICAL)
+            if prepared.tokens is not None:
+                prepared.tokens.save(partial)
             if prepared.dense is not None:
                 prepared.dense.save(partial)
             live = store.commit_build(settings.index, partial, prepared.manifest)
@@ -157,9 +226,12 @@ def commit(settings: Settings, prepared: Prepared) -> Path:
         return live
 
 
-def _live_keywords(settings: Settings, corpus: str) -> tuple[list[Chunk], LexicalIndex, int] | None:
-    """The chunks, BM25 index and document count of the live build when it was made from
-    the documents ``corpus`` names with these settings; else None (build them anew)."""
+def _live_keywords(
+    settings: Settings, corpus: str
+) -> tuple[list[Chunk], LexicalIndex, int, PassageTokens | None, dict] | None:
+    """The chunks, BM25 index, document count, kept tokens (None when it has none) and
+    document keys of the live build when it was made from the documents ``corpus``
+    names with these settings; else None (build them anew)."""
     try:
         live = store.load(settings.index)
         if is_fresh(live.manifest, settings, None, corpus=False) is not None:
@@ -171,7 +243,13 @@ def _live_keywords(settings: Settings, corpus: str) -> tuple[list[Chunk], Lexica
         return None
     if lexical.num_docs != len(live.chunks):
         return None
-    return live.chunks, lexical, int(live.manifest.get("documents", 0))
+    try:
+        tokens = PassageTokens.load(live.folder)
+    except Exception:
+        tokens = None
+    keys = live.manifest.get("document_keys")
+    documents = int(live.manifest.get("documents", 0))
+    return live.chunks, lexical, documents, tokens, keys if isinstance(keys, dict) else {}
 
 
 def is_fresh(

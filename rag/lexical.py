@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,11 +33,22 @@ class LexicalIndex:
     ) -> LexicalIndex:
         """Index token lists, each turned into ids as it arrives: a corpus of 25k chunks
         then holds one string per distinct token, not one per occurrence."""
+        tokens = Tokens()
+        for toks in token_lists:
+            tokens.add(toks)
+        return cls.of(tokens.passages(), k1, b)
+
+    @classmethod
+    def of(cls, passages: PassageTokens, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+        """Index the passages' tokens as they are kept (``PassageTokens``)."""
         import bm25s
 
-        vocab: dict[str, int] = {}
-        # An empty token list would break bm25s; a placeholder token matches nothing real.
-        ids = [[vocab.setdefault(t, len(vocab)) for t in toks or ["\x00"]] for toks in token_lists]
+        vocab = {t: i for i, t in enumerate(passages.vocab)}
+        ids = [row.tolist() for row in passages.rows()]
+        if not all(ids):
+            # An empty token list would break bm25s; a placeholder token matches nothing.
+            empty = vocab.setdefault("\x00", len(vocab))
+            ids = [row or [empty] for row in ids]
         bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
         bm25.index((ids, vocab), show_progress=False)
         return cls(bm25)
@@ -68,3 +80,71 @@ class LexicalIndex:
 
         # allow_pickle stays False: an index folder is data, never code.
         return cls(bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False))
+
+
+class PassageTokens:
+    """Each passage's BM25 tokens, as ids into ``vocab``: kept beside a build so that the
+    next one tokenizes only the documents that changed (tokenizing is most of a keyword
+    build). A plain ``.npz`` file: the ids, where each passage's start, and the
+    vocabulary as JSON text."""
+
+    FILE = "tokens.npz"
+
+    def __init__(self, vocab: list[str], ids: np.ndarray, offsets: np.ndarray) -> None:
+        self.vocab = vocab
+        self.ids = ids
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def rows(self, start: int = 0, stop: int | None = None):
+        """The id arrays of passages ``start`` to ``stop`` (not included)."""
+        stop = len(self) if stop is None else stop
+        for i in range(start, stop):
+            yield self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+    def save(self, folder: Path) -> None:
+        vocab = np.frombuffer(json.dumps(self.vocab, ensure_ascii=False).encode("utf-8"), np.uint8)
+        np.savez(folder / self.FILE, ids=self.ids, offsets=self.offsets, vocab=vocab)
+
+    @classmethod
+    def load(cls, folder: Path) -> PassageTokens:
+        with np.load(folder / cls.FILE, allow_pickle=False) as data:
+            vocab = json.loads(data["vocab"].tobytes().decode("utf-8"))
+            return cls(vocab, data["ids"].astype(np.int32), data["offsets"].astype(np.int64))
+
+
+class Tokens:
+    """Passage tokens gathered one passage at a time, tokenized anew or kept from an
+    earlier build (``keep``), into one vocabulary of the tokens still in use.
+
+    >>> old = Tokens(); old.add(["港澳", "合作"]); old.add(["前海"])
+    >>> new = Tokens(); new.keep(old.passages(), 1, 2); new.add(["合作", "南沙"])
+    >>> kept = new.passages()
+    >>> [[kept.vocab[i] for i in row] for row in kept.rows()]
+    [['前海'], ['合作', '南沙']]
+    """
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._rows: list[np.ndarray] = []
+        self._maps: dict[PassageTokens, np.ndarray] = {}
+
+    def add(self, tokens: list[str]) -> None:
+        vocab = self.vocab
+        self._rows.append(np.array([vocab.setdefault(t, len(vocab)) for t in tokens], np.int32))
+
+    def keep(self, old: PassageTokens, start: int, stop: int) -> None:
+        """Take passages ``start`` to ``stop`` of an earlier build as they were."""
+        remap = self._maps.setdefault(old, np.full(len(old.vocab), -1, np.int32))
+        for row in old.rows(start, stop):
+            for i in np.unique(row[remap[row] < 0]):
+                remap[i] = self.vocab.setdefault(old.vocab[i], len(self.vocab))
+            self._rows.append(remap[row])
+
+    def passages(self) -> PassageTokens:
+        lengths = np.array([len(r) for r in self._rows], np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        ids = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int32)
+        return PassageTokens(list(self.vocab), ids.astype(np.int32), offsets)

@@ -155,3 +155,33 @@ def test_a_small_change_keeps_the_models_measure_and_a_large_one_takes_it_again(
     build(settings, Counting(), **QUIET)
     again = store.load(settings.index)
     assert probes and again.manifest["dense"]["calibrated_on"] == len(again.chunks)
+
+
+def test_a_rebuild_tokenizes_only_changed_documents_and_ranks_as_a_build_from_scratch(
+    tiny_seeds, tmp_path, monkeypatch
+):
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical")
+    build(settings, None, **QUIET)
+    (tiny_seeds / "d.txt").write_text(
+        "星河游戏公司成立于2009年，总部设在杭州，员工860人。\n", encoding="utf-8"
+    )
+    (tiny_seeds / "a.txt").write_text(
+        "前海深港国际法务区于2022年1月4日宣布启用，集聚了仲裁机构。\n", encoding="utf-8"
+    )
+    (tiny_seeds / "b.txt").unlink()
+    tokenized: list[str] = []
+    real = rag.build.tokenize
+    monkeypatch.setattr(rag.build, "tokenize", lambda text: tokenized.append(text) or real(text))
+    build(settings, None, **QUIET)
+    # Only the new and the edited document were tokenized; c.md kept its tokens.
+    assert len(tokenized) == 2 and all("南沙" not in t for t in tokenized)
+    scratch = Settings(seeds=tiny_seeds, index=tmp_path / "scratch", mode="lexical")
+    build(scratch, None, **QUIET)
+    a, b = open_engine(settings, **QUIET), open_engine(scratch, **QUIET)
+    assert [c.id for c in a.store.chunks] == [c.id for c in b.store.chunks]
+    for question in ("前海法务区哪天启用？", "南沙集群注册", "星河游戏公司有多少员工？", "澳门"):
+        tokens = a.analyze(question).tokens
+        assert a.store.keyword(tokens, 10) == b.store.keyword(tokens, 10)
+        assert a.store.idf(tokens[0]) == b.store.idf(tokens[0])
+    # A removed document's words are gone from the vocabulary, as in a fresh build.
+    assert a.store.df("澳门") == b.store.df("澳门") == 0
