@@ -31,8 +31,8 @@ CHECKPOINT = 512
 # Sentences taken as questions to measure a model on a corpus.
 PROBES = 300
 # The model's trust on the corpus is measured again (about ten seconds of embedding its
-# probes) once the passages have changed by this share since it was last measured; an
-# upload that changes less keeps it.
+# probes) once the passages cut anew or dropped since it was last measured reach this
+# share of those it was measured on; an upload that changes less keeps it.
 REMEASURE_AFTER = 0.1
 
 
@@ -93,9 +93,10 @@ def prepare(
     reused = _live_keywords(settings, corpus)
     if reused is not None:
         chunks, lexical, documents, tokens, keys = reused
+        changed = 0
     else:
         docs = read_documents(settings)
-        chunks, tokens = _tokenized(settings, docs, progress)
+        chunks, tokens, changed = _tokenized(settings, docs, progress)
         documents = len(docs)
         lexical = LexicalIndex.of(tokens)
         keys = {doc.source: document_key(doc) for doc in docs}
@@ -114,10 +115,11 @@ def prepare(
 
         vectors = embed_units(embedder, units, previous, progress, counted, keep)
         dense = DenseIndex.build(vectors, units, owned)
-        measured = _measured(settings.index, embedder, len(chunks))
+        measured = _measured(settings, embedder, changed)
         if measured is None:
             rate, trust = calibrate_model(embedder, dense, chunks)
             measured = {"calibration": rate, "trust": trust, "calibrated_on": len(chunks)}
+            measured["changed_since"] = 0
         say(
             f"model {embedder.name}: self-retrieval {measured['calibration']:.2f} here, "
             f"trust {measured['trust']:.2f}"
@@ -150,17 +152,23 @@ def document_key(doc: Document) -> str:
 
 def _tokenized(
     settings: Settings, docs: list[Document], progress: bool
-) -> tuple[list[Chunk], PassageTokens]:
-    """The passages of ``docs`` and their BM25 tokens. A document the live build read
-    alike (same key, same pipeline and chunking) keeps its passages and tokens from it;
-    only the others are cut and tokenized, so adding one document to a large library
-    costs that document, reading the files and a BM25 pass."""
+) -> tuple[list[Chunk], PassageTokens, int]:
+    """The passages of ``docs``, their BM25 tokens, and how many passages changed (cut
+    anew, or dropped from the live build). A document the live build read alike (same
+    key, same pipeline and chunking) keeps its passages and tokens from it; only the
+    others are cut and tokenized, so adding one document to a large library costs that
+    document, reading the files and a BM25 pass."""
+    from collections import Counter
+
     from tqdm import tqdm
 
     kept = _kept(settings)
+    # Two documents cited alike (a file shown by another's name) are never taken for
+    # one another: both are cut anew.
+    twice = {source for source, n in Counter(d.source for d in docs).items() if n > 1}
     plan: list[tuple[int, int] | list[Chunk]] = []
     for doc in docs:
-        span = kept[2].get(doc.source) if kept else None
+        span = kept[2].get(doc.source) if kept and doc.source not in twice else None
         if span is not None and kept[3].get(doc.source) == document_key(doc):
             plan.append(span)
         else:
@@ -179,7 +187,9 @@ def _tokenized(
                 start, stop = part
                 tokens.keep(kept[1], start, stop)
                 chunks.extend(kept[0][start:stop])
-    return chunks, tokens.passages()
+    taken = sum(p[1] - p[0] for p in plan if isinstance(p, tuple))
+    dropped = len(kept[0]) - taken if kept else 0
+    return chunks, tokens.passages(), fresh + dropped
 
 
 def _kept(
@@ -198,11 +208,16 @@ def _kept(
         return None
     if not isinstance(keys, dict) or len(tokens) != len(live.chunks):
         return None
+    # Each document's passages, when they are one run: a source whose passages are split
+    # (two files cited alike) has none to keep.
     spans: dict[str, tuple[int, int]] = {}
+    split: set[str] = set()
     for i, c in enumerate(live.chunks):
-        start, _ = spans.get(c.source, (i, i))
+        start, stop = spans.get(c.source, (i, i))
+        if stop != i:
+            split.add(c.source)
         spans[c.source] = (start, i + 1)
-    return live.chunks, tokens, spans, keys
+    return live.chunks, tokens, {s: v for s, v in spans.items() if s not in split}, keys
 
 
 def commit(settings: Settings, prepared: Prepared) -> Path:
@@ -260,17 +275,29 @@ def is_fresh(
     return why_stale(manifest, settings, model, corpus_hash(settings) if corpus else None)
 
 
-def _measured(index_dir: Path, embedder: Embedder, passages: int) -> dict | None:
-    """The live build's measure of the model (calibration, trust and the passage count
-    it was taken on) when it is of this model and the passages have changed by less than
-    ``REMEASURE_AFTER`` since; else None (measure it again)."""
-    dense = (store.live_manifest(index_dir) or {}).get("dense") or {}
-    on = dense.get("calibrated_on")
-    if dense.get("model") != embedder.name or not isinstance(on, int) or on <= 0:
+def _measured(settings: Settings, embedder: Embedder, changed: int) -> dict | None:
+    """The live build's measure of the model (calibration, trust, the passage count it
+    was taken on and the passages changed since) when it is of this model, pipeline and
+    chunking, and the passages changed since, with the ``changed`` of this build, are
+    fewer than ``REMEASURE_AFTER`` of those it was taken on; else None (measure it
+    again)."""
+    manifest = store.live_manifest(settings.index) or {}
+    dense = manifest.get("dense") or {}
+    on, since = dense.get("calibrated_on"), dense.get("changed_since")
+    if dense.get("model") != embedder.name or "trust" not in dense:
         return None
-    if abs(passages - on) > REMEASURE_AFTER * on or "trust" not in dense:
+    if not isinstance(on, int) or on <= 0 or not isinstance(since, int):
         return None
-    return {"calibration": dense["calibration"], "trust": dense["trust"], "calibrated_on": on}
+    if is_fresh(manifest, settings, None, corpus=False) is not None:
+        return None
+    if since + changed >= REMEASURE_AFTER * on:
+        return None
+    return {
+        "calibration": dense["calibration"],
+        "trust": dense["trust"],
+        "calibrated_on": on,
+        "changed_since": since + changed,
+    }
 
 
 def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:

@@ -146,7 +146,7 @@ def test_a_small_change_keeps_the_models_measure_and_a_large_one_takes_it_again(
     (tiny_seeds / "added.txt").write_text("新增文件：横琴的口岸通关时间缩短。\n", encoding="utf-8")
     build(settings, Counting(), **QUIET)
     kept = store.load(settings.index).manifest["dense"]
-    assert probes == [] and kept == first
+    assert probes == [] and kept == {**first, "changed_since": 1}
     # Ten more: the passages have grown by over a tenth since the measure, so it is taken.
     for n in range(10):
         (tiny_seeds / f"late{n}.txt").write_text(
@@ -185,3 +185,19 @@ def test_a_rebuild_tokenizes_only_changed_documents_and_ranks_as_a_build_from_sc
         assert a.store.idf(tokens[0]) == b.store.idf(tokens[0])
     # A removed document's words are gone from the vocabulary, as in a fresh build.
     assert a.store.df("澳门") == b.store.df("澳门") == 0
+
+
+def test_two_files_cited_alike_are_never_kept_for_one_another(tiny_seeds, tmp_path):
+    import json
+
+    # A hand-edited catalog shows b.txt by a.txt's name: two documents, one source.
+    (tiny_seeds / "catalog.json").write_text(json.dumps({"b.txt": {"name": "a.txt"}}))
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical")
+    scratch = Settings(seeds=tiny_seeds, index=tmp_path / "scratch", mode="lexical")
+    build(scratch, None, **QUIET)
+    for _ in range(3):
+        build(settings, None, **QUIET)
+        (tiny_seeds / "more.txt").write_text(f"{_}：新增的说明。\n", encoding="utf-8")
+    build(scratch, None, **QUIET)
+    ids = [c.id for c in store.load(settings.index).chunks]
+    assert ids == [c.id for c in store.load(scratch.index).chunks]
