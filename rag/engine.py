@@ -36,6 +36,7 @@ from rag.lexical import LexicalIndex
 from rag.query import Query
 from rag.records import Answer, Hit
 from rag.settings import Settings, check_length
+from rag.tokenize import normalize
 
 CANDIDATES = 50
 # An English question meets Chinese passages through the dictionary's translations of its
@@ -196,8 +197,16 @@ class Engine:
         n = ordinal(question)
         if n is not None:
             point = self._point(question, n, before, history[-1])
-            if point is not None:
+            missing = self._lacks(question, history[-1], point.quotes[0][1]) if point else ""
+            if point is not None and not missing:
                 return point
+            if point is not None:
+                # The item does not name what the question asks about (第二个里面，高端
+                # 服务业占比多少？): read in context, that reading is kept when what it
+                # quotes names it.
+                read = self._with_context(question, history[-1], k, mode, before)
+                named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
+                return read if named else point
         sure = understand(question, history)
         if sure != question:
             return self._answer(question, self.analyze(sure), k, mode, said=sure)
@@ -208,10 +217,7 @@ class Engine:
         if not alone.abstained and any(heard_before(s, quoted) for _, s in alone.quotes):
             # Asked again in other words: the answer it already had is the answer.
             return alone
-        context = history[-1]
-        query = self._in_context(question, context)
-        said = f"{question}（结合上文：{context}）"
-        read = self._answer(question, query, k, mode, said, _favour(before), quoted)
+        read = self._with_context(question, history[-1], k, mode, before)
         if read.abstained or alone.abstained:
             # Answered one way only, that way; refused both ways, the reply says what
             # context was tried.
@@ -222,6 +228,16 @@ class Engine:
         cited = {before.hits[n - 1].chunk.source for n, _ in before.quotes}
         moved = alone.hits[0].chunk.source not in cited
         return alone if moved and alone.confidence > read.confidence else read
+
+    def _with_context(
+        self, question: str, context: str, k: int, mode: str, before: Answer
+    ) -> Answer:
+        """The question read with the previous one (``context``), whose answer was
+        ``before``: its passages favoured, its quotes not quoted again."""
+        query = self._in_context(question, context)
+        said = f"{question}（结合上文：{context}）"
+        quoted = tuple(s for _, s in before.quotes)
+        return self._answer(question, query, k, mode, said, _favour(before), quoted)
 
     def _in_context(self, question: str, context: str) -> Query:
         """The question with the earlier one's words beside its own: the question's terms
@@ -302,8 +318,6 @@ class Engine:
         if found is None:
             return None
         group, item = found
-        if self._asks_beyond(question, asked, item):
-            return None
         number = next(p for p, s in lists[group] if s == item)
         # The passage that holds the item comes first, so that [1] is always shown.
         holder = hits[number - 1]
@@ -370,14 +384,10 @@ class Engine:
             mode=searched,
         )
 
-    def _asks_beyond(self, question: str, asked: str, item: str) -> bool:
-        """Whether an ordinal follow-up asks about something its item does not hold: the
-        rarest of the nouns it adds (content words the library uses, which neither the
-        earlier question nor the words pointing into the list hold) is missing from the
-        item. 第二个里面，高端服务业占比多少？ is not answered by a second item that never
-        speaks of 高端服务业: it is read in context instead."""
-        from rag.tokenize import normalize
-
+    def _lacks(self, question: str, asked: str, item: str) -> str:
+        """The rarest noun an ordinal follow-up adds (one the library uses, which neither
+        the earlier question nor the words pointing into the list hold) when the item
+        does not name it; else ""."""
         query = self.analyze(without_ordinal(question))
         earlier = self.analyze(asked).terms
         named = {normalize(w) for w in nouns(query.text)}
@@ -386,7 +396,8 @@ class Engine:
             for term, weight in query.terms.items()
             if term in named and term not in earlier and self.store.df(term) > 0
         ]
-        return bool(own) and max(own)[1] not in normalize(item)
+        rarest = max(own)[1] if own else ""
+        return rarest if rarest and rarest not in normalize(item) else ""
 
 
 def _favour(before: Answer) -> dict[str, float]:

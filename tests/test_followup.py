@@ -194,6 +194,7 @@ ZOO = "\n\n".join(
         + "动物园将从高校招募志愿者，组织讲解员参加动物行为学课程，编写新的讲解词，"
         "周末在各个场馆定时开展讲解活动，让孩子们了解动物的生活。" * 3,
         "青山动物园的成人门票价格为120元，儿童门票半价，六岁以下免票。",
+        "年卡的具体内容以售票处公告为准。",
     ]
 )
 
@@ -223,3 +224,7 @@ def test_an_ordinal_that_asks_what_its_item_does_not_hold_is_read_in_context(zoo
     history = ["青山动物园今年有哪几项计划？"]
     answer = zoo_engine.ask("第二项里面，成人门票价格是多少？", mode="lexical", history=history)
     assert "120元" in answer.text and "结合上文" in answer.understood_as
+    # A word that only asks for more of the item (具体内容) keeps the item, though the
+    # library uses it elsewhere.
+    more = zoo_engine.ask("第二项的具体内容是什么？", mode="lexical", history=history)
+    assert more.text.startswith("二要扩建海洋馆") and "第 2 项" in more.understood_as
