@@ -126,7 +126,7 @@ READ_ONLY_NOTE = (
 )
 NOT_ALLOWED = "未执行：只有编辑者（editor）可以添加或删除文档。"
 # Said while the library opens (a fresh clone's keyword index is built meanwhile).
-OPENING = "资料库正在建立索引（已用 {seconds} 秒），完成后即可提问和添加文档。"
+OPENING = "资料库正在建立索引（已用 {seconds} 秒），请稍候。"
 
 
 def read_only_line(host: str, path) -> str:
@@ -526,7 +526,7 @@ def main(argv=None) -> int:
         library = Library(settings, say=lambda m: print(m, file=sys.stderr), background=True)
     except (IndexProblem, ModelProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        demo.close()
+        demo.close(verbose=False)
         return 1
     page.library = library
     semantic = "on" if library.engine.semantic else "off (keyword search only)"

@@ -14,7 +14,8 @@ TIMEOUT = 10.0
 PAGE = 1000
 # pymilvus pings an idle connection every 10 s; a server that allows fewer pings (Milvus
 # Lite's gRPC server: one in 5 minutes) answers with GOAWAY too_many_pings, which gRPC
-# logs on stderr before it reconnects. The connection is checked when it is used instead.
+# logs on stderr before it reconnects. The connection is checked when it is used instead:
+# one dropped while idle (by a NAT between replica and server) fails the next call, once.
 GRPC_OPTIONS = {"grpc.keepalive_permit_without_calls": False}
 
 
