@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import shutil
 import sys
@@ -15,7 +13,15 @@ import numpy as np
 
 from rag import store
 from rag.chunk import chunk_document, sentences
-from rag.corpus import PIPELINE_VERSION, corpus_hash, read_documents, require_seeds, why_stale
+from rag.corpus import (
+    PIPELINE_VERSION,
+    CorpusFile,
+    corpus_files,
+    corpus_hash,
+    no_documents,
+    require_seeds,
+    why_stale,
+)
 from rag.dense import DenseIndex, sentence_units
 from rag.embed import Embedder
 from rag.fuse import calibrate
@@ -95,11 +101,9 @@ def prepare(
         chunks, lexical, documents, tokens, keys = reused
         changed = 0
     else:
-        docs = read_documents(settings)
-        chunks, tokens, changed = _tokenized(settings, docs, progress)
-        documents = len(docs)
+        chunks, tokens, changed, keys = _tokenized(settings, progress)
+        documents = len(keys)
         lexical = LexicalIndex.of(tokens)
-        keys = {doc.source: document_key(doc) for doc in docs}
     dense, dense_info = None, None
     if embedder is not None:
         previous = previous_vectors(settings.index, embedder)
@@ -136,48 +140,56 @@ def prepare(
         "chunks": len(chunks),
         "chunking": settings.chunk.to_dict(),
         "dense": dense_info,
-        # What each document was read as: the next build keeps the passages and tokens
-        # of a document whose key is unchanged.
-        "document_keys": keys,
+        # Each file's key (CorpusFile.key) and the source it was read as: the next build
+        # keeps the passages and tokens of a file whose key is unchanged, unread.
+        "file_keys": keys,
     }
     return Prepared(chunks, lexical, dense, manifest, tokens)
 
 
-def document_key(doc: Document) -> str:
-    """What a document was read as (its source, title, text and line map)."""
-    h = hashlib.sha256(json.dumps([doc.source, doc.title, doc.text]).encode("utf-8"))
-    h.update(np.asarray(doc.lines, dtype=np.int32).tobytes())
-    return h.hexdigest()
-
-
 def _tokenized(
-    settings: Settings, docs: list[Document], progress: bool
-) -> tuple[list[Chunk], PassageTokens, int]:
-    """The passages of ``docs``, their BM25 tokens, and how many passages changed (cut
-    anew, or dropped from the live build). A document the live build read alike (same
-    key, same pipeline and chunking) keeps its passages and tokens from it; only the
-    others are cut and tokenized, so adding one document to a large library costs that
-    document, reading the files and a BM25 pass."""
+    settings: Settings, progress: bool
+) -> tuple[list[Chunk], PassageTokens, int, dict[str, str]]:
+    """The passages of the corpus, their BM25 tokens, how many passages changed (cut
+    anew, or dropped from the live build), and each file's key with its source. A file
+    whose key the live build knows (same bytes, name and catalog entry; same pipeline
+    and chunking) is not read: its passages and tokens are kept. Only the others are
+    read, cut and tokenized, so adding one document to a large library costs that
+    document, hashing the files and a BM25 pass."""
     from collections import Counter
 
     from tqdm import tqdm
 
     kept = _kept(settings)
-    # Two documents cited alike (a file shown by another's name) are never taken for
-    # one another: both are cut anew.
-    twice = {source for source, n in Counter(d.source for d in docs).items() if n > 1}
-    plan: list[tuple[int, int] | list[Chunk]] = []
-    for doc in docs:
-        span = kept[2].get(doc.source) if kept and doc.source not in twice else None
-        if span is not None and kept[3].get(doc.source) == document_key(doc):
-            plan.append(span)
-        else:
-            plan.append(chunk_document(doc, settings.chunk))
-    fresh = sum(len(p) for p in plan if isinstance(p, list))
+    plan: list[tuple[CorpusFile, str, str, tuple[int, int] | Document]] = []
+    for f in corpus_files(settings):
+        key = f.key
+        source = kept[3].get(key) if kept else None
+        span = kept[2].get(source) if source else None
+        if span is not None:
+            plan.append((f, key, source, span))
+        elif (doc := f.read()) is not None:
+            plan.append((f, key, doc.source, doc))
+    if not plan:
+        raise no_documents(settings)
+    # Two files cited alike (a catalog that shows one by the other's name) are never
+    # taken for one another: both are cut anew.
+    twice = {source for source, n in Counter(p[2] for p in plan).items() if n > 1}
+    parts: list[tuple[int, int] | list[Chunk]] = []
+    keys: dict[str, str] = {}
+    for f, key, source, part in plan:
+        if isinstance(part, tuple) and source in twice:
+            part = f.read()
+            if part is None:
+                continue
+        parts.append(part if isinstance(part, tuple) else chunk_document(part, settings.chunk))
+        keys[key] = source
+    fresh = sum(len(p) for p in parts if isinstance(p, list))
     chunks: list[Chunk] = []
     tokens = Tokens()
-    with tqdm(total=fresh, desc="tokenizing", unit="chunk", disable=not progress) as bar:
-        for part in plan:
+    quiet = not progress or not fresh
+    with tqdm(total=fresh, desc="tokenizing", unit="chunk", disable=quiet) as bar:
+        for part in parts:
             if isinstance(part, list):
                 for c in part:
                     tokens.add(tokenize(index_text(c)))
@@ -187,22 +199,22 @@ def _tokenized(
                 start, stop = part
                 tokens.keep(kept[1], start, stop)
                 chunks.extend(kept[0][start:stop])
-    taken = sum(p[1] - p[0] for p in plan if isinstance(p, tuple))
+    taken = sum(p[1] - p[0] for p in parts if isinstance(p, tuple))
     dropped = len(kept[0]) - taken if kept else 0
-    return chunks, tokens.passages(), fresh + dropped
+    return chunks, tokens.passages(), fresh + dropped, keys
 
 
 def _kept(
     settings: Settings,
 ) -> tuple[list[Chunk], PassageTokens, dict[str, tuple[int, int]], dict[str, str]] | None:
     """The live build's passages, their tokens, each document's span of passages and
-    each document's key, when it was made with this pipeline and chunking and kept its
-    tokens; else None."""
+    each file key's source, when it was made with this pipeline and chunking and kept
+    its tokens; else None."""
     try:
         live = store.load(settings.index)
         if is_fresh(live.manifest, settings, None, corpus=False) is not None:
             return None
-        keys = live.manifest.get("document_keys")
+        keys = live.manifest.get("file_keys")
         tokens = PassageTokens.load(live.folder)
     except Exception:
         return None
@@ -262,7 +274,7 @@ def _live_keywords(
         tokens = PassageTokens.load(live.folder)
     except Exception:
         tokens = None
-    keys = live.manifest.get("document_keys")
+    keys = live.manifest.get("file_keys")
     documents = int(live.manifest.get("documents", 0))
     return live.chunks, lexical, documents, tokens, keys if isinstance(keys, dict) else {}
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
-from rag.ingest import decode, fingerprint, read_folder
+from rag.ingest import decode, fingerprint, load_catalog, read_or_skip, source_files
 from rag.records import Document
 from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
 from rag.store import IndexProblem
@@ -34,15 +35,50 @@ def require_seeds(settings: Settings) -> None:
         )
 
 
+@dataclass(frozen=True)
+class CorpusFile:
+    """A file of the corpus, not read yet: its folder's label and catalog say how it is
+    cited and titled."""
+
+    path: Path
+    label: str
+    catalog: dict
+
+    @property
+    def key(self) -> str:
+        """What the file is read from: its label, name, catalog entry and bytes. A file
+        with the same key reads as the same document (with the same pipeline)."""
+        entry = json.dumps(self.catalog.get(self.path.name), ensure_ascii=False, sort_keys=True)
+        h = hashlib.sha256(f"{self.label}\0{self.path.name}\0{entry}\0".encode())
+        h.update(self.path.read_bytes())
+        return h.hexdigest()
+
+    def read(self) -> Document | None:
+        """The document, or None (with a warning) when the file holds no readable text."""
+        return read_or_skip(self.path, self.catalog, self.label)
+
+
+def corpus_files(settings: Settings) -> list[CorpusFile]:
+    """The seed folder's files, then the upload folder's, each in file order."""
+    require_seeds(settings)
+    out = []
+    for label, folder in ((SEEDS_LABEL, settings.seeds), (UPLOADS_LABEL, settings.uploads)):
+        if folder.is_dir():
+            catalog = load_catalog(folder)
+            out += [CorpusFile(path, label, catalog) for path in source_files([folder])]
+    return out
+
+
+def no_documents(settings: Settings) -> IndexProblem:
+    return IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
+
+
 def read_documents(settings: Settings) -> list[Document]:
     """The seed folder's documents, then the upload folder's, each in file order;
     IndexProblem when there are none."""
-    require_seeds(settings)
-    docs = read_folder(settings.seeds, SEEDS_LABEL)
-    if settings.uploads.is_dir():
-        docs += read_folder(settings.uploads, UPLOADS_LABEL)
+    docs = [doc for f in corpus_files(settings) if (doc := f.read()) is not None]
     if not docs:
-        raise IndexProblem(f"no readable .txt or .md documents in {settings.seeds}")
+        raise no_documents(settings)
     return docs
 
 

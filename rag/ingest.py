@@ -333,18 +333,22 @@ def read_folder(folder: Path, label: str = "seeds") -> list[Document]:
     """Every readable document in ``folder``, cited as ``label/NAME``; unreadable ones are
     skipped with a warning."""
     catalog = load_catalog(folder)
-    docs = []
-    for path in source_files([folder]):
-        try:
-            doc = read_document(path, catalog, label)
-        except (UnreadableFile, OSError) as exc:
-            warn(f"skipped {path}: {exc}")
-            continue
-        if doc.text:
-            docs.append(doc)
-        else:
-            warn(f"skipped {path}: no text after cleaning")
-    return docs
+    docs = (read_or_skip(path, catalog, label) for path in source_files([folder]))
+    return [doc for doc in docs if doc is not None]
+
+
+def read_or_skip(path: Path, catalog: dict, label: str) -> Document | None:
+    """``read_document``, or None with a warning for a file that is not text or holds
+    none after cleaning."""
+    try:
+        doc = read_document(path, catalog, label)
+    except (UnreadableFile, OSError) as exc:
+        warn(f"skipped {path}: {exc}")
+        return None
+    if not doc.text:
+        warn(f"skipped {path}: no text after cleaning")
+        return None
+    return doc
 
 
 def fingerprint(files: Iterable[Path]) -> str:

@@ -3,6 +3,7 @@ from dataclasses import replace
 import pytest
 
 import rag.build
+import rag.corpus
 from rag import store
 from rag.build import build, is_fresh
 from rag.engine import open_engine
@@ -23,7 +24,7 @@ def test_a_hybrid_build_reuses_the_live_keyword_builds_chunks_and_says_its_mode(
     def unread(*_args):
         pytest.fail("the documents were read again")
 
-    monkeypatch.setattr(rag.build, "read_documents", unread)
+    monkeypatch.setattr(rag.corpus.CorpusFile, "read", unread)
     build(settings, fake_embedder, **QUIET)
     hybrid = store.load(settings.index)
     assert hybrid.manifest["mode"] == "hybrid"
@@ -172,8 +173,14 @@ def test_a_rebuild_tokenizes_only_changed_documents_and_ranks_as_a_build_from_sc
     tokenized: list[str] = []
     real = rag.build.tokenize
     monkeypatch.setattr(rag.build, "tokenize", lambda text: tokenized.append(text) or real(text))
+    read: list[str] = []
+    reader = rag.corpus.CorpusFile.read
+    monkeypatch.setattr(
+        rag.corpus.CorpusFile, "read", lambda f: read.append(f.path.name) or reader(f)
+    )
     build(settings, None, **QUIET)
-    # Only the new and the edited document were tokenized; c.md kept its tokens.
+    # Only the new and the edited document were read and tokenized; c.md kept its tokens.
+    assert sorted(read) == ["a.txt", "d.txt"]
     assert len(tokenized) == 2 and all("南沙" not in t for t in tokenized)
     scratch = Settings(seeds=tiny_seeds, index=tmp_path / "scratch", mode="lexical")
     build(scratch, None, **QUIET)
