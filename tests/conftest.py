@@ -31,6 +31,18 @@ TINY = {
 QUIET = {"progress": False, "say": lambda _: None}
 
 
+def titled_library(folder: Path, articles):
+    """A keyword engine over ``articles`` ((title, text) pairs), each a file
+    ``TITLE.txt`` that opens with its title, in ``folder``."""
+    from rag.engine import open_engine
+
+    docs = folder / "docs"
+    docs.mkdir()
+    for title, text in articles:
+        (docs / f"{title}.txt").write_text(f"{title}\n\n{text}\n", encoding="utf-8")
+    return open_engine(lexical_settings(docs, folder), **QUIET)
+
+
 def lexical_settings(seeds: Path, tmp_path: Path, **kw):
     """Keyword-only settings with the index under ``tmp_path``."""
     from rag.settings import Settings

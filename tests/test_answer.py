@@ -161,16 +161,9 @@ ZOO = [
 
 @pytest.fixture(scope="module")
 def zoo_engine(tmp_path_factory):
-    from rag.engine import open_engine
-    from rag.settings import Settings
-    from tests.conftest import QUIET
+    from tests.conftest import titled_library
 
-    folder = tmp_path_factory.mktemp("zoo")
-    seeds = folder / "docs"
-    seeds.mkdir()
-    for title, text in ZOO:
-        (seeds / f"{title}.txt").write_text(f"{title}\n\n{text}\n", encoding="utf-8")
-    return open_engine(Settings(seeds=seeds, index=folder / "index", mode="lexical"), **QUIET)
+    return titled_library(tmp_path_factory.mktemp("zoo"), ZOO)
 
 
 def test_a_year_question_is_answered_with_the_sentence_that_gives_the_year(zoo_engine):

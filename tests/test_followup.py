@@ -72,16 +72,9 @@ LIBRARY = {
 
 @pytest.fixture(scope="module")
 def library_engine(tmp_path_factory):
-    from rag.engine import open_engine
-    from rag.settings import Settings
-    from tests.conftest import QUIET
+    from tests.conftest import titled_library
 
-    folder = tmp_path_factory.mktemp("library")
-    docs = folder / "docs"
-    docs.mkdir()
-    for title, text in LIBRARY.items():
-        (docs / f"{title}.txt").write_text(f"{title}\n\n{text}\n", encoding="utf-8")
-    return open_engine(Settings(seeds=docs, index=folder / "index", mode="lexical"), **QUIET)
+    return titled_library(tmp_path_factory.mktemp("library"), LIBRARY.items())
 
 
 def test_an_ordinal_picks_that_item_of_the_list_the_previous_answer_quoted(library_engine):
@@ -201,15 +194,9 @@ ZOO = "\n\n".join(
 
 @pytest.fixture(scope="module")
 def zoo_engine(tmp_path_factory):
-    from rag.engine import open_engine
-    from rag.settings import Settings
-    from tests.conftest import QUIET
+    from tests.conftest import titled_library
 
-    folder = tmp_path_factory.mktemp("zoo")
-    docs = folder / "docs"
-    docs.mkdir()
-    (docs / "青山动物园.txt").write_text(f"青山动物园\n\n{ZOO}\n", encoding="utf-8")
-    return open_engine(Settings(seeds=docs, index=folder / "index", mode="lexical"), **QUIET)
+    return titled_library(tmp_path_factory.mktemp("zoo"), [("青山动物园", ZOO)])
 
 
 def test_a_list_whose_items_are_passages_of_their_own_is_followed(zoo_engine):
