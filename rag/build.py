@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -91,22 +92,23 @@ def prepare(
     When the live build was made from these very documents with these settings (a
     keyword build made to answer at once, say), its chunks and BM25 index are taken as
     they are and only the vectors are computed."""
-
     require_seeds(settings)
     # Taken before the files are read: a file added meanwhile makes the build stale
     # (and rebuilt), never a build that claims a document it lacks.
     corpus = corpus_hash(settings)
-    reused = _live_keywords(settings, corpus)
+    # The live build, read once: what it holds that is still current is kept.
+    live = _load(settings.index)
+    reused = _live_keywords(live, settings, corpus)
     if reused is not None:
         chunks, lexical, documents, tokens, keys = reused
         changed = 0
     else:
-        chunks, tokens, changed, keys = _tokenized(settings, progress)
+        chunks, tokens, changed, keys = _tokenized(settings, _kept(live, settings), progress)
         documents = len(keys)
         lexical = LexicalIndex.of(tokens)
     dense, dense_info = None, None
     if embedder is not None:
-        previous = previous_vectors(settings.index, embedder)
+        previous = _vectors_of(live, embedder)
         units, owned = sentence_units([c.text for c in chunks])
         saved = store.load_embedded(settings.index, embedder.name)
         for unit in units:
@@ -119,11 +121,15 @@ def prepare(
 
         vectors = embed_units(embedder, units, previous, progress, counted, keep)
         dense = DenseIndex.build(vectors, units, owned)
-        measured = _measured(settings, embedder, changed)
+        measured = _measured(live, settings, embedder, changed)
         if measured is None:
             rate, trust = calibrate_model(embedder, dense, chunks)
-            measured = {"calibration": rate, "trust": trust, "calibrated_on": len(chunks)}
-            measured["changed_since"] = 0
+            measured = {
+                "calibration": rate,
+                "trust": trust,
+                "calibrated_on": len(chunks),
+                "changed_since": 0,
+            }
         say(
             f"model {embedder.name}: self-retrieval {measured['calibration']:.2f} here, "
             f"trust {measured['trust']:.2f}"
@@ -147,8 +153,26 @@ def prepare(
     return Prepared(chunks, lexical, dense, manifest, tokens)
 
 
+def _load(index_dir: Path) -> store.Stored | None:
+    """The live build, or None when there is none or it cannot be read."""
+    try:
+        return store.load(index_dir)
+    except Exception:
+        return None
+
+
+class Kept(NamedTuple):
+    """What a build may keep of the live one: its passages and their tokens, each
+    document's run of passages, and the source each file key was read as."""
+
+    chunks: list[Chunk]
+    tokens: PassageTokens
+    spans: dict[str, tuple[int, int]]
+    sources: dict[str, str]
+
+
 def _tokenized(
-    settings: Settings, progress: bool
+    settings: Settings, kept: Kept | None, progress: bool
 ) -> tuple[list[Chunk], PassageTokens, int, dict[str, str]]:
     """The passages of the corpus, their BM25 tokens, how many passages changed (cut
     anew, or dropped from the live build), and each file's key with its source. A file
@@ -160,12 +184,11 @@ def _tokenized(
 
     from tqdm import tqdm
 
-    kept = _kept(settings)
     plan: list[tuple[CorpusFile, str, str, tuple[int, int] | Document]] = []
     for f in corpus_files(settings):
         key = f.key
-        source = kept[3].get(key) if kept else None
-        span = kept[2].get(source) if source else None
+        source = kept.sources.get(key) if kept else None
+        span = kept.spans.get(source) if source else None
         if span is not None:
             plan.append((f, key, source, span))
         elif (doc := f.read()) is not None:
@@ -197,24 +220,20 @@ def _tokenized(
                 chunks.extend(part)
             else:
                 start, stop = part
-                tokens.keep(kept[1], start, stop)
-                chunks.extend(kept[0][start:stop])
+                tokens.keep(kept.tokens, start, stop)
+                chunks.extend(kept.chunks[start:stop])
     taken = sum(p[1] - p[0] for p in parts if isinstance(p, tuple))
-    dropped = len(kept[0]) - taken if kept else 0
+    dropped = len(kept.chunks) - taken if kept else 0
     return chunks, tokens.passages(), fresh + dropped, keys
 
 
-def _kept(
-    settings: Settings,
-) -> tuple[list[Chunk], PassageTokens, dict[str, tuple[int, int]], dict[str, str]] | None:
-    """The live build's passages, their tokens, each document's span of passages and
-    each file key's source, when it was made with this pipeline and chunking and kept
-    its tokens; else None."""
+def _kept(live: store.Stored | None, settings: Settings) -> Kept | None:
+    """What a build may keep of ``live``, when it was made with this pipeline and
+    chunking and kept its tokens; else None."""
+    if live is None or is_fresh(live.manifest, settings, None, corpus=False) is not None:
+        return None
+    keys = live.manifest.get("file_keys")
     try:
-        live = store.load(settings.index)
-        if is_fresh(live.manifest, settings, None, corpus=False) is not None:
-            return None
-        keys = live.manifest.get("file_keys")
         tokens = PassageTokens.load(live.folder)
     except Exception:
         return None
@@ -229,7 +248,7 @@ def _kept(
         if stop != i:
             split.add(c.source)
         spans[c.source] = (start, i + 1)
-    return live.chunks, tokens, {s: v for s, v in spans.items() if s not in split}, keys
+    return Kept(live.chunks, tokens, {s: v for s, v in spans.items() if s not in split}, keys)
 
 
 def commit(settings: Settings, prepared: Prepared) -> Path:
@@ -254,17 +273,16 @@ def commit(settings: Settings, prepared: Prepared) -> Path:
 
 
 def _live_keywords(
-    settings: Settings, corpus: str
+    live: store.Stored | None, settings: Settings, corpus: str
 ) -> tuple[list[Chunk], LexicalIndex, int, PassageTokens | None, dict] | None:
     """The chunks, BM25 index, document count, kept tokens (None when it has none) and
-    document keys of the live build when it was made from the documents ``corpus``
-    names with these settings; else None (build them anew)."""
+    file keys of ``live`` when it was made from the documents ``corpus`` names with
+    these settings; else None (build them anew)."""
+    if live is None or is_fresh(live.manifest, settings, None, corpus=False) is not None:
+        return None
+    if live.manifest.get("corpus") != corpus:
+        return None
     try:
-        live = store.load(settings.index)
-        if is_fresh(live.manifest, settings, None, corpus=False) is not None:
-            return None
-        if live.manifest.get("corpus") != corpus:
-            return None
         lexical = LexicalIndex.load(live.folder / store.LEXICAL)
     except Exception:
         return None
@@ -287,13 +305,15 @@ def is_fresh(
     return why_stale(manifest, settings, model, corpus_hash(settings) if corpus else None)
 
 
-def _measured(settings: Settings, embedder: Embedder, changed: int) -> dict | None:
+def _measured(
+    live: store.Stored | None, settings: Settings, embedder: Embedder, changed: int
+) -> dict | None:
     """The live build's measure of the model (calibration, trust, the passage count it
     was taken on and the passages changed since) when it is of this model, pipeline and
     chunking, and the passages changed since, with the ``changed`` of this build, are
     fewer than ``REMEASURE_AFTER`` of those it was taken on; else None (measure it
     again)."""
-    manifest = store.live_manifest(settings.index) or {}
+    manifest = live.manifest if live is not None else {}
     dense = manifest.get("dense") or {}
     on, since = dense.get("calibrated_on"), dense.get("changed_since")
     if dense.get("model") != embedder.name or "trust" not in dense:
@@ -314,11 +334,14 @@ def _measured(settings: Settings, embedder: Embedder, changed: int) -> dict | No
 
 def previous_vectors(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the live build, by sentence, so unchanged sentences are not re-embedded."""
+    return _vectors_of(_load(index_dir), embedder)
+
+
+def _vectors_of(live: store.Stored | None, embedder: Embedder) -> dict[str, np.ndarray]:
+    if live is None or (live.manifest.get("dense") or {}).get("model") != embedder.name:
+        return {}
     try:
-        old = store.load(index_dir)
-        if (old.manifest.get("dense") or {}).get("model") != embedder.name:
-            return {}
-        dense = DenseIndex.load(old.folder, [c.text for c in old.chunks])
+        dense = DenseIndex.load(live.folder, [c.text for c in live.chunks])
     except Exception:
         return {}
     return dict(zip(dense.units, dense.vectors()))

@@ -144,16 +144,6 @@ def current_build(index_dir: Path) -> Path | None:
     return folder
 
 
-def live_manifest(index_dir: Path) -> dict | None:
-    """The live build's manifest, or None when there is none or it cannot be read."""
-    folder = current_build(index_dir)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8")) if folder else None
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
-
-
 def load(index_dir: Path) -> Stored:
     """Read the live build's manifest and chunks; raise IndexProblem when unusable."""
     folder = current_build(index_dir)
