@@ -478,8 +478,7 @@ def _overlap(passages: tuple[Chunk, ...], a: int, b: int) -> bool:
     """Whether passages ``a`` and ``b`` (1-based ranks) share lines of one file."""
     if max(a, b) > len(passages):
         return False
-    x, y = passages[a - 1], passages[b - 1]
-    return x.source == y.source and x.first_line <= y.last_line and y.first_line <= x.last_line
+    return passages[a - 1].shares_lines(passages[b - 1])
 
 
 def _alike(a: str, b: str) -> bool:

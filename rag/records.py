@@ -44,6 +44,14 @@ class Chunk:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def shares_lines(self, other: Chunk) -> bool:
+        """Whether this passage and ``other`` hold lines of one file in common."""
+        return (
+            self.source == other.source
+            and self.first_line <= other.last_line
+            and other.first_line <= self.last_line
+        )
+
     @classmethod
     def from_dict(cls, d: dict) -> Chunk:
         return cls(

@@ -190,19 +190,7 @@ def sources(answer: Answer, k: int) -> list[Source]:
     groups: list[list[int]] = []
     chunks = [h.chunk for h in answer.hits[:k]]
     for n, c in enumerate(chunks, start=1):
-        home = next(
-            (
-                g
-                for g in groups
-                if any(
-                    chunks[m - 1].source == c.source
-                    and chunks[m - 1].first_line <= c.last_line
-                    and c.first_line <= chunks[m - 1].last_line
-                    for m in g
-                )
-            ),
-            None,
-        )
+        home = next((g for g in groups if any(chunks[m - 1].shares_lines(c) for m in g)), None)
         if home is None:
             groups.append([n])
         else:
