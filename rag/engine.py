@@ -195,18 +195,16 @@ class Engine:
         """
         before = self.ask(history[-1], k, mode, history[:-1])
         n = ordinal(question)
-        if n is not None:
-            point = self._point(question, n, before, history[-1])
-            missing = self._lacks(question, history[-1], point.quotes[0][1]) if point else ""
-            if point is not None and not missing:
+        if n is not None and (point := self._point(question, n, before, history[-1])) is not None:
+            missing = self._lacks(question, history[-1], point.quotes[0][1])
+            if not missing:
                 return point
-            if point is not None:
-                # The item does not name what the question asks about (第二个里面，高端
-                # 服务业占比多少？): read in context, that reading is kept when what it
-                # quotes names it.
-                read = self._with_context(question, history[-1], k, mode, before)
-                named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
-                return read if named else point
+            # The item does not name what the question asks about (第二个里面，高端服务业
+            # 占比多少？): read in context, that reading is kept when what it quotes
+            # names it.
+            read = self._with_context(question, history[-1], k, mode, before)
+            named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
+            return read if named else point
         sure = understand(question, history)
         if sure != question:
             return self._answer(question, self.analyze(sure), k, mode, said=sure)
