@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rag.ingest import decode, fingerprint, load_catalog, read_or_skip, source_files
 from rag.records import Document
-from rag.settings import SEEDS_LABEL, UPLOADS_LABEL, Settings
+from rag.settings import Settings
 from rag.store import IndexProblem
 
 # Bumped whenever tokenization, cleaning or source labels change what an index contains.
@@ -62,7 +62,7 @@ def corpus_files(settings: Settings) -> list[CorpusFile]:
     """The seed folder's files, then the upload folder's, each in file order."""
     require_seeds(settings)
     out = []
-    for label, folder in ((SEEDS_LABEL, settings.seeds), (UPLOADS_LABEL, settings.uploads)):
+    for label, folder in settings.folders().items():
         if folder.is_dir():
             catalog = load_catalog(folder)
             out += [CorpusFile(path, label, catalog) for path in source_files([folder])]
