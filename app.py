@@ -129,12 +129,14 @@ NOT_ALLOWED = "未执行：只有编辑者（editor）可以添加或删除文�
 OPENING = "资料库正在建立索引（已用 {seconds} 秒），请稍候。"
 
 
-def read_only_line(host: str, path) -> str:
-    """What the app says on stderr when it starts read-only."""
+def read_only_line(host: str, where: str, store: str = "") -> str:
+    """What the app says on stderr when it starts read-only (``where``: the users book;
+    ``store``: the Milvus store, whose users ``rag users`` then manages)."""
+    flag = f" --store {store}" if store else ""
     return (
-        f"read-only: serving on {host} without users ({path} is missing or empty): "
+        f"read-only: serving on {host} without users ({where} has none): "
         "anyone can ask, nobody can add or remove documents; add users with "
-        "`rag users add NAME --role editor` and restart"
+        f"`rag users add NAME --role editor{flag}` and restart"
     )
 
 
@@ -472,8 +474,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     library_flags(p)
     p.add_argument(
         "--users",
-        help="who may sign in off loopback (default: $RAG_USERS, else users.json in the index "
-        "folder); manage it with `rag users`",
+        help="who may sign in off loopback (default: $RAG_USERS; else, with --store, the "
+        "store's users; else users.json in the index folder); manage them with `rag users`",
     )
     return p.parse_args(argv)
 
@@ -485,16 +487,19 @@ def main(argv=None) -> int:
             args.seeds, args.index, args.model, args.mode, store=args.store, users=args.users
         )
         host, port = listen_address(args.host, args.port)
-        known = {} if users.is_loopback(host) else users.load(settings.users_file)
+        # Off loopback, who may sign in: the users file, or the Milvus store's users.
+        book = None if users.is_loopback(host) else users.book(settings)
+        known = book.read() if book is not None else {}
     except (BadRequest, users.UsersProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     access = users.access(host, bool(known))
-    sign_in = users.SignIn(settings.users_file) if access == users.SIGN_IN else None
+    sign_in = users.SignIn(book) if access == users.SIGN_IN else None
     if access == users.READ_ONLY:
-        print(read_only_line(host, settings.users_file), file=sys.stderr, flush=True)
+        shared = "" if isinstance(book, users.UsersFile) else settings.store
+        print(read_only_line(host, book.where, shared), file=sys.stderr, flush=True)
     elif sign_in is not None:
-        print(f"sign-in required: {len(known)} users in {settings.users_file}", flush=True)
+        print(f"sign-in required: {len(known)} users in {book.where}", flush=True)
     from rag.ahead import wait
     from rag.judge import ModelProblem
     from rag.store import IndexProblem

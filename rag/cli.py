@@ -281,29 +281,31 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_users(args) -> int:
-    """``rag users list | add NAME [--role R] [--password-stdin] | remove NAME``."""
+    """``rag users list | add NAME [--role R] [--password-stdin] | remove NAME``: in the
+    users file, or with ``--store`` (and no users file named) in the Milvus store."""
     from rag import users
     from rag.settings import BadRequest, Settings
 
     try:
-        path = Settings.from_env(index=args.index, users=args.users).users_file
+        settings = Settings.from_env(index=args.index, users=args.users, store=args.store)
     except BadRequest as exc:
         raise UserError(str(exc)) from exc
     if args.action != "list" and not args.name:
         raise UserError(f"rag users {args.action} needs a user name")
     try:
+        book = users.book(settings)
         if args.action == "list":
-            for user in sorted(users.load(path).values(), key=lambda u: u.name):
+            for user in sorted(book.read().values(), key=lambda u: u.name):
                 print(f"{user.name}\t{user.role}")
             return 0
         if args.action == "remove":
-            user = users.remove(path, args.name)
-            print(f"removed {user.name} ({user.role}) from {path}")
+            user = users.remove(book, args.name)
+            print(f"removed {user.name} ({user.role}) from {book.where}")
             return 0
-        user = users.add(path, args.name, args.role, _read_password(args.password_stdin))
+        user = users.add(book, args.name, args.role, _read_password(args.password_stdin))
     except users.UsersProblem as exc:
         raise UserError(str(exc)) from exc
-    print(f"added {user.name} ({user.role}) to {path}")
+    print(f"added {user.name} ({user.role}) to {book.where}")
     return 0
 
 
@@ -466,7 +468,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--index", help="index folder (default: $RAG_INDEX or index)")
     p.add_argument(
-        "--users", help="users file (default: $RAG_USERS, else users.json in the index folder)"
+        "--users",
+        help="users file (default: $RAG_USERS; else, with --store, the store itself; else "
+        "users.json in the index folder)",
+    )
+    p.add_argument(
+        "--store",
+        help="Milvus store whose replicas share these users (default: $RAG_STORE)",
     )
     p.set_defaults(func=cmd_users)
 

@@ -1,10 +1,17 @@
 """Who may use the app served off loopback, and who may change its library.
 
-A users file is JSON: ``{"version": 1, "users": [{"name", "role", "salt", "hash"}]}``.
 A **reader** asks; an **editor** also adds and removes documents. Passwords are kept
 only as salted scrypt hashes (standard library, a random salt per user) and compared in
-constant time. The file lives beside the index (``index/users.json``) unless
-``--users`` / ``RAG_USERS`` names another; ``rag users add|remove|list`` manages it.
+constant time. Users are kept in a *book* (``book``), read afresh at every sign-in:
+
+* a users file, JSON ``{"version": 1, "users": [{"name", "role", "salt", "hash"}]}``,
+  beside the index (``index/users.json``) unless ``--users`` / ``RAG_USERS`` names
+  another (``UsersFile``);
+* with a Milvus store (``--store``) and no users file named, the store itself
+  (``rag.milvus.users``), so that every replica of an office server signs in the same
+  people without a shared folder.
+
+``rag users add|remove|list`` manages either.
 
 Where the app serves decides who is asked (``access``): on loopback nobody is; off
 loopback without a users file the app is read-only for everyone.
@@ -20,6 +27,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 FORMAT_VERSION = 1
 ROLES = ("reader", "editor")
@@ -90,7 +98,82 @@ def check(users: dict[str, User], name: str, password: str) -> User | None:
     return None
 
 
-def load(path: Path) -> dict[str, User]:
+class Book(Protocol):
+    """Where users are kept: ``where`` names it in messages."""
+
+    where: str
+
+    def read(self) -> dict[str, User]:
+        """The users by name; UsersProblem (one line) when they cannot be read."""
+
+    def write(self, user: User) -> None:
+        """Add ``user``, or replace the one of that name."""
+
+    def erase(self, name: str) -> bool:
+        """Remove the user of that name; whether there was one."""
+
+
+class UsersFile:
+    """Users kept in a JSON file (see the module's docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.where = str(path)
+
+    def read(self) -> dict[str, User]:
+        return _read_file(self.path)
+
+    def write(self, user: User) -> None:
+        users = _read_file(self.path)
+        users[user.name] = user
+        save(self.path, users)
+
+    def erase(self, name: str) -> bool:
+        users = _read_file(self.path)
+        if users.pop(name, None) is None:
+            return False
+        save(self.path, users)
+        return True
+
+
+def book(settings) -> Book:
+    """Where the users of these settings are kept: the users file when one is named
+    (``--users`` / ``RAG_USERS``) or there is no store, else the Milvus store."""
+    if settings.store and not settings.users:
+        from rag.milvus.users import StoreUsers
+
+        return StoreUsers.open(settings.store, settings.milvus_token)
+    return UsersFile(settings.users_file)
+
+
+def _book(where: Book | Path) -> Book:
+    return UsersFile(where) if isinstance(where, (str, Path)) else where
+
+
+def user_row(user: User) -> dict[str, str]:
+    """A user as stored: name, role, salt and hash (never a password)."""
+    return {"name": user.name, "role": user.role, "salt": user.salt, "hash": user.hash}
+
+
+def from_row(row: dict) -> User:
+    """A stored user, checked: ValueError, KeyError or TypeError when it is not one.
+
+    >>> from_row({"name": "li", "role": "reader", "salt": "00", "hash": "ff"}).role
+    'reader'
+    """
+    user = User(*(str(row[k]) for k in ("name", "role", "salt", "hash")))
+    if user.role not in ROLES:
+        raise ValueError(f"unknown role {user.role!r}")
+    bytes.fromhex(user.salt), bytes.fromhex(user.hash)
+    return user
+
+
+def load(where: Book | Path) -> dict[str, User]:
+    """The users of a book (or a users file's path) by name."""
+    return _book(where).read()
+
+
+def _read_file(path: Path) -> dict[str, User]:
     """The users of a file by name; a missing file is no users, a damaged one
     UsersProblem with one line that names it."""
     if not path.exists():
@@ -101,10 +184,7 @@ def load(path: Path) -> dict[str, User]:
             raise ValueError(f"format version {data.get('version')!r}, not {FORMAT_VERSION}")
         users = {}
         for row in data["users"]:
-            user = User(*(str(row[k]) for k in ("name", "role", "salt", "hash")))
-            if user.role not in ROLES:
-                raise ValueError(f"unknown role {user.role!r}")
-            bytes.fromhex(user.salt), bytes.fromhex(user.hash)
+            user = from_row(row)
             users[user.name] = user
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsersProblem(
@@ -116,7 +196,7 @@ def load(path: Path) -> dict[str, User]:
 
 def save(path: Path, users: dict[str, User]) -> None:
     """Write the file whole (a crash leaves the old one), readable by its owner only."""
-    rows = [vars(u) for u in sorted(users.values(), key=lambda u: u.name)]
+    rows = [user_row(u) for u in sorted(users.values(), key=lambda u: u.name)]
     text = json.dumps({"version": FORMAT_VERSION, "users": rows}, ensure_ascii=False, indent=1)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -130,21 +210,18 @@ def save(path: Path, users: dict[str, User]) -> None:
         raise
 
 
-def add(path: Path, name: str, role: str, password: str) -> User:
+def add(where: Book | Path, name: str, role: str, password: str) -> User:
     """Add a user, or give an existing one a new role and password."""
-    users = load(path)
     user = make_user(name, role, password)
-    users[user.name] = user
-    save(path, users)
+    _book(where).write(user)
     return user
 
 
-def remove(path: Path, name: str) -> User:
-    users = load(path)
-    if name not in users:
-        raise UsersProblem(f"no user {name!r} in {path}")
-    user = users.pop(name)
-    save(path, users)
+def remove(where: Book | Path, name: str) -> User:
+    kept = _book(where)
+    user = kept.read().get(name)
+    if user is None or not kept.erase(name):
+        raise UsersProblem(f"no user {name!r} in {kept.where}")
     return user
 
 
@@ -198,16 +275,17 @@ class SignIn:
     Failures slow down the next tries for that name (``failure_delay``) by awaiting,
     so other people's requests go on meanwhile; tries for one name wait their turn, so
     parallel guessing gains nothing, and a guesser cannot make the real user's try fail.
-    The file is read at every sign-in: ``rag users``
-    changes take effect without a restart. Counts are per process (per replica).
+    The book (a users file, or the Milvus store every replica shares) is read at every
+    sign-in: ``rag users`` changes take effect without a restart. Counts are per process
+    (per replica).
     """
 
     MAX_TRACKED = 10_000
 
-    def __init__(self, path: Path, sleep=None) -> None:
+    def __init__(self, where: Book | Path, sleep=None) -> None:
         import asyncio
 
-        self.path = path
+        self.book = _book(where)
         self._sleep = sleep or asyncio.sleep
         self._failures: dict[str, int] = {}
         self._turns: dict = {}  # name -> asyncio.Lock
@@ -227,7 +305,8 @@ class SignIn:
         async with turn:
             await self._sleep(failure_delay(self._failures.get(name, 0)))
             try:
-                users = load(self.path)
+                # A users file, or a round trip to the Milvus store: off the event loop.
+                users = await asyncio.to_thread(self.book.read)
             except UsersProblem:
                 return False
             # scrypt takes tens of ms: off the event loop, so pages keep being served.
@@ -240,9 +319,9 @@ class SignIn:
             return False
 
     def role(self, name: str | None) -> str | None:
-        """The role of a signed-in user as the file says now; None if no longer there."""
+        """The role of a signed-in user as the book says now; None if no longer there."""
         try:
-            user = load(self.path).get(name or "")
+            user = self.book.read().get(name or "")
         except UsersProblem:
             return None
         return user.role if user else None

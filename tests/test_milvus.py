@@ -568,3 +568,80 @@ def test_recalibration_holds_a_bounded_sample_of_the_library(tiny_seeds, tmp_pat
     assert [r["id"] for r in drawn] == sorted((r["id"] for r in drawn), key=order.index)
     rate, trust = syncing.recalibrate(store, fake_embedder)
     assert 0.0 <= trust <= 1.0 and 0.0 <= rate <= 1.0
+
+
+def _users_cli(uri: str, *argv: str, password: str = "", index: Path | None = None):
+    """``rag users … --store uri`` in its own process (``index``: its index folder)."""
+    where = ["--index", str(index)] if index is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "rag", "users", *argv, "--store", uri, *where],
+        input=password,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_replicas_sign_in_the_users_the_store_keeps(server, tmp_path):
+    import asyncio
+
+    from rag import users
+    from rag.milvus.users import StoreUsers
+
+    uri = server
+    gone = StoreUsers.open(uri)
+    for name in gone.read():
+        gone.erase(name)
+    password = "长城长城长城长城"
+    added = _users_cli(
+        uri,
+        "add",
+        "王芳",
+        "--role",
+        "editor",
+        "--password-stdin",
+        password=password + "\n",
+        index=tmp_path / "ix",
+    )
+    assert added.returncode == 0 and f"to the Milvus store {uri}" in added.stdout, added.stderr
+    assert not (tmp_path / "ix" / "users.json").exists()
+
+    # Two replicas, each with its own connection: both sign her in, as an editor.
+    a, b = users.SignIn(StoreUsers.open(uri)), users.SignIn(StoreUsers.open(uri))
+    assert asyncio.run(a.attempt("王芳", password)) and b.role("王芳") == "editor"
+    assert not asyncio.run(b.attempt("王芳", password[:-1]))
+    # A library rebuilt from nothing keeps its users.
+    MilvusStore.open(uri).drop()
+    assert "王芳\teditor" in _users_cli(uri, "list").stdout
+
+    removed = _users_cli(uri, "remove", "王芳")
+    assert removed.returncode == 0, removed.stderr
+    assert not asyncio.run(a.attempt("王芳", password)) and b.role("王芳") is None
+    again = _users_cli(uri, "remove", "王芳")
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "no user" in again.stderr
+
+
+def test_an_app_off_loopback_asks_for_the_users_of_its_store(server, tiny_seeds, tmp_path):
+    import httpx
+    from gradio_client import Client
+
+    from rag.milvus.users import StoreUsers
+    from tests.conftest import launch_app
+
+    uri = _empty(server)
+    sync(_settings(tiny_seeds, tmp_path, uri, "lexical"), **QUIET, mirror=True)
+    book = StoreUsers.open(uri)
+    for name in book.read():
+        book.erase(name)
+    added = _users_cli(uri, "add", "li", "--password-stdin", password="password-li\n")
+    assert added.returncode == 0, added.stderr
+    question = "前海法务区哪天启用？"
+    (tmp_path / "replica").mkdir()
+    with launch_app(
+        tmp_path / "replica", tmp_path / "no-seeds", "--store", uri, "--host", "0.0.0.0"
+    ) as (url, log):
+        assert f"sign-in required: 1 users in the Milvus store {uri}" in log.read_text()
+        assert httpx.post(f"{url}gradio_api/call/ask", json={"data": [question]}).status_code == 401
+        client = Client(url, verbose=False, auth=("li", "password-li"))
+        assert client.predict(question, api_name="/ask")["passages"]

@@ -1,0 +1,90 @@
+"""Users kept in the Milvus store (``rag.users.Book``), so that every replica of an office
+server signs in the same people, and ``rag users`` run anywhere changes them for all.
+
+One collection, ``<prefix>_users``, apart from the library's (``rag.milvus.schema``): a
+rebuild of the library (``rag index --store``) leaves its users alone. A row is a user:
+name (the key), role, salt and scrypt hash, as in a users file. A write is one upsert, so
+two administrators adding different users at once lose neither.
+"""
+
+from __future__ import annotations
+
+from rag.milvus.connection import PREFIX, Collections, StoreUnavailable, connect
+from rag.milvus.schema import NIL, SHORT
+from rag.users import User, UsersProblem, from_row, user_row
+
+PART = "users"
+_FIELDS = ["name", "role", "salt", "hash"]
+
+
+class StoreUsers:
+    """The users of one Milvus store."""
+
+    def __init__(self, cols: Collections) -> None:
+        self.cols = cols
+        self.where = f"the Milvus store {cols.uri}"
+
+    @classmethod
+    def open(cls, uri: str, token: str = "", prefix: str = PREFIX) -> StoreUsers:
+        """The users of the store at ``uri``; UsersProblem (one line) when it cannot be
+        reached."""
+        try:
+            return cls(Collections(connect(uri, token), uri, prefix))
+        except StoreUnavailable as exc:
+            raise UsersProblem(str(exc)) from None
+
+    def read(self) -> dict[str, User]:
+        try:
+            if not self.cols.has(PART):
+                return {}
+            self.cols.call(self.cols.client.load_collection, self.cols.name(PART))
+            rows = self.cols.query(PART, _FIELDS)
+        except StoreUnavailable as exc:
+            raise UsersProblem(str(exc)) from None
+        users = {}
+        for row in rows:
+            try:
+                user = from_row(row)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise UsersProblem(
+                    f"a user in {self.where} is damaged ({exc}): add it again with `rag users add`"
+                ) from None
+            users[user.name] = user
+        return users
+
+    def write(self, user: User) -> None:
+        try:
+            self._create()
+            self.cols.upsert(PART, [{**user_row(user), "v": NIL}])
+        except StoreUnavailable as exc:
+            raise UsersProblem(str(exc)) from None
+
+    def erase(self, name: str) -> bool:
+        try:
+            if name not in self.read():
+                return False
+            self.cols.call(self.cols.client.delete, self.cols.name(PART), ids=[name])
+        except StoreUnavailable as exc:
+            raise UsersProblem(str(exc)) from None
+        return True
+
+    def _create(self) -> None:
+        """The collection, made on the first user; a concurrent maker's is kept."""
+        from pymilvus import DataType, MilvusClient
+
+        if self.cols.has(PART):
+            return
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("name", DataType.VARCHAR, is_primary=True, max_length=SHORT)
+        for field in ("role", "salt", "hash"):
+            schema.add_field(field, DataType.VARCHAR, max_length=128)
+        schema.add_field("v", DataType.FLOAT_VECTOR, dim=len(NIL))
+        params = self.cols.client.prepare_index_params()
+        params.add_index(field_name="v", index_type="FLAT", metric_type="L2")
+        self.cols.call(
+            self.cols.client.create_collection,
+            self.cols.name(PART),
+            schema=schema,
+            index_params=params,
+            consistency_level="Strong",
+        )
