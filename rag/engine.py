@@ -8,6 +8,7 @@ from dataclasses import replace
 from rag import judge as answer_model
 from rag import store
 from rag.answer import (
+    MAX_ANSWER,
     NOT_FOUND,
     asks_broad,
     compose,
@@ -18,11 +19,13 @@ from rag.answer import (
 )
 from rag.backend import LocalStore, Store
 from rag.build import build, is_fresh, previous_vectors, say_on_stderr
+from rag.chunk import sentences
 from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import (
     enumerated,
+    inline,
     names_new,
     names_own_subject,
     nouns,
@@ -196,15 +199,17 @@ class Engine:
         before = self.ask(history[-1], k, mode, history[:-1])
         n = ordinal(question)
         if n is not None and (point := self._point(question, n, before, history[-1])) is not None:
-            missing = self._lacks(question, history[-1], point.quotes[0][1])
+            added = self._added(question, history[-1])
+            rarest = max(added)[1] if added else ""
+            missing = rarest if rarest not in normalize(point.quotes[0][1]) else ""
             if not missing:
-                return point
+                return self._narrowed(question, point, choose=bool(added))
             # The item does not name what the question asks about (第二个里面，高端服务业
             # 占比多少？): read in context, that reading is kept when what it quotes
             # names it.
             read = self._with_context(question, history[-1], k, mode, before)
             named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
-            return read if named else point
+            return read if named else self._narrowed(question, point, choose=False)
         sure = understand(question, history)
         if sure != question:
             return self._answer(question, self.analyze(sure), k, mode, said=sure)
@@ -277,6 +282,29 @@ class Engine:
             focus=own.focus,
         )
 
+    def _narrowed(self, question: str, point: Answer, choose: bool) -> Answer:
+        """A list item too long for an answer (一是… running over several sentences) cut
+        to fit: to what the answer model picks of it for the question when the question
+        asks something of the item (``choose``: it adds a noun the item holds), else to
+        the item's opening, which says what the item is."""
+        item = point.quotes[0][1]
+        if len(item) <= MAX_ANSWER:
+            return point
+        if choose:
+            holder = point.hits[0]
+            part = Hit(replace(holder.chunk, text=item), holder.score, holder.via)
+            query = self.analyze(question)
+            text, quotes = compose(query, judge(query, [part], self.model.pick(dense=False)))
+            if text:
+                return replace(point, text=text, quotes=quotes)
+        opening = ""
+        for sentence in sentences(item):
+            if opening and len(opening) + len(sentence) > MAX_ANSWER - 8:
+                break
+            opening += sentence
+        opening = opening[: MAX_ANSWER - 8]
+        return replace(point, text=f"{opening}[1]", quotes=((1, opening),))
+
     def _point(self, question: str, n: int, before: Answer, asked: str) -> Answer | None:
         """Item ``n`` of the list the previous answer gave (its points) or quoted from
         (the enumerated items of its first cited passage, or of the passage after it);
@@ -310,6 +338,8 @@ class Engine:
         if lone and len(listed) < 2:
             listed = []
         lists.append(listed)
+        # Else a list run into the sentence quoted (分为四个阶段：甲、乙、丙、丁).
+        lists.append([(first, item) for item in inline(before.quotes[0][1])])
         if names_new(question, "\n".join([asked, *(h.chunk.text for h in hits)])):
             return None
         found = pick([[s for _, s in group] for group in lists], n)
@@ -382,20 +412,18 @@ class Engine:
             mode=searched,
         )
 
-    def _lacks(self, question: str, asked: str, item: str) -> str:
-        """The rarest noun an ordinal follow-up adds (one the library uses, which neither
-        the earlier question nor the words pointing into the list hold) when the item
-        does not name it; else ""."""
+    def _added(self, question: str, asked: str) -> list[tuple[float, str]]:
+        """The nouns an ordinal follow-up adds, with their weights: those the library
+        uses which neither the earlier question (``asked``) nor the words pointing into
+        the list hold (第二点引用的数字 adds 数字)."""
         query = self.analyze(without_ordinal(question))
         earlier = self.analyze(asked).terms
         named = {normalize(w) for w in nouns(query.text)}
-        own = [
+        return [
             (weight, term)
             for term, weight in query.terms.items()
             if term in named and term not in earlier and self.store.df(term) > 0
         ]
-        rarest = max(own)[1] if own else ""
-        return rarest if rarest and rarest not in normalize(item) else ""
 
 
 def _favour(before: Answer) -> dict[str, float]:

@@ -172,8 +172,31 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     # A pronoun whose antecedent stands earlier in the question itself (南沙是怎么对它们
     # 进行监管的) refers to that, not to the conversation.
     if m and not _names_something(question[: m.start()]):
-        return question[: m.start()] + topic + question[m.end() :]
+        meant = topic
+        if m.group() in ("它", "它们", "其"):
+            meant = named_thing(previous) or topic
+        return question[: m.start()] + meant + question[m.end() :]
     return question
+
+
+_QUOTED = re.compile(r"[“「《][^”」》]{1,20}[”」》]")
+
+
+def named_thing(question: str) -> str:
+    """A quoted name the subject owns, with its owner, when the question is about that
+    (河套合作区的深港“联合政策包”是什么时候发布的？): 它 in the next question is the
+    policy, not the district that owns it. "" when the question has no such name.
+
+    >>> named_thing("河套合作区的深港“联合政策包”是什么时候发布的？")
+    '河套合作区的深港“联合政策包”'
+    >>> named_thing("广州开发区有多少家外资企业？"), named_thing("“深i企”平台是什么？")
+    ('', '')
+    """
+    body = _OPENING.sub("", question.strip())
+    m = _QUOTED.search(body)
+    if not m or "的" not in body[: m.start()] or m.end() > 30:
+        return ""
+    return body[: m.end()] if _PREDICATE.match(body[m.end() :]) else ""
 
 
 def _names_something(text: str) -> bool:
@@ -368,6 +391,30 @@ def nouns(text: str) -> set[str]:
         for w in jieba.posseg.lcut(text)
         if len(w.word) >= 2 and (w.flag.startswith("n") or w.flag in ("vn", "eng"))
     }
+
+
+# Where a list run into a sentence begins: after a colon, 分别是 / 分别为, 包括, 即; and
+# the longest part of it that counts as an item.
+INLINE_ITEM = 40
+_INLINE = re.compile(r"(?:[：:]|分别[是为]|包括|即)(?P<run>[^。；;：:！？!?]+)")
+
+
+def inline(sentence: str) -> list[str]:
+    """The items of a list run into a sentence (…分为四个阶段：甲、乙、丙、丁，…): the
+    parts between 、 after a colon, 分别是 or 包括, up to the clause's end; [] when
+    there are not two, or a part is too long to be an item.
+
+    >>> inline("评估分为三个阶段：识别方案、分析环境、总结结果，避免不合理的规管。")
+    ['识别方案', '分析环境', '总结结果']
+    >>> inline("公司的创始人是林小舟。"), inline("主要包括研发中心。")
+    ([], [])
+    """
+    for m in _INLINE.finditer(sentence):
+        run = re.split(r"[，,]", m.group("run"), maxsplit=1)[0]
+        parts = [part.strip() for part in run.split("、")]
+        if len(parts) >= 2 and all(0 < len(part) <= INLINE_ITEM for part in parts):
+            return parts
+    return []
 
 
 def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:

@@ -215,3 +215,59 @@ def test_an_ordinal_that_asks_what_its_item_does_not_hold_is_read_in_context(zoo
     # library uses it elsewhere.
     more = zoo_engine.ask("第二项的具体内容是什么？", mode="lexical", history=history)
     assert more.text.startswith("二要扩建海洋馆") and "第 2 项" in more.understood_as
+
+
+# A list whose first item runs over many sentences, longer than an answer may be.
+ROBOTS = (
+    "远航机器人公司今年有两项重点工作。"
+    "一是扩建苏州工厂。公司将在苏州工业园区租用一块四十亩的土地，建设一座三层的新厂房，"
+    "厂房的屋顶铺设光伏板，为生产线提供部分电力。新厂房建成后可容纳十二条装配线，"
+    "年产能将从五千台提高到两万台。工厂还将设立一个检测中心，对每一台出厂的机器人进行"
+    "长时间的负载测试和安全测试，测试数据会上传到公司的质量管理系统，供研发部门分析改进。"
+    "此外，工厂附近将新建一栋员工宿舍和一座食堂，方便倒班的工人生活，并开通往返市区的班车。"
+    "宿舍按双人间设计，每间配有独立卫生间和空调，食堂提供早中晚三餐和夜宵，"
+    "班车每天早晚各发六趟，工人凭工牌免费乘坐。"
+    "二是开拓东南亚市场。公司计划在新加坡设立区域总部，并在越南和泰国寻找经销商。"
+)
+
+
+def test_an_item_too_long_for_an_answer_is_cut_to_what_the_question_asks_of_it(tmp_path):
+    from rag.answer import MAX_ANSWER
+    from tests.conftest import titled_library
+
+    engine = titled_library(tmp_path, [("远航机器人公司", ROBOTS)])
+    history = ["远航机器人公司今年有哪两项重点工作？"]
+    item = ROBOTS[ROBOTS.index("一是") : ROBOTS.index("二是")]
+    assert len(item) > MAX_ANSWER
+    asked = engine.ask("第一项里，新厂房能容纳多少条装配线？", mode="lexical", history=history)
+    assert "十二条装配线" in asked.text and len(asked.text) <= MAX_ANSWER
+    assert "第 1 项" in asked.understood_as
+    plain = engine.ask("第一项呢？", mode="lexical", history=history)
+    assert plain.text.startswith("一是扩建苏州工厂") and len(plain.text) <= MAX_ANSWER
+    for answer in (asked, plain):
+        number, quoted = answer.quotes[0]
+        assert quoted in answer.hits[number - 1].chunk.text
+
+
+def test_an_ordinal_picks_an_item_of_a_list_run_into_the_quoted_sentence(tmp_path):
+    from tests.conftest import titled_library
+
+    text = (
+        "白鹭湖湿地公园的修复工程分为三个阶段：清理淤泥、补种芦苇、放养鱼苗，"
+        "整个工程预计三年完成。公园门票免费。"
+    )
+    engine = titled_library(tmp_path, [("白鹭湖湿地公园", text)])
+    history = ["白鹭湖湿地公园的修复工程分为哪几个阶段？"]
+    last = engine.ask("最后那个阶段要做什么？", mode="lexical", history=history)
+    assert last.text == "放养鱼苗[1]" and "最后一项" in last.understood_as
+    second = engine.ask("第二个阶段呢？", mode="lexical", history=history)
+    assert second.text == "补种芦苇[1]"
+
+
+def test_it_stands_for_the_quoted_name_the_subject_owns_and_this_district_for_the_owner():
+    previous = ["白鹭区的“绿芽计划”是哪一年推出的？"]
+    assert understand("它一共资助了多少家企业？", previous) == (
+        "白鹭区的“绿芽计划”一共资助了多少家企业？"
+    )
+    assert understand("该区有多少家企业？", previous) == "白鹭区有多少家企业？"
+    assert understand("那黑石区呢？", previous) == "黑石区的“绿芽计划”是哪一年推出的？"
