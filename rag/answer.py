@@ -18,7 +18,7 @@ from rag.chunk import sentences
 from rag.dense import Meaning
 from rag.features import (
     SENTENCE_FEATURES,
-    asked_unit,
+    asked_units,
     holds,
     holds_unit,
     length,
@@ -214,7 +214,7 @@ def candidates(
     asked_places = names(asked, "ns") if asked else set()
     pinned = pins(asked)
     figures = frozenset(p for p in pinned if p.isdigit())
-    unit = asked_unit(asked)
+    units = asked_units(asked)
     out: list[Candidate] = []
     seen: set[str] = set()
     for n, hit in enumerate(hits[:top], start=1):
@@ -238,7 +238,7 @@ def candidates(
                 continue
             seen.add(sentence)
             said = normalize(sentence)
-            given = bool(unit) and holds_unit(unit, said)
+            given = any(holds_unit(unit, said) for unit in units)
             match = bool(kind) and holds(kind, said, asked)
             other_place = bool(asked_places) and not any(p in said + title for p in asked_places)
             other_place = other_place and bool(names(said, "ns") - asked_places)
@@ -270,7 +270,7 @@ def candidates(
                         "sentence_missing": missing_weight(q, said + title, q.max_idf),
                         "untitled_terms": untitled_share(q, title, said),
                         "unit_match": float(given),
-                        "unit_miss": float(bool(unit) and not given),
+                        "unit_miss": float(bool(units) and not given),
                         "english": float(q.english),
                         "english_close": close if q.english else 0.0,
                     },

@@ -167,18 +167,20 @@ _SHARE = re.compile(r"\d\s*%|百分之[〇零一二两三四五六七八九十�
 _COUNT = r"(?:\d|[〇零一二两三四五六七八九十百千万亿])[\d.,，]*\s*[万亿千百多余近约]*\s*"
 
 
-def asked_unit(question: str) -> str:
-    """The unit a "how many" question counts in ("%" for a share), or "".
+def asked_units(question: str) -> tuple[str, ...]:
+    """The units a "how many" question counts in ("%" for a share), in order; a question
+    may ask for two (从几个方面提出了多少条举措). Empty when it asks for none.
 
-    >>> asked_unit("受理了多少宗仲裁案件？"), asked_unit("总额是多少亿港元？")
-    ('宗', '港元')
-    >>> asked_unit("同比增长了百分之几？"), asked_unit("熊猫吃什么？")
-    ('%', '')
+    >>> asked_units("受理了多少宗仲裁案件？"), asked_units("总额是多少亿港元？")
+    (('宗',), ('港元',))
+    >>> asked_units("同比增长了百分之几？"), asked_units("熊猫吃什么？")
+    (('%',), ())
+    >>> asked_units("从几个方面总共提出了多少条举措？")
+    ('个', '条')
     """
     if _ASKED_SHARE.search(question):
-        return "%"
-    m = _ASKED_UNIT.search(question)
-    return m.group(1) if m else ""
+        return ("%",)
+    return tuple(dict.fromkeys(_ASKED_UNIT.findall(question)))
 
 
 def holds_unit(unit: str, sentence: str) -> bool:

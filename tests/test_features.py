@@ -6,7 +6,7 @@ from rag.answer import candidates, question_features, sentence_matrix
 from rag.features import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
-    asked_unit,
+    asked_units,
     holds,
     holds_unit,
     missing_weight,
@@ -110,8 +110,19 @@ def test_a_how_many_question_is_matched_by_a_figure_in_its_unit():
     other = next(f for s, f in feats.items() if "山系" in s)
     assert (eats["unit_match"], eats["unit_miss"]) == (1.0, 0.0)
     assert (other["unit_match"], other["unit_miss"]) == (0.0, 1.0)
-    assert asked_unit("任天堂有多少名员工？") == "名" and asked_unit("林克是谁？") == ""
+    assert asked_units("任天堂有多少名员工？") == ("名",) and asked_units("林克是谁？") == ()
     assert holds_unit("公斤", "每天吃12到38kg竹子") and not holds_unit("名", "任天堂成立于1889年")
+
+
+def test_a_question_asking_two_counts_is_matched_by_a_figure_in_either_unit():
+    text = (
+        "大熊猫保护区分为三大片区，共设立了67个保护站。保护区内有1864只野生大熊猫。它们以竹子为食。"
+    )
+    feats = _features("保护区设立了多少个保护站，有多少只野生大熊猫？", [_hit(PANDA, text)])
+    for word in ("保护站", "野生"):
+        found = next(f for s, f in feats.items() if word in s)
+        assert (found["unit_match"], found["unit_miss"]) == (1.0, 0.0)
+    assert feats["它们以竹子为食。"]["unit_miss"] == 1.0
 
 
 def test_no_figure_in_the_asked_unit_anywhere_is_a_question_level_signal():
