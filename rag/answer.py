@@ -381,8 +381,14 @@ def judge(
 
 
 def _ranked(verdict: Verdict) -> list[tuple[float, Candidate]]:
-    """Candidates by the model's chance, best first; ties to the shorter sentence."""
-    pairs = list(zip(verdict.chances.tolist(), verdict.candidates))
+    """Candidates by the model's chance, best first; ties to the shorter sentence. None
+    that only restates the question (every character of it is in the question: a title,
+    a byline naming the person asked about) is an answer, however likely it looks."""
+    pairs = [
+        (chance, c)
+        for chance, c in zip(verdict.chances.tolist(), verdict.candidates)
+        if c.features.get("novelty", 1.0) > 0
+    ]
     pairs.sort(key=lambda p: (-round(p[0], 6), p[1].passage, len(p[1].sentence)))
     return pairs
 

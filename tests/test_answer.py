@@ -37,6 +37,20 @@ def test_the_answer_quotes_the_likeliest_sentence_with_its_citation_marker():
     assert quotes == ((2, "目前经开区上市企业达88家。"),)
 
 
+def test_a_line_that_only_restates_the_question_is_never_the_answer():
+    from rag.answer import candidates
+
+    q = Query.of("《星河纪事》的作者林小舟是哪所大学的？")
+    hit = _hit(
+        "林小舟\n（作者系东海大学历史系教授）\n本书讲述了港口城市的百年变迁。", title="星河纪事"
+    )
+    byline = next(c for c in candidates(q, [hit]) if c.sentence == "林小舟")
+    assert byline.features["novelty"] == 0.0
+    verdict = Verdict([byline, *candidates(q, [hit])[1:]], np.array([0.9, 0.5, 0.1]), 0.9, True)
+    text, quotes = compose(q, verdict)
+    assert "东海大学" in text and all(s != "林小舟" for _, s in quotes)
+
+
 def test_a_second_sentence_joins_only_when_the_model_is_torn():
     q = Query.of("大熊猫吃什么？")
     torn = _verdict([(1, "大熊猫主要吃竹子。", 0.6), (2, "它偶尔也吃竹鼠。", 0.4)])
