@@ -151,6 +151,11 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
         other = m.group("x").strip() if m else ""
         # A question of its own that merely ends in 呢 has a predicate: not elliptical.
         if other and other != topic and not _PRONOUN.search(other) and not _PREDICATE.search(other):
+            whole = phrase(previous)
+            if "的" in other and whole and is_entity(other.split("的")[0]):
+                # A thing with its owner (那前海的法务区呢？) takes the place of the one the
+                # question asked about with its owner (横琴的琴澳国际法务集聚区).
+                return previous.replace(whole, other, 1)
             if is_entity(other):
                 # A place or body takes the place of the one the question named, even
                 # when that one stood in its opening (在广州黄埔区，…事项推出了几个？).
@@ -197,6 +202,24 @@ def named_thing(question: str) -> str:
     if not m or "的" not in body[: m.start()] or m.end() > 30:
         return ""
     return body[: m.end()] if _PREDICATE.match(body[m.end() :]) else ""
+
+
+# A predicate, without the 的 that ends a subject's owner (as _PREDICATE has it).
+_VERB = re.compile(_PREDICATE.pattern.replace(r"的[^，,]{0,12}[是有]|", ""))
+
+
+def phrase(question: str) -> str:
+    """The whole noun phrase a question asks about when it names an owner and the thing
+    (横琴的琴澳国际法务集聚区是什么时候揭牌的？ → 横琴的琴澳国际法务集聚区); "" when it
+    has no 的 before its predicate.
+
+    >>> phrase("横琴的琴澳国际法务集聚区是什么时候揭牌的？"), phrase("广州开发区有多少家外资企业？")
+    ('横琴的琴澳国际法务集聚区', '')
+    """
+    body = _OPENING.sub("", question.strip())
+    m = _VERB.search(body)
+    span = body[: m.start()].strip(" ，,") if m else ""
+    return span if "的" in span and len(span) <= 24 else ""
 
 
 def _names_something(text: str) -> bool:

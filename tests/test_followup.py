@@ -271,3 +271,9 @@ def test_it_stands_for_the_quoted_name_the_subject_owns_and_this_district_for_th
     )
     assert understand("该区有多少家企业？", previous) == "白鹭区有多少家企业？"
     assert understand("那黑石区呢？", previous) == "黑石区的“绿芽计划”是哪一年推出的？"
+
+
+def test_a_thing_with_its_owner_takes_the_place_of_the_thing_asked_about_with_its_owner():
+    previous = ["东湖区的白鹭公园是哪一年开放的？"]
+    assert understand("那西湖区的樱花园呢？", previous) == "西湖区的樱花园是哪一年开放的？"
+    assert understand("那西湖区呢？", previous) == "西湖区的白鹭公园是哪一年开放的？"
