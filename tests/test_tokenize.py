@@ -27,3 +27,34 @@ def test_bigrams_bridge_different_segmentations():
 def test_odd_unicode_does_not_crash():
     for text in ["", "🙂🙂🙂", "\x00\x1f\u202e", "\ud800abc", "a" * 5000, "，。！？"]:
         assert isinstance(tokenize(text), list)
+
+
+def test_the_bm25_pass_gives_bm25s_own_scores_bit_for_bit():
+    import bm25s
+    import numpy as np
+
+    from rag.lexical import LexicalIndex, Tokens
+    from rag.tokenize import tokenize
+
+    texts = [
+        "大熊猫是中国特有的熊科动物，主要以竹子为食。",
+        "野生大熊猫生活在四川、陕西和甘肃的山林，竹子竹子竹子。",
+        "",  # a passage with no tokens at all
+        "星河游戏公司成立于2009年，总部设在杭州。公司共有员工860人。",
+    ] * 3
+    tokens = Tokens()
+    for text in texts:
+        tokens.add(tokenize(text))
+    passages = tokens.passages()
+    ours = LexicalIndex.of(passages)
+    vocab = {t: i for i, t in enumerate(passages.vocab)}
+    empty = vocab.setdefault("\x00", len(vocab))
+    ids = [row.tolist() or [empty] for row in passages.rows()]
+    theirs = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    theirs.index((ids, vocab), show_progress=False)
+    for part in ("data", "indices", "indptr"):
+        assert np.array_equal(ours._bm25.scores[part], theirs.scores[part]), part
+    assert ours._bm25.vocab_dict == theirs.vocab_dict
+    query = tokenize("大熊猫吃竹子吗")
+    assert ours.search(query, 5) == LexicalIndex(theirs).search(query, 5)
+    assert ours.df("竹子") == 2 * 3
