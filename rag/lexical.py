@@ -101,7 +101,7 @@ def scores(ids: np.ndarray, lengths: np.ndarray, terms: int, k1: float, b: float
 
     >>> m = scores(np.array([0, 1, 1, 2]), np.array([2, 2]), 3, 1.2, 0.75)
     >>> m["indptr"].tolist(), m["indices"].tolist(), m["num_docs"]
-    ([0, 1, 2, 3], [0, 0, 1], 2)
+    ([0, 1, 3, 4], [0, 0, 1, 1], 2)
     """
     n = len(lengths)
     passage = np.repeat(np.arange(n, dtype=np.int64), lengths)

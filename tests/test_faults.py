@@ -40,7 +40,7 @@ def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_pa
     settings = lexical_settings(tiny_seeds, tmp_path)
     first = build(settings, **QUIET)
     before = _state(settings.index)
-    extra = synthesize(SEEDS, 6, tmp_path / "extra")  # enough text for a build of seconds
+    extra = synthesize(SEEDS, 16, tmp_path / "extra")  # enough text for a build of seconds
     for path in extra.glob("*.txt"):
         shutil.copy(path, tiny_seeds / path.name)
 
@@ -54,7 +54,7 @@ def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_pa
     # A build computes in memory and writes its folder only at the end: it is killed
     # while it computes (it has read and is tokenizing the documents).
     deadline = time.time() + 120
-    while _cpu_seconds(child.pid) < 4:
+    while _cpu_seconds(child.pid) < 3:
         assert child.poll() is None, "the build finished before it could be killed"
         assert time.time() < deadline
         time.sleep(0.01)
