@@ -58,6 +58,13 @@ _HEADING = re.compile(
     r"#|(?:[一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]\D).{,24}$"
 )
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
+# A sentence that says what is yet to be done (接下来…将践行…, 下一步…, 计划…, 力争…), and a
+# question that asks about plans: a broad question about what was done lists no plans.
+_PLAN = re.compile(
+    r"^(?:接下来|下一步|下阶段|今后|未来[，,]|计划|拟|力争)|"
+    r"将(?:继续|进一步|加快|着力|持续|大力|践行|努力|全力|重点)"
+)
+_ASKS_PLAN = re.compile(r"将|计划|打算|下一步|接下来|今后|未来|规划|准备|\b(?:will|plans?)\b", re.I)
 
 
 def _clip(sentence: str, q: Query, limit: int) -> str:
@@ -444,13 +451,16 @@ def compose_points(
     A point is a whole sentence (an enumerated item 一是…； is one), never a piece of
     one: of at most ``POINT`` characters where the passage has one the model rates, else
     its best sentence whole when that is at most ``LONG_POINT``; a passage with neither
-    gives no point."""
+    gives no point. A plan (接下来…将…) is no point unless the question asks about plans."""
     ranked = _ranked(verdict)
     if not ranked:
         return "", ()
     floor = BROAD_FLOOR * ranked[0][0]
+    plans = bool(_ASKS_PLAN.search(q.text))
     by_passage: dict[int, list[tuple[float, str]]] = {}
     for chance, c in ranked:
+        if not plans and _PLAN.search(c.sentence):
+            continue
         if chance >= floor and not c.sentence.rstrip("”’」』）)").endswith(("？", "?")):
             by_passage.setdefault(c.passage, []).append((chance, c.sentence))
     chosen: list[tuple[int, str]] = []

@@ -203,3 +203,16 @@ def test_every_result_carries_the_model_confidence(zoo_engine):
 def test_judge_refuses_when_there_is_nothing_to_read():
     verdict = judge(Query.of("大熊猫吃什么？"), [], default().lexical)
     assert not verdict.answered and verdict.candidates == []
+
+
+def test_a_broad_question_about_what_was_done_lists_no_plans_one_about_plans_does():
+    plan = "接下来，公司将继续扩建苏州工厂，并开拓东南亚市场。"
+    pairs = [
+        (1, plan, 0.9),
+        (2, "公司去年推行弹性工作制，员工可在家办公两天。", 0.8),
+        (3, "公司实行季度奖金制度，按业绩发放奖金。", 0.7),
+    ]
+    done, _ = compose_points(Query.of("远航公司有哪些改革举措？"), _verdict(pairs))
+    assert plan not in done and "弹性工作制" in done and "季度奖金" in done
+    ahead, _ = compose_points(Query.of("远航公司接下来有哪些举措？"), _verdict(pairs))
+    assert plan in ahead
