@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.scoring import idf as _idf
+from rag.scoring import idfs, tf_parts
 
 
 class LexicalIndex:
@@ -109,9 +110,8 @@ def scores(ids: np.ndarray, lengths: np.ndarray, terms: int, k1: float, b: float
     term, where = np.divmod(pairs, n)
     df = np.bincount(term, minlength=terms)
     # Rounded as bm25s rounds: idf kept in float32, the rest worked in float64.
-    idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32).astype(np.float64)
-    size = k1 * ((1 - b) + b * lengths / lengths.mean())
-    data = (idf[term] * (tf / (size[where] + tf))).astype(np.float32)
+    idf = idfs(df, n).astype(np.float32).astype(np.float64)
+    data = (idf[term] * tf_parts(tf, lengths[where], lengths.mean(), k1, b)).astype(np.float32)
     indptr = np.zeros(terms + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
     return {"data": data, "indices": where.astype(np.int32), "indptr": indptr, "num_docs": n}

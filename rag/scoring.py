@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 K1, B = 1.2, 0.75
 
 
@@ -42,6 +44,27 @@ def bm25(
         if f:
             score += weight * f / (f + norm)
     return score
+
+
+def idfs(df: np.ndarray, n: int) -> np.ndarray:
+    """``idf`` for many terms at once.
+
+    >>> idfs(np.array([1, 0]), 10).round(3).tolist()
+    [1.992, 3.091]
+    """
+    return np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def tf_parts(
+    tf: np.ndarray, length: np.ndarray, average: float, k1: float = K1, b: float = B
+) -> np.ndarray:
+    """BM25's term-frequency part for many (term, passage) pairs at once: what ``bm25``
+    multiplies each query term's weight by.
+
+    >>> tf_parts(np.array([1.0]), np.array([4]), 4.0).round(4).tolist()
+    [0.4545]
+    """
+    return tf / (tf + k1 * (1 - b + b * length / (average or 1.0)))
 
 
 def best_sentence(found: Iterable[tuple[Iterable[str], float]], k: int) -> list[tuple[str, float]]:
