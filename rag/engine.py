@@ -31,6 +31,7 @@ from rag.followup import (
     nouns,
     ordinal,
     pick,
+    stated_count,
     understand,
     without_ordinal,
 )
@@ -66,6 +67,8 @@ CONTEXT_SHARE = 0.5
 CONTEXT_TURNS = 2
 # How many passages after the one an answer quoted a list may run on into.
 LIST_REACH = 4
+# ... and, when the answer said how many items the list has, up to this many to find them.
+COUNTED_REACH = 12
 CITED_BONUS = 0.2
 NEIGHBOUR_BONUS = 0.1
 
@@ -325,9 +328,14 @@ class Engine:
         if lone:
             family, found = enumerated(cited.text, least=1)
         listed = [(first, item) for item in found]
-        # The list goes on in the passages after it (一是 … 二是 here, 三是 two passages on).
+        # The list goes on in the passages after it (一是 … 二是 here, 三是 two passages on);
+        # as far as the count the answer gave (有5项主要任务), when it gave one.
         source, _, index = cited.id.rpartition("#")
-        for step in range(1, LIST_REACH + 1) if index.isdigit() else ():
+        stated = stated_count(before.quotes[0][1])
+        reach = COUNTED_REACH if stated else LIST_REACH
+        for step in range(1, reach + 1) if index.isdigit() else ():
+            if step > LIST_REACH and len(listed) >= stated:
+                break
             nxt = self.store.fetch([f"{source}#{int(index) + step}"])
             if not nxt:
                 break

@@ -416,6 +416,28 @@ def nouns(text: str) -> set[str]:
     }
 
 
+# A count a sentence gives of what it lists (有5项主要任务, 三大方面, 分为四个阶段).
+_STATED = re.compile(
+    r"(?:有|共|分为|包括|从|以下|提出|列出)[^。；;]{0,30}?"
+    r"(?<![\d.])(?P<n>[一二两三四五六七八九十]{1,2}|\d{1,2})\s*"
+    r"(?:项|个|大|点|条|方面|种|类|部分|阶段|步)"
+)
+
+
+def stated_count(sentence: str) -> int:
+    """How many items a sentence says its list has, or 0.
+
+    >>> stated_count("广州高新区提出创建示范区，有5项主要任务。")
+    5
+    >>> stated_count("从协同共治、技术创新、资源优化三大方面入手")
+    3
+    >>> stated_count("2023年营收增长5%。")
+    0
+    """
+    m = _STATED.search(sentence)
+    return chinese_number(m.group("n")) if m else 0
+
+
 # Where a list run into a sentence begins: after a colon, 分别是 / 分别为, 包括, 即; and
 # the longest part of it that counts as an item.
 INLINE_ITEM = 40

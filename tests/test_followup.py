@@ -277,3 +277,22 @@ def test_a_thing_with_its_owner_takes_the_place_of_the_thing_asked_about_with_it
     previous = ["东湖区的白鹭公园是哪一年开放的？"]
     assert understand("那西湖区的樱花园呢？", previous) == "西湖区的樱花园是哪一年开放的？"
     assert understand("那西湖区呢？", previous) == "西湖区的白鹭公园是哪一年开放的？"
+
+
+def test_the_list_is_followed_as_far_as_the_count_the_answer_gave(tmp_path):
+    from tests.conftest import titled_library
+
+    tasks = ["修缮城墙", "疏浚护城河", "整治老街", "改造码头", "建设博物馆", "开通观光巴士"]
+    body = "\n\n".join(
+        [f"古城保护计划有{len(tasks)}项主要任务。"]
+        + [
+            f"{n}. {task}。" + f"这项任务由专门的工作组负责，{task}的方案已经通过专家论证，" * 6
+            for n, task in enumerate(tasks, 1)
+        ]
+    )
+    engine = titled_library(tmp_path, [("古城保护计划", body)])
+    history = ["古城保护计划有哪几项主要任务？"]
+    before = engine.ask(history[0], mode="lexical")
+    assert "6项主要任务" in before.text
+    last = engine.ask("最后一项是什么？", mode="lexical", history=history)
+    assert last.text.startswith("6. 开通观光巴士") and "最后一项" in last.understood_as
