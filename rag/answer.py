@@ -58,13 +58,20 @@ _HEADING = re.compile(
     r"#|(?:[一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]\D).{,24}$"
 )
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
-# A sentence that says what is yet to be done (接下来…将践行…, 下一步…, 计划…, 力争…), and a
-# question that asks about plans: a broad question about what was done lists no plans.
-_PLAN = re.compile(
-    r"^(?:接下来|下一步|下阶段|今后|未来[，,]|计划|拟|力争)|"
-    r"将(?:继续|进一步|加快|着力|持续|大力|践行|努力|全力|重点)"
+# A sentence that opens with what is yet to be done (接下来，…将践行…, 下一步…, 今后…), and
+# a question about plans, or about what a document proposes (方案提出了哪些举措: its
+# measures are all 将…): a broad question about what was done lists plans last.
+_PLAN = re.compile(r"^(?:接下来|下一步|下阶段|今后|未来[，,]|力争)")
+_ASKS_PLAN = re.compile(
+    r"将|计划|打算|下一步|接下来|今后|未来|规划|准备|方案|提出|建议|\b(?:will|plans?)\b", re.I
 )
-_ASKS_PLAN = re.compile(r"将|计划|打算|下一步|接下来|今后|未来|规划|准备|\b(?:will|plans?)\b", re.I)
+# A question answered yes or no: the sentence that restates it is the answer.
+_YES_NO = re.compile(
+    r"是否|吗[？?]?$|有没有|是不是|能否|可否|"
+    r"^\s*(?:is|are|was|were|does|do|did|can|has|have)\b",
+    re.I,
+)
+_WORD = re.compile(r"[a-z0-9]+|[^\W\d_a-z]", re.IGNORECASE)
 
 
 def _clip(sentence: str, q: Query, limit: int) -> str:
@@ -387,14 +394,31 @@ def judge(
     return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))
 
 
-def _ranked(verdict: Verdict) -> list[tuple[float, Candidate]]:
+def restates(sentence: str, question: str) -> bool:
+    """Whether a sentence only restates the question: each of its Chinese characters and
+    Latin words is in the question (a title, a byline naming the person asked about).
+
+    >>> restates("蓝庆新", "《持之以恒》的作者蓝庆新是哪个单位的？")
+    True
+    >>> restates("蓝庆新教授", "蓝庆新是谁？")
+    False
+    >>> restates("It offers free office space.", "What does it offer to young founders?")
+    False
+    """
+    words = {w.lower() for w in _WORD.findall(normalize(question))}
+    said = [w.lower() for w in _WORD.findall(normalize(sentence))]
+    return bool(said) and all(w in words for w in said)
+
+
+def _ranked(verdict: Verdict, question: str = "") -> list[tuple[float, Candidate]]:
     """Candidates by the model's chance, best first; ties to the shorter sentence. None
-    that only restates the question (every character of it is in the question: a title,
-    a byline naming the person asked about) is an answer, however likely it looks."""
+    that only restates the ``question`` is an answer, however likely it looks, unless the
+    question is answered yes or no (前海是否设立了国际仲裁院？)."""
+    keep = not question or _YES_NO.search(question)
     pairs = [
         (chance, c)
         for chance, c in zip(verdict.chances.tolist(), verdict.candidates)
-        if c.features.get("novelty", 1.0) > 0
+        if keep or not restates(c.sentence, question)
     ]
     pairs.sort(key=lambda p: (-round(p[0], 6), p[1].passage, len(p[1].sentence)))
     return pairs
@@ -408,7 +432,7 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
 
     Returns the answer text and the (passage number, sentence) pairs it quotes.
     """
-    ranked = _ranked(verdict)
+    ranked = _ranked(verdict, q.text)
     if not ranked:
         return "", ()
     first_chance, first = ranked[0]
@@ -452,15 +476,15 @@ def compose_points(
     one: of at most ``POINT`` characters where the passage has one the model rates, else
     its best sentence whole when that is at most ``LONG_POINT``; a passage with neither
     gives no point. A plan (接下来…将…) is no point unless the question asks about plans."""
-    ranked = _ranked(verdict)
+    ranked = _ranked(verdict, q.text)
     if not ranked:
         return "", ()
     floor = BROAD_FLOOR * ranked[0][0]
-    plans = bool(_ASKS_PLAN.search(q.text))
+    if not _ASKS_PLAN.search(q.text):
+        # What was done, not what is planned: plans only when nothing else is there.
+        ranked = [p for p in ranked if not _PLAN.search(p[1].sentence)] or ranked
     by_passage: dict[int, list[tuple[float, str]]] = {}
     for chance, c in ranked:
-        if not plans and _PLAN.search(c.sentence):
-            continue
         if chance >= floor and not c.sentence.rstrip("”’」』）)").endswith(("？", "?")):
             by_passage.setdefault(c.passage, []).append((chance, c.sentence))
     chosen: list[tuple[int, str]] = []

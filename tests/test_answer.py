@@ -216,3 +216,21 @@ def test_a_broad_question_about_what_was_done_lists_no_plans_one_about_plans_doe
     assert plan not in done and "弹性工作制" in done and "季度奖金" in done
     ahead, _ = compose_points(Query.of("远航公司接下来有哪些举措？"), _verdict(pairs))
     assert plan in ahead
+
+
+def test_an_english_sentence_or_the_yes_to_a_yes_no_question_is_not_taken_for_a_restatement():
+    english = "It offers free office space to young entrepreneurs."
+    question = "What measures did the zone introduce to support young entrepreneurs from abroad?"
+    verdict = _verdict([(1, english, 0.9)])
+    assert compose(Query.of(question), verdict)[0] == english + "[1]"
+    yes = "前海设立了国际仲裁院。"
+    assert (
+        compose(Query.of("前海是否设立了国际仲裁院？"), _verdict([(1, yes, 0.9)]))[0] == yes + "[1]"
+    )
+    assert compose(Query.of("前海设立了国际仲裁院在哪里？"), _verdict([(1, yes, 0.9)]))[0] == ""
+
+
+def test_plans_are_listed_when_nothing_else_answers_a_broad_question():
+    pairs = [(1, "下一步，公司将扩建苏州工厂。", 0.9), (2, "今后公司将开拓东南亚市场。", 0.8)]
+    text, quotes = compose_points(Query.of("远航公司有哪些改革举措？"), _verdict(pairs))
+    assert len(quotes) == 2 and "苏州工厂" in text
