@@ -140,6 +140,14 @@ def read_only_line(host: str, where: str, store: str = "") -> str:
     )
 
 
+def legacy_line(path: str, store: str) -> str:
+    """What the app says on stderr when its store has no users and its users file has."""
+    return (
+        f"users: {store} has none, so the users in {path} sign in; add them to the store "
+        f"with `rag users add NAME --store {store}` so that every replica shares them"
+    )
+
+
 LIBRARY_HEADERS = ["标题", "文件", "类型", "段落数", "添加时间"]
 
 
@@ -490,6 +498,13 @@ def main(argv=None) -> int:
         # Off loopback, who may sign in: the users file, or the Milvus store's users.
         book = None if users.is_loopback(host) else users.book(settings)
         known = book.read() if book is not None else {}
+        if book is not None and not known and not isinstance(book, users.UsersFile):
+            # Before the store kept users, a replica on one read its users file: an
+            # upgraded office keeps signing in the people it had.
+            legacy = users.UsersFile(settings.users_file)
+            if earlier := legacy.read():
+                print(legacy_line(legacy.where, settings.store), file=sys.stderr, flush=True)
+                book, known = legacy, earlier
     except (BadRequest, users.UsersProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -69,8 +69,9 @@ def make_user(name: str, role: str, password: str) -> User:
     'editor'
     """
     name = name.strip()
-    if not name or any(c.isspace() for c in name) or len(name) > 64:
-        raise UsersProblem(f"a user name is 1–64 characters without spaces, not {name!r}")
+    odd = any(c.isspace() or c in "'\"\\`" or not c.isprintable() for c in name)
+    if not name or odd or len(name) > 64:
+        raise UsersProblem(f"a user name is 1–64 characters without spaces or quotes, not {name!r}")
     if role not in ROLES:
         raise UsersProblem(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
     if len(password) < 8:

@@ -645,3 +645,27 @@ def test_an_app_off_loopback_asks_for_the_users_of_its_store(server, tiny_seeds,
         assert httpx.post(f"{url}gradio_api/call/ask", json={"data": [question]}).status_code == 401
         client = Client(url, verbose=False, auth=("li", "password-li"))
         assert client.predict(question, api_name="/ask")["passages"]
+
+
+def test_an_upgraded_replica_whose_store_has_no_users_signs_in_those_of_its_users_file(
+    server, tiny_seeds, tmp_path
+):
+    import httpx
+
+    from rag import users
+    from rag.milvus.users import StoreUsers
+    from tests.conftest import launch_app
+
+    uri = _empty(server)
+    sync(_settings(tiny_seeds, tmp_path, uri, "lexical"), **QUIET, mirror=True)
+    book = StoreUsers.open(uri)
+    for name in book.read():
+        book.erase(name)
+    users.add(tmp_path / "replica" / "users.json", "li", "reader", "password-li")
+    with launch_app(
+        tmp_path / "replica", tmp_path / "no-seeds", "--store", uri, "--host", "0.0.0.0"
+    ) as (url, log):
+        text = log.read_text()
+        assert "sign-in required: 1 users in" in text and "users.json" in text
+        assert f"users: {uri} has none" in text and "read-only" not in text
+        assert httpx.get(f"{url}config").status_code == 401

@@ -175,3 +175,10 @@ def test_the_sign_in_check_is_awaited_by_gradio_not_taken_as_true(tmp_path):
     import inspect
 
     assert inspect.iscoroutinefunction(users.SignIn(tmp_path / "users.json").attempt)
+
+
+@pytest.mark.parametrize("name", ["o'neil", 'say"hi', "back\\slash", "tab\tname", ""])
+def test_a_user_name_with_quotes_spaces_or_control_characters_is_refused(tmp_path, name):
+    with pytest.raises(users.UsersProblem, match="without spaces or quotes"):
+        users.add(tmp_path / "users.json", name, "reader", "password-ok")
+    assert not (tmp_path / "users.json").exists()

@@ -46,6 +46,9 @@ def _quiet() -> None:
     # Milvus Lite's in-process server logs each call its paged queries make that it does
     # not implement (AllocTimestamp); the client then falls back to its own clock.
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    # Milvus Lite logs a traceback when its .db file is held by another process before
+    # the call fails; StoreUnavailable says so in one line.
+    logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
 
 
 def connect(uri: str, token: str = "", timeout: float = TIMEOUT):
