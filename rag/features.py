@@ -175,12 +175,11 @@ def asked_units(question: str) -> tuple[str, ...]:
     (('宗',), ('港元',))
     >>> asked_units("同比增长了百分之几？"), asked_units("熊猫吃什么？")
     (('%',), ())
-    >>> asked_units("从几个方面总共提出了多少条举措？")
-    ('个', '条')
+    >>> asked_units("从几个方面总共提出了多少条举措？"), asked_units("占比多少？有多少家企业？")
+    (('个', '条'), ('%', '家'))
     """
-    if _ASKED_SHARE.search(question):
-        return ("%",)
-    return tuple(dict.fromkeys(_ASKED_UNIT.findall(question)))
+    share = ("%",) if _ASKED_SHARE.search(question) else ()
+    return share + tuple(dict.fromkeys(_ASKED_UNIT.findall(question)))
 
 
 def holds_unit(unit: str, sentence: str) -> bool:

@@ -215,10 +215,19 @@ def phrase(question: str) -> str:
 
     >>> phrase("横琴的琴澳国际法务集聚区是什么时候揭牌的？"), phrase("广州开发区有多少家外资企业？")
     ('横琴的琴澳国际法务集聚区', '')
+    >>> phrase("前海的人才政策提供了什么补贴？")
+    '前海的人才政策'
     """
+    import jieba.posseg
+
     body = _OPENING.sub("", question.strip())
     m = _VERB.search(body)
     span = body[: m.start()].strip(" ，,") if m else ""
+    # A verb the predicate list lacks (提供了什么) is left at the end: taken off, with its 了.
+    words = [(w.word, w.flag) for w in jieba.posseg.lcut(span)]
+    while words and words[-1][1].startswith(("v", "u", "d")) and words[-1][1] != "vn":
+        words.pop()
+    span = "".join(w for w, _ in words)
     return span if "的" in span and len(span) <= 24 else ""
 
 
@@ -419,8 +428,8 @@ def nouns(text: str) -> set[str]:
 # A count a sentence gives of what it lists (有5项主要任务, 三大方面, 分为四个阶段).
 _STATED = re.compile(
     r"(?:有|共|分为|包括|从|以下|提出|列出)[^。；;]{0,30}?"
-    r"(?<![\d.])(?P<n>[一二两三四五六七八九十]{1,2}|\d{1,2})\s*"
-    r"(?:项|个|大|点|条|方面|种|类|部分|阶段|步)"
+    r"(?<![\d.])(?P<n>[二两三四五六七八九十]|\d)\s*"
+    r"(?:项|个(?![月人])|大(?![批量])|点|条|方面|种|类|部分|阶段|步)"
 )
 
 
@@ -438,10 +447,10 @@ def stated_count(sentence: str) -> int:
     return chinese_number(m.group("n")) if m else 0
 
 
-# Where a list run into a sentence begins: after a colon, 分别是 / 分别为, 包括, 即; and
+# Where a list run into a sentence begins: after a colon, 分别是 / 分别为 or 包括; and
 # the longest part of it that counts as an item.
 INLINE_ITEM = 40
-_INLINE = re.compile(r"(?:[：:]|分别[是为]|包括|即)(?P<run>[^。；;：:！？!?]+)")
+_INLINE = re.compile(r"(?:[：:]|分别[是为]|包括)(?P<run>[^。；;：:！？!?]+)")
 
 
 def inline(sentence: str) -> list[str]:

@@ -111,7 +111,8 @@ def scores(ids: np.ndarray, lengths: np.ndarray, terms: int, k1: float, b: float
     df = np.bincount(term, minlength=terms)
     # Rounded as bm25s rounds: idf kept in float32, the rest worked in float64.
     idf = idfs(df, n).astype(np.float32).astype(np.float64)
-    data = (idf[term] * tf_parts(tf, lengths[where], lengths.mean(), k1, b)).astype(np.float32)
+    average = lengths.mean() if n else 0.0
+    data = (idf[term] * tf_parts(tf, lengths[where], average, k1, b)).astype(np.float32)
     indptr = np.zeros(terms + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
     return {"data": data, "indices": where.astype(np.int32), "indptr": indptr, "num_docs": n}
