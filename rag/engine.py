@@ -334,7 +334,9 @@ class Engine:
         stated = stated_count(before.quotes[0][1])
         reach = COUNTED_REACH if stated else LIST_REACH
         for step in range(1, reach + 1) if index.isdigit() else ():
-            if step > LIST_REACH and (not listed or len(listed) >= stated):
+            # A list that starts further on counts as well (有5项主要任务 in a summary,
+            # the items some passages later): the count says how far to look.
+            if step > LIST_REACH and len(listed) >= stated:
                 break
             nxt = self.store.fetch([f"{source}#{int(index) + step}"])
             if not nxt:
