@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.ingest import decode, fingerprint, load_catalog, read_or_skip, source_files
+from rag.ingest import CATALOG, decode, fingerprint, load_catalog, read_or_skip, source_files
 from rag.records import Document
 from rag.settings import Settings
 from rag.store import IndexProblem
@@ -99,9 +99,11 @@ def document_hash(doc: Document, chunking: dict) -> str:
 
 
 def corpus_hash(settings: Settings) -> str:
-    """The hash of every corpus file's name and bytes: a local index is stale when it
-    changes."""
-    return fingerprint(settings.files())
+    """The hash of every corpus file's name and bytes, and of the catalogs that title
+    and name them: a local index is stale when it changes (a title edited in
+    ``catalog.json`` alone is cited anew)."""
+    catalogs = [f / CATALOG for f in settings.folders().values() if (f / CATALOG).is_file()]
+    return fingerprint([*settings.files(), *catalogs])
 
 
 def why_stale(

@@ -208,3 +208,20 @@ def test_two_files_cited_alike_are_never_kept_for_one_another(tiny_seeds, tmp_pa
     build(scratch, None, **QUIET)
     ids = [c.id for c in store.load(settings.index).chunks]
     assert ids == [c.id for c in store.load(scratch.index).chunks]
+
+
+def test_a_title_edited_in_the_catalog_alone_makes_the_index_stale_and_is_cited_anew(
+    tiny_seeds, tmp_path
+):
+    import json
+
+    settings = Settings(seeds=tiny_seeds, index=tmp_path / "ix", mode="lexical")
+    catalog = tiny_seeds / "catalog.json"
+    catalog.write_text(json.dumps({"a.txt": {"title": "法务区简介"}}), encoding="utf-8")
+    build(settings, None, **QUIET)
+    assert is_fresh(store.load(settings.index).manifest, settings, None) is None
+    catalog.write_text(json.dumps({"a.txt": {"title": "前海法务区介绍"}}), encoding="utf-8")
+    assert is_fresh(store.load(settings.index).manifest, settings, None) == "the documents changed"
+    engine = open_engine(settings, **QUIET)
+    hit = engine.search("前海深港国际法务区哪天启用？", 1, mode="lexical")[0]
+    assert hit.chunk.title == "前海法务区介绍"
