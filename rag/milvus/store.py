@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from rag.store import IndexProblem
 
 # Bumped when the collections' layout changes: a store of another layout is rebuilt.
 LAYOUT = 2
+# How often an upload is renamed when other replicas take its name meanwhile.
+NAME_TRIES = 5
 
 
 class MilvusStore:
@@ -182,9 +185,18 @@ class MilvusStore:
 
     # --- what a writer does --------------------------------------------------------------
 
-    def write(self, doc: Document, original: str, content: str, embedder=None, known=None) -> None:
+    def write(
+        self,
+        doc: Document,
+        original: str,
+        content: str,
+        embedder=None,
+        known=None,
+        fresh: bool = False,
+    ) -> None:
         """Chunk, embed (only sentences not in ``known``, which gains them) and write one
-        document, replacing the version live before."""
+        document, replacing the version live before (``fresh``: an upload, which replaces
+        nothing; see ``writing.write``)."""
         if self.has_vectors and embedder is None:
             # Passages without vectors would be invisible to every hybrid reader.
             raise IndexProblem(
@@ -201,18 +213,28 @@ class MilvusStore:
             vectors = dict(zip(units, embed_units(embedder, units, known, progress=False)))
             known.update(vectors)
         digest = document_hash(doc, self.chunking.to_dict())
-        writing.write(self.cols, doc, original, chunks, vectors, digest, content)
+        writing.write(self.cols, doc, original, chunks, vectors, digest, content, fresh)
 
     def add(self, docs: Sequence[NewDocument], embedder=None) -> None:
         """Add documents, each written on its own: only their rows, nothing of the
         library is read again. All or none: documents written before a failure are
         removed again."""
         done = []
+        known: dict[str, np.ndarray] = {}
         try:
             for new in docs:
                 text, lines = clean(new.original)
-                doc = Document(new.source, new.title, text, lines)
-                self.write(doc, new.original, new.content, embedder)
+                for _ in range(NAME_TRIES):
+                    doc = Document(new.source, new.title, text, lines)
+                    try:
+                        self.write(doc, new.original, new.content, embedder, known, fresh=True)
+                        break
+                    except writing.NameTaken:
+                        # Taken on another replica meanwhile: 名字 (2).docx, as one replica
+                        # names two uploads of one name.
+                        new = self._renamed(new)
+                else:
+                    raise IndexProblem(f"no free name for {new.name} in {self.uri}")
                 done.append(new.source)
         except BaseException:
             for source in done:
@@ -222,6 +244,16 @@ class MilvusStore:
                     break
             raise
         self.refresh()
+
+    def _renamed(self, new: NewDocument) -> NewDocument:
+        """The upload under the first name no document of the store has now."""
+        from rag.settings import UPLOADS_LABEL
+        from rag.upload import unique_name
+
+        prefix = f"{UPLOADS_LABEL}/"
+        self.refresh()
+        taken = {e.source[len(prefix) :] for e in self.documents() if e.source.startswith(prefix)}
+        return replace(new, source=prefix + unique_name(new.name, taken))
 
     def remove(self, source: str, embedder=None) -> bool:
         """Remove one document: readers stop using it at once, then its rows go

@@ -1,9 +1,14 @@
 """What a writer does to Milvus: write one document, remove one. No row is read,
 changed and written back: a document's rows are new rows under a fresh version, and its
 document row, written last, is its commit. A writer that dies before it leaves rows no
-document row names, which no reader uses; the next write of that document deletes them,
-and ``sweep`` (run by ``rag index --store``) those of a document never written again or
-whose removal was cut short."""
+document row names, which no reader uses; ``sweep`` (run by ``rag index --store``)
+deletes them, as those of a removal cut short.
+
+A writer deletes no rows but its own and those of the version it replaced: two writers
+of one document at once each keep the other's rows until the other has committed or
+given up. An upload (``fresh``) never replaces a document: when another writer commits
+one of the same name first, on another replica, the upload gives way (``NameTaken``) and
+is written again under a name of its own."""
 
 from __future__ import annotations
 
@@ -26,6 +31,16 @@ def passage_terms(chunk: Chunk) -> list[str]:
     return tokenize(f"{chunk.title}\n{chunk.text}") or ["\x00"]
 
 
+class NameTaken(Exception):
+    """Another writer committed a document of this name while an upload was written."""
+
+
+def _live(cols: Collections, source: str) -> str | None:
+    """The version a document's row names, or None when there is no such document."""
+    rows = cols.get("documents", [source], ["version"])
+    return rows[0]["version"] if rows else None
+
+
 def write(
     cols: Collections,
     doc: Document,
@@ -34,9 +49,13 @@ def write(
     vectors: dict[str, np.ndarray] | None,
     digest: str,
     content: str,
+    fresh: bool = False,
 ) -> str:
     """Write one document (new, or a new version of one) and commit it; return its
-    version. Readers see the previous version, or none, until the document row is in."""
+    version. Readers see the previous version, or none, until the document row is in.
+    ``fresh``: an upload under a name no document had; NameTaken when one took it
+    meanwhile, with nothing of this write left behind."""
+    prior = _live(cols, doc.source)
     version = new_version()
     owned = {"doc": doc.source, "version": version}
     edges = cut_edges(chunks)
@@ -97,13 +116,21 @@ def write(
         "content": content,
         "terms": {k: float(n) for k, n in df.items()},
     }
+    mine = f"version == {json.dumps(version)}"
+    if fresh and (prior is not None or _live(cols, doc.source) is not None):
+        _delete_rows(cols, doc.source, mine)
+        raise NameTaken(doc.source)
     cols.upsert("documents", [commit])
     changed(cols)
-    # An earlier version (or a write that died half-way) of this document is garbage now,
-    # unless another writer committed the same document meanwhile: then ours is.
-    rows = cols.get("documents", [doc.source], ["version"])
-    winner = rows[0]["version"] if rows else version
-    _delete_rows(cols, doc.source, f"version != {json.dumps(winner)}")
+    winner = _live(cols, doc.source) or version
+    if winner != version:
+        # Another writer committed the same document after us: its version stands.
+        _delete_rows(cols, doc.source, mine)
+        if fresh:
+            raise NameTaken(doc.source)
+        return winner
+    if prior is not None and prior != version:
+        _delete_rows(cols, doc.source, f"version == {json.dumps(prior)}")
     return version
 
 
