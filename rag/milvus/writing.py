@@ -56,6 +56,8 @@ def write(
     ``fresh``: an upload under a name no document had; NameTaken when one took it
     meanwhile, with nothing of this write left behind."""
     prior = _live(cols, doc.source)
+    if fresh and prior is not None:
+        raise NameTaken(doc.source)
     version = new_version()
     owned = {"doc": doc.source, "version": version}
     edges = cut_edges(chunks)
@@ -117,7 +119,7 @@ def write(
         "terms": {k: float(n) for k, n in df.items()},
     }
     mine = f"version == {json.dumps(version)}"
-    if fresh and (prior is not None or _live(cols, doc.source) is not None):
+    if fresh and _live(cols, doc.source) is not None:
         _delete_rows(cols, doc.source, mine)
         raise NameTaken(doc.source)
     cols.upsert("documents", [commit])
