@@ -67,8 +67,9 @@ class Store(Protocol):
         """Whether a document with this content hash (rag.upload.content_hash) is in."""
         ...
 
-    def add(self, docs: Sequence[NewDocument], embedder) -> None:
-        """Add documents (all or none); readers see each whole or not at all."""
+    def add(self, docs: Sequence[NewDocument], embedder) -> list[NewDocument]:
+        """Add documents (all or none); readers see each whole or not at all. Returns
+        them as added (a shared store may have renamed one: 名字 (2).docx)."""
         ...
 
     def remove(self, source: str, embedder) -> bool:
@@ -168,7 +169,7 @@ class LocalStore:
 
         return content in known_hashes([self.settings.seeds, self.settings.uploads])
 
-    def add(self, docs: Sequence[NewDocument], embedder) -> None:
+    def add(self, docs: Sequence[NewDocument], embedder) -> list[NewDocument]:
         """Write each upload into the upload folder, then build once; on failure the
         files are taken out again, so that the folder matches the live build."""
         from rag.upload import remove_upload, store_upload
@@ -183,6 +184,7 @@ class LocalStore:
                 if path.exists():
                     remove_upload(path)
             raise
+        return list(docs)
 
     def remove(self, source: str, embedder) -> bool:
         """Delete an upload's file and build; on failure the file is put back."""

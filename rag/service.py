@@ -286,9 +286,14 @@ class Library:
                 results.append(UploadResult(new.name, True, "已加入资料库", "indexed"))
             if ready:
                 try:
-                    passages.add(ready, self._engine.embedder)
+                    added = passages.add(ready, self._engine.embedder)
                     self._reload()
-                    results = self._as_added(results, ready)
+                    # The names they were added by: a store shared with other replicas
+                    # renames one whose name another took meanwhile (名字 (2).docx).
+                    renamed = {new.name: done.name for new, done in zip(ready, added)}
+                    results = [
+                        replace(r, name=renamed.get(r.name, r.name)) if r.ok else r for r in results
+                    ]
                 except Exception as exc:
                     # The store adds all or none: the library is as it was; say why.
                     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -299,13 +304,6 @@ class Library:
                         for r in results
                     ]
         return results
-
-    def _as_added(self, results: list[UploadResult], ready: list) -> list[UploadResult]:
-        """The results under the names the uploads were added by: a store shared with
-        other replicas renames one whose name another took meanwhile (名字 (2).docx)."""
-        added = {d.content: d.source.split("/", 1)[-1] for d in self._engine.store.documents()}
-        renamed = {new.name: added.get(new.content, new.name) for new in ready}
-        return [replace(r, name=renamed.get(r.name, r.name)) if r.ok else r for r in results]
 
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document: seeds first, then uploads, each in file order."""

@@ -763,3 +763,41 @@ def test_an_upload_whose_name_another_replica_took_meanwhile_is_added_and_report
     sources = {d.source for d in lib.documents()}
     assert {"uploads/园区.txt", "uploads/园区 (2).txt"} <= sources
     assert "十二处" in lib.ask("白鹭湖湿地公园有多少个观鸟点？", mode="lexical").text
+
+
+def test_undoing_a_failed_batch_leaves_a_document_another_writer_put_under_its_name(
+    server, tmp_path, monkeypatch
+):
+    from rag.ingest import clean
+    from rag.records import Document, NewDocument
+    from rag.upload import content_hash
+
+    uri = _empty(server)
+    settings = Settings(seeds=tmp_path / "none", index=tmp_path / "ix", mode="lexical", store=uri)
+    first = MilvusStore.open(uri)
+    first.create(None)
+    first.write_state(
+        {"layout": 2, "pipeline": PIPELINE_VERSION, "chunking": settings.chunk.to_dict()}
+    )
+    mine, theirs = "白鹭湖公园共有观鸟点十二处。\n", "星河产业园共有企业十家。\n"
+    batch = [
+        NewDocument("uploads/园区.txt", "园区", mine, content_hash(mine)),
+        NewDocument("uploads/失败.txt", "失败", "这一篇写不进去。\n", content_hash("失败")),
+    ]
+    write = MilvusStore.write
+
+    def then_another_writer_then_a_failure(self, doc, *args, **kwargs):
+        if doc.source == "uploads/失败.txt":
+            # Meanwhile another writer replaced 园区.txt; then this batch fails.
+            other = MilvusStore.open(uri)
+            write(other, Document("uploads/园区.txt", "园区", *clean(theirs)), theirs, "x")
+            raise RuntimeError("the server went away")
+        return write(self, doc, *args, **kwargs)
+
+    monkeypatch.setattr(MilvusStore, "write", then_another_writer_then_a_failure)
+    with pytest.raises(RuntimeError):
+        first.add(batch)
+    reader = MilvusStore.open(uri)
+    reader.refresh()
+    assert [d.source for d in reader.documents()] == ["uploads/园区.txt"]
+    assert "十家" in reader.fetch(["uploads/园区.txt#0"])[0].text

@@ -193,6 +193,7 @@ class MilvusStore:
         embedder=None,
         known=None,
         fresh: bool = False,
+        version: str | None = None,
     ) -> None:
         """Chunk, embed (only sentences not in ``known``, which gains them) and write one
         document, replacing the version live before (``fresh``: an upload, which replaces
@@ -213,47 +214,54 @@ class MilvusStore:
             vectors = dict(zip(units, embed_units(embedder, units, known, progress=False)))
             known.update(vectors)
         digest = document_hash(doc, self.chunking.to_dict())
-        writing.write(self.cols, doc, original, chunks, vectors, digest, content, fresh)
+        writing.write(self.cols, doc, original, chunks, vectors, digest, content, fresh, version)
 
-    def add(self, docs: Sequence[NewDocument], embedder=None) -> None:
+    def add(self, docs: Sequence[NewDocument], embedder=None) -> list[NewDocument]:
         """Add documents, each written on its own: only their rows, nothing of the
         library is read again. All or none: documents written before a failure are
-        removed again."""
-        done = []
+        removed again. Returns them as added: an upload whose name another replica took
+        meanwhile is added as 名字 (2).docx, as one replica names two uploads of one name."""
+        added: list[tuple[NewDocument, str]] = []
         known: dict[str, np.ndarray] = {}
+        tried: set[str] = {new.name for new in docs}
         try:
-            for new in docs:
-                text, lines = clean(new.original)
+            for first in docs:
+                text, lines = clean(first.original)
+                new = first
                 for _ in range(NAME_TRIES):
                     doc = Document(new.source, new.title, text, lines)
+                    version = writing.new_version()
+                    # Undone with the rest if anything fails from here, even late.
+                    added.append((new, version))
                     try:
-                        self.write(doc, new.original, new.content, embedder, known, fresh=True)
+                        self.write(doc, new.original, new.content, embedder, known, True, version)
                         break
                     except writing.NameTaken:
-                        # Taken on another replica meanwhile: 名字 (2).docx, as one replica
-                        # names two uploads of one name.
-                        new = self._renamed(new)
+                        added.pop()
+                        tried.add(new.name)
+                        new = self._renamed(first, tried)
                 else:
-                    raise IndexProblem(f"no free name for {new.name} in {self.uri}")
-                done.append(new.source)
+                    raise IndexProblem(f"no free name for {first.name} in {self.uri}")
         except BaseException:
-            for source in done:
+            for new, version in added:
                 try:
-                    writing.remove(self.cols, source)
+                    writing.remove(self.cols, new.source, version)
                 except StoreUnavailable:
                     break
             raise
         self.refresh()
+        return [new for new, _ in added]
 
-    def _renamed(self, new: NewDocument) -> NewDocument:
-        """The upload under the first name no document of the store has now."""
+    def _renamed(self, new: NewDocument, tried: set[str]) -> NewDocument:
+        """The upload under the first name from its own that no document of the store
+        has now and that was not ``tried``."""
         from rag.settings import UPLOADS_LABEL
         from rag.upload import unique_name
 
         prefix = f"{UPLOADS_LABEL}/"
         self.refresh()
         taken = {e.source[len(prefix) :] for e in self.documents() if e.source.startswith(prefix)}
-        return replace(new, source=prefix + unique_name(new.name, taken))
+        return replace(new, source=prefix + unique_name(new.name, taken | tried))
 
     def remove(self, source: str, embedder=None) -> bool:
         """Remove one document: readers stop using it at once, then its rows go

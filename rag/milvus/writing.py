@@ -50,15 +50,17 @@ def write(
     digest: str,
     content: str,
     fresh: bool = False,
+    version: str | None = None,
 ) -> str:
     """Write one document (new, or a new version of one) and commit it; return its
     version. Readers see the previous version, or none, until the document row is in.
     ``fresh``: an upload under a name no document had; NameTaken when one took it
-    meanwhile, with nothing of this write left behind."""
+    meanwhile, with nothing of this write left behind. ``version``: the one to write
+    under (a fresh one when None), so that a caller can undo a write that failed late."""
     prior = _live(cols, doc.source)
     if fresh and prior is not None:
         raise NameTaken(doc.source)
-    version = new_version()
+    version = version or new_version()
     owned = {"doc": doc.source, "version": version}
     edges = cut_edges(chunks)
     rows, df, tokens = [], Counter(), 0
@@ -189,10 +191,12 @@ def sweep(cols: Collections, is_live, now: float | None = None) -> int:
     return gone
 
 
-def remove(cols: Collections, source: str) -> bool:
-    """Remove a document: its row first (readers stop using it), then its other rows."""
+def remove(cols: Collections, source: str, version: str | None = None) -> bool:
+    """Remove a document: its row first (readers stop using it), then its other rows.
+    With ``version``, only while that version is the live one (a writer undoing its own
+    write leaves another writer's document of the same name alone)."""
     rows = cols.get("documents", [source], ["version"])
-    if not rows:
+    if not rows or (version is not None and rows[0]["version"] != version):
         return False
     quoted = json.dumps(source, ensure_ascii=False)
     cols.delete("documents", f"doc == {quoted}")
