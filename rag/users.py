@@ -110,8 +110,8 @@ class Book(Protocol):
     def write(self, user: User) -> None:
         """Add ``user``, or replace the one of that name."""
 
-    def erase(self, name: str) -> bool:
-        """Remove the user of that name; whether there was one."""
+    def erase(self, name: str) -> User | None:
+        """Remove the user of that name; the user removed, or None when there was none."""
 
 
 class UsersFile:
@@ -129,12 +129,12 @@ class UsersFile:
         users[user.name] = user
         save(self.path, users)
 
-    def erase(self, name: str) -> bool:
+    def erase(self, name: str) -> User | None:
         users = _read_file(self.path)
-        if users.pop(name, None) is None:
-            return False
-        save(self.path, users)
-        return True
+        user = users.pop(name, None)
+        if user is not None:
+            save(self.path, users)
+        return user
 
 
 def book(settings) -> Book:
@@ -220,8 +220,8 @@ def add(where: Book | Path, name: str, role: str, password: str) -> User:
 
 def remove(where: Book | Path, name: str) -> User:
     kept = _book(where)
-    user = kept.read().get(name)
-    if user is None or not kept.erase(name):
+    user = kept.erase(name)
+    if user is None:
         raise UsersProblem(f"no user {name!r} in {kept.where}")
     return user
 

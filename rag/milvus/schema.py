@@ -53,28 +53,34 @@ def keyed(key: str, version: str) -> str:
     return f"{key}@{version}"
 
 
-def create(cols: Collections, dim: int | None) -> None:
-    """Create the collections (``dim``: the model's, or None for keyword search only)."""
+def schema(key: str, *fields):
+    """A collection's schema: a VARCHAR primary ``key``, then (name, type, options) each."""
     from pymilvus import DataType, MilvusClient
 
-    def schema(key: str, *fields):
-        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-        s.add_field(key, DataType.VARCHAR, is_primary=True, max_length=SHORT)
-        for name, kind, extra in fields:
-            s.add_field(name, kind, **extra)
-        return s
+    s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field(key, DataType.VARCHAR, is_primary=True, max_length=SHORT)
+    for name, kind, extra in fields:
+        s.add_field(name, kind, **extra)
+    return s
 
-    def make(part, s, field, index, metric):
-        params = cols.client.prepare_index_params()
-        params.add_index(field_name=field, index_type=index, metric_type=metric)
-        # Strong: a reader sees a commit as soon as the writer's call returned.
-        cols.call(
-            cols.client.create_collection,
-            cols.name(part),
-            schema=s,
-            index_params=params,
-            consistency_level="Strong",
-        )
+
+def make(cols: Collections, part: str, s, field: str, index: str, metric: str) -> None:
+    """Create collection ``part`` with schema ``s`` and an index on ``field``."""
+    params = cols.client.prepare_index_params()
+    params.add_index(field_name=field, index_type=index, metric_type=metric)
+    # Strong: a reader sees a commit as soon as the writer's call returned.
+    cols.call(
+        cols.client.create_collection,
+        cols.name(part),
+        schema=s,
+        index_params=params,
+        consistency_level="Strong",
+    )
+
+
+def create(cols: Collections, dim: int | None) -> None:
+    """Create the collections (``dim``: the model's, or None for keyword search only)."""
+    from pymilvus import DataType
 
     text = {"max_length": MAX_TEXT}
     short = {"max_length": SHORT}
@@ -82,6 +88,7 @@ def create(cols: Collections, dim: int | None) -> None:
     whole = {"max_length": 64}
     nil = ("v", DataType.FLOAT_VECTOR, {"dim": 2})
     make(
+        cols,
         "passages",
         schema(
             "key",
@@ -102,6 +109,7 @@ def create(cols: Collections, dim: int | None) -> None:
     )
     if dim:
         make(
+            cols,
             "sentences",
             schema(
                 "key",
@@ -114,6 +122,7 @@ def create(cols: Collections, dim: int | None) -> None:
             "IP",
         )
     make(
+        cols,
         "files",
         schema("key", *owned, ("part", DataType.INT64, {}), ("text", DataType.VARCHAR, text), nil),
         "v",
@@ -121,6 +130,7 @@ def create(cols: Collections, dim: int | None) -> None:
         "L2",
     )
     make(
+        cols,
         "documents",
         schema(
             "doc",
@@ -137,7 +147,7 @@ def create(cols: Collections, dim: int | None) -> None:
         "SPARSE_INVERTED_INDEX",
         "IP",
     )
-    make("meta", schema("key", ("value", DataType.VARCHAR, text), nil), "v", "FLAT", "L2")
+    make(cols, "meta", schema("key", ("value", DataType.VARCHAR, text), nil), "v", "FLAT", "L2")
 
 
 def exists(cols: Collections) -> bool:

@@ -9,8 +9,9 @@ two administrators adding different users at once lose neither.
 
 from __future__ import annotations
 
+from rag.milvus import schema
 from rag.milvus.connection import PREFIX, Collections, StoreUnavailable, connect
-from rag.milvus.schema import NIL, SHORT
+from rag.milvus.schema import NIL
 from rag.users import User, UsersProblem, from_row, user_row
 
 PART = "users"
@@ -59,32 +60,23 @@ class StoreUsers:
         except StoreUnavailable as exc:
             raise UsersProblem(str(exc)) from None
 
-    def erase(self, name: str) -> bool:
+    def erase(self, name: str) -> User | None:
+        user = self.read().get(name)
+        if user is None:
+            return None
         try:
-            if name not in self.read():
-                return False
             self.cols.call(self.cols.client.delete, self.cols.name(PART), ids=[name])
         except StoreUnavailable as exc:
             raise UsersProblem(str(exc)) from None
-        return True
+        return user
 
     def _create(self) -> None:
         """The collection, made on the first user; a concurrent maker's is kept."""
-        from pymilvus import DataType, MilvusClient
+        from pymilvus import DataType
 
         if self.cols.has(PART):
             return
-        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("name", DataType.VARCHAR, is_primary=True, max_length=SHORT)
-        for field in ("role", "salt", "hash"):
-            schema.add_field(field, DataType.VARCHAR, max_length=128)
-        schema.add_field("v", DataType.FLOAT_VECTOR, dim=len(NIL))
-        params = self.cols.client.prepare_index_params()
-        params.add_index(field_name="v", index_type="FLAT", metric_type="L2")
-        self.cols.call(
-            self.cols.client.create_collection,
-            self.cols.name(PART),
-            schema=schema,
-            index_params=params,
-            consistency_level="Strong",
-        )
+        short = {"max_length": 128}
+        fields = [(f, DataType.VARCHAR, short) for f in ("role", "salt", "hash")]
+        fields.append(("v", DataType.FLOAT_VECTOR, {"dim": len(NIL)}))
+        schema.make(self.cols, PART, schema.schema("name", *fields), "v", "FLAT", "L2")
