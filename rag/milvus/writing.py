@@ -195,13 +195,13 @@ def remove(cols: Collections, source: str, version: str | None = None) -> bool:
     """Remove a document: its row first (readers stop using it), then its other rows.
     With ``version``, only while that version is the live one (a writer undoing its own
     write leaves another writer's document of the same name alone)."""
-    rows = cols.get("documents", [source], ["version"])
-    if not rows or (version is not None and rows[0]["version"] != version):
+    live = _live(cols, source)
+    if live is None or (version is not None and live != version):
         return False
     quoted = json.dumps(source, ensure_ascii=False)
     cols.delete("documents", f"doc == {quoted}")
     changed(cols)
-    _delete_rows(cols, source, f"version == {json.dumps(rows[0]['version'])}")
+    _delete_rows(cols, source, f"version == {json.dumps(live)}")
     return True
 
 
