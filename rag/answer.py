@@ -405,9 +405,17 @@ def restates(sentence: str, question: str) -> bool:
     >>> restates("It offers free office space.", "What does it offer to young founders?")
     False
     """
-    words = {w.lower() for w in _WORD.findall(normalize(question))}
-    said = [w.lower() for w in _WORD.findall(normalize(sentence))]
-    return bool(said) and all(w in words for w in said)
+    return _restates(sentence, _words(question))
+
+
+def _words(text: str) -> set[str]:
+    """The Chinese characters and Latin words of a text, folded."""
+    return {w.lower() for w in _WORD.findall(normalize(text))}
+
+
+def _restates(sentence: str, asked: set[str]) -> bool:
+    said = _words(sentence)
+    return bool(said) and said <= asked
 
 
 def _ranked(verdict: Verdict, question: str = "") -> list[tuple[float, Candidate]]:
@@ -415,10 +423,11 @@ def _ranked(verdict: Verdict, question: str = "") -> list[tuple[float, Candidate
     that only restates the ``question`` is an answer, however likely it looks, unless the
     question is answered yes or no (前海是否设立了国际仲裁院？)."""
     keep = not question or _YES_NO.search(question)
+    asked = set() if keep else _words(question)
     pairs = [
         (chance, c)
         for chance, c in zip(verdict.chances.tolist(), verdict.candidates)
-        if keep or not restates(c.sentence, question)
+        if keep or not _restates(c.sentence, asked)
     ]
     pairs.sort(key=lambda p: (-round(p[0], 6), p[1].passage, len(p[1].sentence)))
     return pairs

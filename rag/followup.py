@@ -65,17 +65,23 @@ def _trim(span: str) -> str:
     ends = list(_NAME_END.finditer(span))
     if ends:
         span = span[: ends[-1].end()]
-    words = [(w.word, w.flag) for w in jieba.posseg.lcut(span)]
+    words = _without_tail([(w.word, w.flag) for w in jieba.posseg.lcut(span)], _TRAILING)
+    while words and words[0][1].startswith(_LEADING) and words[0][0] not in _OPEN:
+        words.pop(0)
+    return "".join(w for w, _ in words)
+
+
+def _without_tail(words: list[tuple[str, str]], flags: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(word, jieba flag) pairs without the trailing words tagged ``flags``; a verbal
+    noun (vn) and a closing quote stay."""
     while (
         words
-        and words[-1][1].startswith(_TRAILING)
+        and words[-1][1].startswith(flags)
         and words[-1][1] != "vn"
         and words[-1][0] not in _CLOSE
     ):
         words.pop()
-    while words and words[0][1].startswith(_LEADING) and words[0][0] not in _OPEN:
-        words.pop(0)
-    return "".join(w for w, _ in words)
+    return words
 
 
 def is_entity(text: str) -> bool:
@@ -224,9 +230,7 @@ def phrase(question: str) -> str:
     m = _VERB.search(body)
     span = body[: m.start()].strip(" ，,") if m else ""
     # A verb the predicate list lacks (提供了什么) is left at the end: taken off, with its 了.
-    words = [(w.word, w.flag) for w in jieba.posseg.lcut(span)]
-    while words and words[-1][1].startswith(("v", "u", "d")) and words[-1][1] != "vn":
-        words.pop()
+    words = _without_tail([(w.word, w.flag) for w in jieba.posseg.lcut(span)], ("v", "u", "d"))
     span = "".join(w for w, _ in words)
     return span if "的" in span and len(span) <= 24 else ""
 
