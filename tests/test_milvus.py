@@ -323,6 +323,19 @@ def test_an_upload_with_quotes_in_its_name_is_cited_by_it_and_removed(
     assert not [d for d in lib.documents() if d.upload]
 
 
+def _keyword_store(uri: str, tmp_path: Path) -> tuple[str, MilvusStore]:
+    """The server's store emptied and set up for keyword search, with no seed folder:
+    documents come only through ``add``."""
+    uri = _empty(uri)
+    settings = Settings(seeds=tmp_path / "none", index=tmp_path / "ix", mode="lexical", store=uri)
+    store = MilvusStore.open(uri)
+    store.create(None)
+    store.write_state(
+        {"layout": 2, "pipeline": PIPELINE_VERSION, "chunking": settings.chunk.to_dict()}
+    )
+    return uri, store
+
+
 def _empty(uri: str) -> str:
     """The server's store dropped: each test below starts from nothing."""
     MilvusStore.open(uri).drop()
@@ -388,13 +401,7 @@ def test_two_writers_adding_twenty_documents_each_lose_no_statistics(server, tmp
     from rag.records import Document, NewDocument
     from rag.upload import content_hash
 
-    uri = _empty(server)
-    settings = Settings(seeds=tmp_path / "none", index=tmp_path / "ix", mode="lexical", store=uri)
-    first = MilvusStore.open(uri)
-    first.create(None)
-    first.write_state(
-        {"layout": 2, "pipeline": PIPELINE_VERSION, "chunking": settings.chunk.to_dict()}
-    )
+    uri, _ = _keyword_store(server, tmp_path)
 
     def text(writer: int, n: int) -> str:
         # Every document shares most words with the others: each add moves the same terms.
@@ -683,13 +690,7 @@ def test_two_replicas_adding_documents_of_the_same_names_at_once_keep_both(serve
     from rag.records import Document, NewDocument
     from rag.upload import content_hash
 
-    uri = _empty(server)
-    settings = Settings(seeds=tmp_path / "none", index=tmp_path / "ix", mode="lexical", store=uri)
-    first = MilvusStore.open(uri)
-    first.create(None)
-    first.write_state(
-        {"layout": 2, "pipeline": PIPELINE_VERSION, "chunking": settings.chunk.to_dict()}
-    )
+    uri, _ = _keyword_store(server, tmp_path)
 
     def text(writer: int, n: int) -> str:
         return f"白鹭湖第{n}号公告（第{writer}版）：湿地公园新增观鸟点{n * 3 + writer}处。\n"
@@ -772,13 +773,7 @@ def test_undoing_a_failed_batch_leaves_a_document_another_writer_put_under_its_n
     from rag.records import Document, NewDocument
     from rag.upload import content_hash
 
-    uri = _empty(server)
-    settings = Settings(seeds=tmp_path / "none", index=tmp_path / "ix", mode="lexical", store=uri)
-    first = MilvusStore.open(uri)
-    first.create(None)
-    first.write_state(
-        {"layout": 2, "pipeline": PIPELINE_VERSION, "chunking": settings.chunk.to_dict()}
-    )
+    uri, first = _keyword_store(server, tmp_path)
     mine, theirs = "白鹭湖公园共有观鸟点十二处。\n", "星河产业园共有企业十家。\n"
     batch = [
         NewDocument("uploads/园区.txt", "园区", mine, content_hash(mine)),
