@@ -24,6 +24,8 @@ from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import (
+    INLINE_ITEM,
+    counted,
     enumerated,
     inline,
     names_new,
@@ -38,7 +40,7 @@ from rag.followup import (
 from rag.fuse import dense_weight, fuse
 from rag.lexical import LexicalIndex
 from rag.query import Query
-from rag.records import Answer, Hit
+from rag.records import Answer, Chunk, Hit
 from rag.settings import Settings, check_length
 from rag.tokenize import normalize
 
@@ -209,8 +211,11 @@ class Engine:
                 return self._narrowed(question, point, choose=bool(added))
             # The item does not name what the question asks about (第二个里面，高端服务业
             # 占比多少？): read in context, that reading is kept when what it quotes
-            # names it.
-            read = self._with_context(question, history[-1], k, mode, before)
+            # names it. An item that is only a name (法治环境, of 从…四个维度) is what the
+            # question is about: it is read into the question.
+            item = point.quotes[0][1]
+            reading = question if len(item) > INLINE_ITEM else item + without_ordinal(question)
+            read = self._with_context(question, history[-1], k, mode, before, reading)
             named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
             return read if named else self._narrowed(question, point, choose=False)
         sure = understand(question, history)
@@ -236,12 +241,19 @@ class Engine:
         return alone if moved and alone.confidence > read.confidence else read
 
     def _with_context(
-        self, question: str, context: str, k: int, mode: str, before: Answer
+        self,
+        question: str,
+        context: str,
+        k: int,
+        mode: str,
+        before: Answer,
+        reading: str = "",
     ) -> Answer:
-        """The question read with the previous one (``context``), whose answer was
-        ``before``: its passages favoured, its quotes not quoted again."""
-        query = self._in_context(question, context)
-        said = f"{question}（结合上文：{context}）"
+        """The question (as ``reading`` says it, when given) read with the previous one
+        (``context``), whose answer was ``before``: its passages favoured, its quotes not
+        quoted again."""
+        query = self._in_context(reading or question, context)
+        said = f"{reading or question}（结合上文：{context}）"
         quoted = tuple(s for _, s in before.quotes)
         return self._answer(question, query, k, mode, said, _favour(before), quoted)
 
@@ -347,9 +359,12 @@ class Engine:
                 listed += [(len(hits), item) for item in more]
         if lone and len(listed) < 2:
             listed = []
-        lists.append(listed)
-        # Else a list run into the sentence quoted (分为四个阶段：甲、乙、丙、丁).
-        lists.append([(first, item) for item in inline(before.quotes[0][1])])
+        # A list run into the sentence quoted (分为四个阶段：甲、乙、丙、丁) comes before
+        # the passages' own when its items are what was asked about (从…四个维度, after
+        # 分成哪几个维度？); else after them.
+        run = [(first, item) for item in inline(before.quotes[0][1])]
+        kind = counted(before.quotes[0][1])[1]
+        lists += [run, listed] if kind and kind in normalize(asked + question) else [listed, run]
         if names_new(question, "\n".join([asked, *(h.chunk.text for h in hits)])):
             return None
         found = pick([[s for _, s in group] for group in lists], n)
@@ -357,6 +372,24 @@ class Engine:
             return None
         group, item = found
         number = next(p for p, s in lists[group] if s == item)
+        # A point the previous answer listed may be the opening of an item its passage
+        # sets out at more length, and an item that ends a passage may go on in the next
+        # (passages overlap): the item is read whole.
+        opening = item.rstrip("。；;")
+        whole = [(p, s) for p, s in listed if s != item and s.startswith(opening)]
+        if not whole and (nxt := self._next(hits[number - 1].chunk)) is not None:
+            place = [s for _, s in lists[group]].index(item)
+            longer = [
+                s
+                for after in {0, place}
+                for s in enumerated(nxt.text, after, least=1)[1]
+                if s.startswith(opening)
+            ]
+            if longer and len(longer[0]) > len(item):
+                hits.append(Hit(nxt, 0.0, "context"))
+                whole = [(len(hits), longer[0])]
+        if whole:
+            number, item = whole[0]
         # The passage that holds the item comes first, so that [1] is always shown.
         holder = hits[number - 1]
         ordered = (holder, *(h for h in before.hits if h.chunk.id != holder.chunk.id))
@@ -373,6 +406,12 @@ class Engine:
             confidence=before.confidence,
             mode=before.mode,
         )
+
+    def _next(self, chunk: Chunk) -> Chunk | None:
+        """The passage after ``chunk`` in its document, if any."""
+        source, _, index = chunk.id.rpartition("#")
+        found = self.store.fetch([f"{source}#{int(index) + 1}"]) if index.isdigit() else []
+        return found[0] if found else None
 
     def _answer(
         self,

@@ -349,6 +349,9 @@ def items(text: str) -> list[str]:
     return enumerated(text)[1]
 
 
+_SENTENCE_END = re.compile(r"[。！？!?](?:[”’」』）)])?")
+
+
 def enumerated(
     text: str, after: int = 0, family: int | None = None, least: int | None = None
 ) -> tuple[int, list[str]]:
@@ -363,6 +366,8 @@ def enumerated(
     (0, [])
     >>> enumerated("五是协同不足。“链上共同体”尚未形成。\\n\\n三、定位", after=4, family=0)
     (0, ['五是协同不足。“链上共同体”尚未形成。'])
+    >>> enumerated("一方面是节地。推动工业上楼。另一方面是节能。建设配电网。此外，其他。")[1]
+    ['一方面是节地。推动工业上楼。', '另一方面是节能。建设配电网。']
     >>> enumerated("一是扩大开放。"), enumerated("一是扩大开放。", least=1)
     ((0, []), (0, ['一是扩大开放。']))
     """
@@ -390,9 +395,14 @@ def enumerated(
             # The last item of a list set out one per paragraph is its paragraph ...
             item = item.split("\n")[0].strip()
         elif i + 1 == len(best):
-            # ... and of a list within a paragraph, runs to the end of its sentence.
-            stop = re.search(r"[。！？!?](?:[”’」』）)])?", item)
-            item = item[: stop.end()] if stop else item
+            # ... and of a list within a paragraph, runs to the end of its sentence, or
+            # on in its paragraph for as many sentences as the longest item before it
+            # (to the paragraph's end when those items lie in an earlier passage).
+            longest = max(len(_SENTENCE_END.findall(f)) for f in found) if found else 1
+            longest = len(item) if after and not found else longest
+            stops = list(_SENTENCE_END.finditer(item.split("\n")[0]))
+            if stops:
+                item = item[: stops[min(max(longest, 1), len(stops)) - 1].end()]
         found.append(item)
     return kind, found
 
@@ -457,13 +467,53 @@ INLINE_ITEM = 40
 _INLINE = re.compile(r"(?:[：:]|分别[是为]|包括)(?P<run>[^。；;：:！？!?]+)")
 
 
+# A list run in before the count of its items (从甲、乙和丙三个方面, 涵盖甲、乙等六大领域):
+# the last part joined by 和 / 及 / 与 when the count says so, the words leading into the
+# first taken off; after the count, what the items are.
+_COUNTED = re.compile(
+    r"(?P<run>(?:[^、，,。；;：:！？!?]+、)+[^、，,。；;：:！？!?]+?)等?"
+    r"(?<![\d.])(?P<n>[二两三四五六七八九十]|\d{1,2})\s*"
+    r"(?:(?:个|大|项|类|种|条)(?P<kind>[\u4e00-\u9fff]{1,8})|"
+    r"(?P<side>方面|维度|领域|层面|环节|板块|流程|部分|阶段|类别|任务|功能))"
+)
+_JOINED = re.compile(r"(?:以及|和|及|与)(?=[^和及与]+$)")
+_LEAD = re.compile(r"^.*?(?:从|涵盖|包括|围绕|聚焦|覆盖|分为|优化为?|精简为|壮大|发展|在)")
+
+
+def counted(sentence: str) -> tuple[list[str], str]:
+    """A list run in before the count of its items, and the first two characters of
+    what its items are (方面, 维度): ([], "") when there is none, or the count does not
+    match.
+
+    >>> counted("《措施》从政策支持、发展环境、法治环境和社会氛围四个维度提出20条措施。")
+    (['政策支持', '发展环境', '法治环境', '社会氛围'], '维度')
+    >>> counted("壮大生物医药、集成电路与半导体、人工智能三大新兴产业")
+    (['生物医药', '集成电路与半导体', '人工智能'], '新兴')
+    >>> counted("涵盖人工智能、新能源等六大领域")
+    ([], '')
+    """
+    for m in _COUNTED.finditer(sentence):
+        n = chinese_number(m.group("n"))
+        parts = m.group("run").split("、")
+        if len(parts) + 1 == n:
+            parts[-1:] = _JOINED.split(parts[-1], maxsplit=1)
+        parts[0] = _LEAD.sub("", parts[0])
+        parts = [part.strip(' “”"') for part in parts]
+        if len(parts) == n and all(0 < len(part) <= INLINE_ITEM for part in parts):
+            return parts, (m.group("kind") or m.group("side"))[:2]
+    return [], ""
+
+
 def inline(sentence: str) -> list[str]:
-    """The items of a list run into a sentence (…分为四个阶段：甲、乙、丙、丁，…): the
-    parts between 、 after a colon, 分别是 or 包括, up to the clause's end; [] when
-    there are not two, or a part is too long to be an item.
+    """The items of a list run into a sentence: the parts between 、 after a colon,
+    分别是 or 包括, up to the clause's end (…分为四个阶段：甲、乙、丙、丁，…), or before
+    a count that says how many there are (从甲、乙和丙三个方面); [] when there are not
+    two, a part is too long to be an item, or the count does not match.
 
     >>> inline("评估分为三个阶段：识别方案、分析环境、总结结果，避免不合理的规管。")
     ['识别方案', '分析环境', '总结结果']
+    >>> inline("《措施》从政策支持、发展环境、法治环境和社会氛围四个维度提出20条措施。")
+    ['政策支持', '发展环境', '法治环境', '社会氛围']
     >>> inline("公司的创始人是林小舟。"), inline("主要包括研发中心。")
     ([], [])
     """
@@ -472,7 +522,7 @@ def inline(sentence: str) -> list[str]:
         parts = [part.strip() for part in run.split("、")]
         if len(parts) >= 2 and all(0 < len(part) <= INLINE_ITEM for part in parts):
             return parts
-    return []
+    return counted(sentence)[0]
 
 
 def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:

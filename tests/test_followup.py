@@ -296,3 +296,35 @@ def test_the_list_is_followed_as_far_as_the_count_the_answer_gave(tmp_path):
     assert "6项主要任务" in before.text
     last = engine.ask("最后一项是什么？", mode="lexical", history=history)
     assert last.text.startswith("6. 开通观光巴士") and "最后一项" in last.understood_as
+
+
+def test_an_ordinal_picks_from_the_list_before_the_count_of_what_was_asked(tmp_path):
+    from tests.conftest import titled_library
+
+    text = (
+        "青松动物园的改造从安全设施、动物福利和游客服务三个方面展开，预计两年完成。\n\n"
+        "园方还公布了三件小事：一是延长开放时间；二是增设饮水点；三是更新导览图。"
+    )
+    engine = titled_library(tmp_path, [("青松动物园", text)])
+    history = ["青松动物园的改造从哪几个方面展开？"]
+    before = engine.ask(history[0], mode="lexical")
+    assert "三个方面" in before.text
+    second = engine.ask("第二个方面是什么？", mode="lexical", history=history)
+    assert second.text == "动物福利[1]" and "第 2 项" in second.understood_as
+    last = engine.ask("排在最后的呢？", mode="lexical", history=history)
+    assert last.text == "游客服务[1]"
+
+
+def test_the_other_side_is_read_with_the_sentences_that_set_it_out(tmp_path):
+    from tests.conftest import titled_library
+
+    text = (
+        "蓝湾渔村的转型分两方面。一方面是发展民宿。村里把旧屋改成客房，"
+        "每年接待游客两万人次。另一方面是养殖海带。渔民合作社引进新品种，"
+        "亩产提高三成。此外，渔村还修了一条环岛步道。"
+    )
+    engine = titled_library(tmp_path, [("蓝湾渔村", text)])
+    history = ["蓝湾渔村的转型分哪两方面？"]
+    other = engine.ask("另一方面呢？", mode="lexical", history=history)
+    assert other.text.startswith("另一方面是养殖海带。") and "亩产提高三成" in other.text
+    assert "环岛步道" not in other.text
