@@ -25,6 +25,8 @@ from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import (
     INLINE_ITEM,
+    about,
+    continuation,
     counted,
     enumerated,
     inline,
@@ -33,6 +35,7 @@ from rag.followup import (
     nouns,
     ordinal,
     pick,
+    pointed,
     stated_count,
     understand,
     without_ordinal,
@@ -203,10 +206,12 @@ class Engine:
         """
         before = self.ask(history[-1], k, mode, history[:-1])
         n = ordinal(question)
-        if n is not None and (point := self._point(question, n, before, history[-1])) is not None:
+        which = n if n is not None else pointed(question)
+        if which and (point := self._point(question, which, before, history[-1])) is not None:
             added = self._added(question, history[-1])
             rarest = max(added)[1] if added else ""
-            missing = rarest if rarest not in normalize(point.quotes[0][1]) else ""
+            held = normalize("".join(quote for _, quote in point.quotes))
+            missing = rarest if rarest not in held else ""
             if not missing:
                 return self._narrowed(question, point, choose=bool(added))
             # The item does not name what the question asks about (第二个里面，高端服务业
@@ -302,29 +307,42 @@ class Engine:
         to fit: to what the answer model picks of it for the question when the question
         asks something of the item (``choose``: it adds a noun the item holds), else to
         the item's opening, which says what the item is."""
-        item = point.quotes[0][1]
-        if len(item) <= MAX_ANSWER:
+        if sum(len(quote) for _, quote in point.quotes) <= MAX_ANSWER:
             return point
         if choose:
-            holder = point.hits[0]
-            part = Hit(replace(holder.chunk, text=item), holder.score, holder.via)
-            query = self.analyze(question)
-            text, quotes = compose(query, judge(query, [part], self.model.pick(dense=False)))
+            parts = [
+                Hit(replace(point.hits[n - 1].chunk, text=quote), 0.0, point.hits[n - 1].via)
+                for n, quote in point.quotes
+            ]
+            # The words pointing to the item (第二点, 交通网那条) do not choose within it.
+            query = self.analyze(without_ordinal(question))
+            text, quotes = compose(query, judge(query, parts, self.model.pick(dense=False)))
             if text:
                 return replace(point, text=text, quotes=quotes)
-        opening = ""
-        for sentence in sentences(item):
-            if opening and len(opening) + len(sentence) > MAX_ANSWER - 8:
+        # The opening: whole sentences of the item, then of its run into the next passage.
+        kept: list[tuple[int, str]] = []
+        room = MAX_ANSWER - 8
+        for n, quote in point.quotes:
+            taken = ""
+            for sentence in sentences(quote):
+                if (kept or taken) and len(taken) + len(sentence) > room:
+                    break
+                taken += sentence
+            taken = taken[:room]
+            if taken:
+                kept.append((n, taken))
+                room -= len(taken)
+            if room <= 0 or taken != quote:
                 break
-            opening += sentence
-        opening = opening[: MAX_ANSWER - 8]
-        return replace(point, text=f"{opening}[1]", quotes=((1, opening),))
+        text = "".join(f"{quote}[{n}]" for n, quote in kept)
+        return replace(point, text=text, quotes=tuple(kept))
 
-    def _point(self, question: str, n: int, before: Answer, asked: str) -> Answer | None:
-        """Item ``n`` of the list the previous answer gave (its points) or quoted from
-        (the enumerated items of its first cited passage, or of the passage after it);
-        None when there is no such item, or when the question names something neither
-        the previous question (``asked``) nor those passages did (a new subject)."""
+    def _point(self, question: str, which: int | str, before: Answer, asked: str) -> Answer | None:
+        """Item ``which`` (its number, -1 for the last, or the words it is named by) of
+        the list the previous answer gave (its points) or quoted from (the enumerated
+        items of its first cited passage, or of the passage after it); None when there is
+        no such item, or when the question names something neither the previous question
+        (``asked``) nor those passages did (a new subject)."""
         if before.abstained or not before.quotes:
             return None
         hits = list(before.hits)
@@ -367,7 +385,8 @@ class Engine:
         lists += [run, listed] if kind and kind in normalize(asked + question) else [listed, run]
         if names_new(question, "\n".join([asked, *(h.chunk.text for h in hits)])):
             return None
-        found = pick([[s for _, s in group] for group in lists], n)
+        texts = [[s for _, s in group] for group in lists]
+        found = pick(texts, which) if isinstance(which, int) else about(texts, which)
         if found is None:
             return None
         group, item = found
@@ -390,17 +409,29 @@ class Engine:
                 whole = [(len(hits), longer[0])]
         if whole:
             number, item = whole[0]
-        # The passage that holds the item comes first, so that [1] is always shown.
+        # The passage that holds the item comes first, so that [1] is always shown; when
+        # the item runs on into the next passage, that one is second ([2]).
         holder = hits[number - 1]
-        ordered = (holder, *(h for h in before.hits if h.chunk.id != holder.chunk.id))
-        which = "最后一项" if n == -1 else f"第 {n} 项"
+        shown = [holder]
+        quotes: tuple[tuple[int, str], ...] = ((1, item),)
+        ends = holder.chunk.text.rstrip().endswith(item.rstrip())
+        nxt = self._next(holder.chunk) if ends else None
+        if nxt is not None and (rest := continuation(holder.chunk.text, nxt.text)):
+            shown.append(Hit(nxt, 0.0, "context"))
+            quotes += ((2, rest),)
+        ids = {h.chunk.id for h in shown}
+        ordered = (*shown, *(h for h in before.hits if h.chunk.id not in ids))
+        if isinstance(which, str):
+            label = f"关于“{which}”的一项"
+        else:
+            label = "最后一项" if which == -1 else f"第 {which} 项"
         return Answer(
             question,
-            f"{item}[1]",
+            "".join(f"{quote}[{n}]" for n, quote in quotes),
             abstained=False,
             hits=ordered,
-            quotes=((1, item),),
-            understood_as=f"{question}（上一回答所列的{which}）",
+            quotes=quotes,
+            understood_as=f"{question}（上一回答所列的{label}）",
             # How sure the model was that those passages answered the question the
             # list came from: the item is read off that list, not judged anew.
             confidence=before.confidence,

@@ -311,6 +311,49 @@ def ordinal(question: str) -> int | None:
     return _EN_NUMBERS.index(m.group(1).lower()) + 1 if m else None
 
 
+# An item pointed to by what it is about, not its number (交通网那条, 其中关于人才的那点).
+_POINTER = re.compile(
+    r"(?:其中)?(?:关于|有关|讲|说|提到)?(?P<what>[^，,。？?！!、\s那这]{2,12}?)"
+    r"(?:方面|相关)?的?那一?(?:条|点|项|个|方面|部分|块)"
+)
+
+
+def pointed(question: str) -> str:
+    """What a follow-up names the list item it asks about by (normalised), or "".
+
+    >>> pointed("交通网那条具体要推动哪些线路？"), pointed("其中关于人才的那点展开讲讲")
+    ('交通网', '人才')
+    >>> pointed("那条措施是谁负责的？"), pointed("第二条是什么？")
+    ('', '')
+    """
+    from rag.tokenize import normalize
+
+    m = _POINTER.search(normalize(question))
+    return m.group("what") if m else ""
+
+
+def about(lists: Sequence[list[str]], what: str) -> tuple[int, str] | None:
+    """The item of the first list that names ``what`` and is the only one that does
+    (most of its character pairs), with the index of that list.
+
+    >>> about([["一是修路；", "二是建综合交通网；", "三是引人才。"]], "交通网")
+    (0, '二是建综合交通网；')
+    >>> about([["一是广州修路；", "二是广州建桥。"]], "广州") is None
+    True
+    """
+    from rag.tokenize import normalize
+
+    pairs = {what[i : i + 2] for i in range(len(what) - 1)} or {what}
+    for i, found in enumerate(lists):
+        shares = [sum(p in normalize(item) for p in pairs) / len(pairs) for item in found]
+        named = [item for item, share in zip(found, shares) if share >= 0.5]
+        if len(named) == 1 and max(shares) >= 0.6:
+            return i, named[0]
+        if named:
+            return None
+    return None
+
+
 # Where an enumerated item begins, by family: 一是, （一）, 一、, 1. / 1、, ①, 第一，,
 # 一方面 … 另一方面. The number of each marker is its group "n".
 _FAMILIES = (
@@ -407,6 +450,29 @@ def enumerated(
     return kind, found
 
 
+def continuation(text: str, following: str) -> str:
+    """What ``following`` (the next passage, which starts by repeating the end of
+    ``text``) adds to the paragraph ``text`` ends with: up to that paragraph's end or the
+    next enumerated item; "" when the paragraph ends with ``text``, or the two passages
+    share nothing to join them by.
+
+    >>> continuation("一是修路。二是建桥，", "二是建桥，桥长两公里。三是引人才。")
+    '桥长两公里。'
+    >>> continuation("一是修路。", "一是修路。\\n\\n其他事项。"), continuation("甲。", "乙。")
+    ('', '')
+    """
+    size = next(
+        (n for n in range(min(len(text), len(following)), 0, -1) if text.endswith(following[:n])),
+        0,
+    )
+    rest = following[size:] if size else ""
+    if rest[:1].isspace():
+        return ""
+    rest = rest.split("\n")[0]
+    starts = [m.start() for marker in _FAMILIES for m in re.finditer(marker, rest)]
+    return rest[: min(starts)] if starts else rest
+
+
 def without_ordinal(question: str) -> str:
     """The question with the words that point into a list taken out (normalised): what
     is left says what it asks of the item.
@@ -419,7 +485,7 @@ def without_ordinal(question: str) -> str:
     from rag.tokenize import normalize
 
     question = normalize(question)
-    for pattern in (_LAST, _OTHER_SIDE, _FIRST, _ORDINAL, _ORDINAL_EN):
+    for pattern in (_LAST, _OTHER_SIDE, _FIRST, _ORDINAL, _ORDINAL_EN, _POINTER):
         question = pattern.sub("", question)
     return question
 

@@ -328,3 +328,39 @@ def test_the_other_side_is_read_with_the_sentences_that_set_it_out(tmp_path):
     other = engine.ask("另一方面呢？", mode="lexical", history=history)
     assert other.text.startswith("另一方面是养殖海带。") and "亩产提高三成" in other.text
     assert "环岛步道" not in other.text
+
+
+def _scenic_area(tmp_path):
+    from tests.conftest import titled_library
+
+    text = (
+        "青城山景区今年有三项改造。一是修缮古道。古道沿线的石阶全部重新铺设，护栏换成防腐木材。"
+        "二是建设索道。"
+        + "".join(f"索道的第{n}段全长五百米，设有一个站房。" for n in "一二三四五六七")
+        + "索道年底通车。三是改造游客中心。游客中心将增设母婴室和急救站。"
+        + "".join(f"山门外修了第{n}座小桥，桥下是清澈的溪水。" for n in "一二三四")
+        + "新建的停车场可容纳八百辆车。游客中心的餐厅由本地厨师团队经营。\n\n景区的门票价格不变。"
+    )
+    return titled_library(tmp_path, [("青城山景区", text)])
+
+
+def test_an_item_that_runs_on_into_the_next_passage_is_quoted_from_both(tmp_path):
+    engine = _scenic_area(tmp_path)
+    history = ["青城山景区今年有哪三项改造？"]
+    third = engine.ask("第三项的停车场能停多少车？", mode="lexical", history=history)
+    assert third.text.startswith("三是改造游客中心。") and "八百辆车" in third.text
+    assert [n for n, _ in third.quotes] == [1, 2]
+    assert third.hits[0].chunk.id != third.hits[1].chunk.id
+    for number, quoted in third.quotes:
+        assert quoted in third.hits[number - 1].chunk.text
+    assert "门票" not in third.text
+
+
+def test_an_item_named_by_what_it_is_about_is_picked_from_the_list(tmp_path):
+    engine = _scenic_area(tmp_path)
+    history = ["青城山景区今年有哪三项改造？"]
+    cable = engine.ask("索道那项什么时候通车？", mode="lexical", history=history)
+    assert cable.text.startswith("二是建设索道。") and "关于“索道”" in cable.understood_as
+    # A word no item holds names none of them: the question is read in context.
+    vague = engine.ask("门票那项怎么样？", mode="lexical", history=history)
+    assert "关于" not in vague.understood_as
