@@ -738,6 +738,43 @@ def test_two_replicas_adding_documents_of_the_same_names_at_once_keep_both(serve
     assert {t: reader.df(t) for t in terms} == {t: lexical.df(t) for t in terms}
 
 
+def test_two_replicas_adding_names_that_differ_only_in_width_or_case_keep_them_apart(
+    server, tmp_path
+):
+    from rag.records import NewDocument
+    from rag.upload import content_hash, name_key
+
+    uri, _ = _keyword_store(server, tmp_path)
+    spelled = {1: "Note{}.txt", 2: "ＮＯＴＥ{}.TXT"}
+
+    def new(writer: int, n: int) -> NewDocument:
+        text = f"青松动物园第{n}号通知（第{writer}版）：熊猫馆新增饲养员{n * 3 + writer}名。\n"
+        return NewDocument(f"uploads/{spelled[writer].format(n)}", "通知", text, content_hash(text))
+
+    together = threading.Barrier(2)
+
+    def write(w: int) -> None:
+        store = MilvusStore.open(uri)  # its own client, as another replica
+        store.refresh()
+        for n in range(6):
+            together.wait()  # both replicas add a name that reads the same at one moment
+            store.add([new(w, n)])
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(write, (1, 2)))
+    reader = MilvusStore.open(uri)
+    reader.refresh()
+    entries = reader.documents()
+    assert len({e.content for e in entries}) == len(entries) == 12  # nobody's upload was lost
+    keys = [name_key(e.source) for e in entries]
+    assert len(set(keys)) == 12, sorted(keys)  # no two names read alike
+    for n in range(6):
+        assert sorted(k for k in keys if k.startswith(f"uploads/note{n}")) == [
+            f"uploads/note{n} (2).txt",
+            f"uploads/note{n}.txt",
+        ]
+
+
 def test_an_upload_whose_name_another_replica_took_meanwhile_is_added_and_reported_renamed(
     server, tiny_seeds, tmp_path, monkeypatch
 ):

@@ -7,8 +7,9 @@ deletes them, as those of a removal cut short.
 A writer deletes no rows but its own and those of the version it replaced: two writers
 of one document at once each keep the other's rows until the other has committed or
 given up. An upload (``fresh``) never replaces a document: when another writer commits
-one of the same name first, on another replica, the upload gives way (``NameTaken``) and
-is written again under a name of its own."""
+one of the same name first, on another replica, or of a name that differs only in width
+or case, the upload gives way (``NameTaken``) and is written again under a name of its
+own."""
 
 from __future__ import annotations
 
@@ -35,6 +36,29 @@ class NameTaken(Exception):
     """Another writer committed a document of this name while an upload was written."""
 
 
+def _rivals(cols: Collections, source: str) -> list[dict]:
+    """The documents whose names differ from ``source`` only in width or case
+    (``Report.txt`` and ``ＲＥＰＯＲＴ.txt``), which no reader could tell apart: their
+    ``doc``, ``version`` and ``added``. Reads the names of the documents in ``source``'s
+    folder."""
+    from rag.upload import name_key
+
+    key = name_key(source)
+    folder = source.rpartition("/")[0]
+    expr = f"doc like {json.dumps(folder + '/%', ensure_ascii=False)}" if folder else ""
+    return [
+        row
+        for row in cols.query("documents", ["doc", "version", "added"], expr)
+        if row["doc"] != source and name_key(row["doc"]) == key
+    ]
+
+
+def _first(rivals: list[dict], added: int, version: str) -> bool:
+    """Whether one of ``rivals`` was committed before a document committed at ``added``
+    under ``version``: the later of two names that read alike gives way."""
+    return any((r["added"], r["version"]) < (added, version) for r in rivals)
+
+
 def _live(cols: Collections, source: str) -> str | None:
     """The version a document's row names, or None when there is no such document."""
     rows = cols.get("documents", [source], ["version"])
@@ -58,7 +82,7 @@ def write(
     meanwhile, with nothing of this write left behind. ``version``: the one to write
     under (a fresh one when None), so that a caller can undo a write that failed late."""
     prior = _live(cols, doc.source)
-    if fresh and prior is not None:
+    if fresh and (prior is not None or _rivals(cols, doc.source)):
         raise NameTaken(doc.source)
     version = version or new_version()
     owned = {"doc": doc.source, "version": version}
@@ -121,7 +145,9 @@ def write(
         "terms": {k: float(n) for k, n in df.items()},
     }
     mine = f"version == {json.dumps(version)}"
-    if fresh and _live(cols, doc.source) is not None:
+    # The name is looked up last, right before the commit: the shorter the time between,
+    # the less likely another writer commits it unseen.
+    if fresh and (_rivals(cols, doc.source) or _live(cols, doc.source) is not None):
         _delete_rows(cols, doc.source, mine)
         raise NameTaken(doc.source)
     cols.upsert("documents", [commit])
@@ -133,6 +159,15 @@ def write(
         if fresh:
             raise NameTaken(doc.source)
         return winner
+    if fresh and _first(_rivals(cols, doc.source), commit["added"], version):
+        # Another replica committed a name that reads the same (ABC.docx, abc.docx)
+        # while this one wrote: the first stands, this upload is written again.
+        remove(cols, doc.source, version)
+        raise NameTaken(doc.source)
+    if fresh and _live(cols, doc.source) != version:
+        # Another upload of the name committed over this one after the check above.
+        _delete_rows(cols, doc.source, mine)
+        raise NameTaken(doc.source)
     if prior is not None and prior != version:
         _delete_rows(cols, doc.source, f"version == {json.dumps(prior)}")
     return version
