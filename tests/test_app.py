@@ -92,6 +92,11 @@ def _ask(page, question: str):
     answers.nth(before).wait_for(timeout=30_000)
 
 
+def _passages(page) -> str:
+    """The passage count the page's status line gives (``253 个段落``)."""
+    return page.locator("#status").inner_text().split("共 ")[-1].strip()
+
+
 def _upload(page, files, expect: str = "已加入资料库", timeout: int = 60_000):
     """Add ``files`` through the upload panel; wait until its status shows ``expect``."""
     page.get_by_text("添加文档").click()
@@ -541,8 +546,16 @@ def test_browser_an_upload_in_one_page_is_listed_and_removable_in_another(app_ur
         try:
             first = browser.new_page()
             first.goto(app_url)
+            first.locator("#status").get_by_text("共 ").wait_for(timeout=30_000)
+            before = _passages(first)
             _upload(first, [doc])
-            count = first.locator("#status").inner_text().split("共 ")[1]
+            # The status line is refreshed after the upload's own message: wait for it.
+            first.wait_for_function(
+                "(before) => !document.querySelector('#status').textContent.trim().endsWith(before)",
+                arg=before,
+                timeout=30_000,
+            )
+            count = _passages(first)
             first.get_by_role("tab", name="资料库").click()
             first.locator("#docs").get_by_text("跨页测试").first.wait_for(timeout=30_000)
 
