@@ -137,7 +137,6 @@ def write(
     commit = {
         **owned,
         "title": doc.title[:TITLE],
-        "added": time.time_ns() // 1000,
         "passages": len(chunks),
         "tokens": tokens,
         "hash": digest,
@@ -147,9 +146,12 @@ def write(
     mine = f"version == {json.dumps(version)}"
     # The name is looked up last, right before the commit: the shorter the time between,
     # the less likely another writer commits it unseen.
-    if fresh and (_rivals(cols, doc.source) or _live(cols, doc.source) is not None):
+    if fresh and _live(cols, doc.source) is not None:
         _delete_rows(cols, doc.source, mine)
         raise NameTaken(doc.source)
+    # The time of adding is taken after every check: of two names that read alike, the
+    # one committed first has the earlier time (on replicas whose clocks agree).
+    commit["added"] = time.time_ns() // 1000
     cols.upsert("documents", [commit])
     changed(cols)
     winner = _live(cols, doc.source) or version
@@ -162,7 +164,8 @@ def write(
     if fresh and _first(_rivals(cols, doc.source), commit["added"], version):
         # Another replica committed a name that reads the same (ABC.docx, abc.docx)
         # while this one wrote: the first stands, this upload is written again.
-        remove(cols, doc.source, version)
+        if not remove(cols, doc.source, version):
+            _delete_rows(cols, doc.source, mine)
         raise NameTaken(doc.source)
     if fresh and _live(cols, doc.source) != version:
         # Another upload of the name committed over this one after the check above.
