@@ -26,6 +26,7 @@ from rag.embed import Embedder, load_embedder
 from rag.followup import (
     INLINE_ITEM,
     about,
+    asks_for,
     continuation,
     counted,
     enumerated,
@@ -36,6 +37,7 @@ from rag.followup import (
     ordinal,
     pick,
     pointed,
+    sentence_count,
     stated_count,
     understand,
     without_ordinal,
@@ -334,8 +336,7 @@ class Engine:
                 room -= len(taken)
             if room <= 0 or taken != quote:
                 break
-        text = "".join(f"{quote}[{n}]" for n, quote in kept)
-        return replace(point, text=text, quotes=tuple(kept))
+        return replace(point, text=_cited(kept), quotes=tuple(kept))
 
     def _point(self, question: str, which: int | str, before: Answer, asked: str) -> Answer | None:
         """Item ``which`` (its number, -1 for the last, or the words it is named by) of
@@ -346,6 +347,42 @@ class Engine:
         if before.abstained or not before.quotes:
             return None
         hits = list(before.hits)
+        lists, listed = self._lists(before, hits, asked, question)
+        if names_new(question, "\n".join([asked, *(h.chunk.text for h in hits)])):
+            return None
+        texts = [[s for _, s in group] for group in lists]
+        found = pick(texts, which) if isinstance(which, int) else about(texts, which)
+        if found is None:
+            return None
+        group, item = found
+        place = texts[group].index(item)
+        most = max((sentence_count(s) for _, s in listed), default=1)
+        shown, quotes = self._whole(item, lists[group][place][0], place, hits, listed, most)
+        ids = {h.chunk.id for h in shown}
+        ordered = (*shown, *(h for h in before.hits if h.chunk.id not in ids))
+        if isinstance(which, str):
+            label = f"关于“{which}”的一项"
+        else:
+            label = "最后一项" if which == -1 else f"第 {which} 项"
+        return Answer(
+            question,
+            _cited(quotes),
+            abstained=False,
+            hits=ordered,
+            quotes=quotes,
+            understood_as=f"{question}（上一回答所列的{label}）",
+            # How sure the model was that those passages answered the question the
+            # list came from: the item is read off that list, not judged anew.
+            confidence=before.confidence,
+            mode=before.mode,
+        )
+
+    def _lists(
+        self, before: Answer, hits: list[Hit], asked: str, question: str
+    ) -> tuple[list[list[tuple[int, str]]], list[tuple[int, str]]]:
+        """The lists an ordinal may point into, in order, each item with the number of
+        the passage of ``hits`` that holds it (passages the list runs on into are added to
+        ``hits``); and the list of the passages alone."""
         lists: list[list[tuple[int, str]]] = []
         if before.listed:
             lists.append(list(before.quotes))
@@ -358,6 +395,8 @@ class Engine:
         if lone:
             family, found = enumerated(cited.text, least=1)
         listed = [(first, item) for item in found]
+        # How long the items are whose end was seen (the last of a passage may be cut).
+        longest = max(map(sentence_count, found[:-1]), default=0)
         # The list goes on in the passages after it (一是 … 二是 here, 三是 two passages on);
         # as far as the count the answer gave (有5项主要任务), when it gave one.
         source, _, index = cited.id.rpartition("#")
@@ -371,10 +410,13 @@ class Engine:
             nxt = self.store.fetch([f"{source}#{int(index) + step}"])
             if not nxt:
                 break
-            family, more = enumerated(nxt[0].text, len(listed), family if listed else None)
+            family, more = enumerated(
+                nxt[0].text, len(listed), family if listed else None, sentences=longest
+            )
             if more:
                 hits.append(Hit(nxt[0], 0.0, "context"))
                 listed += [(len(hits), item) for item in more]
+                longest = max([longest, *map(sentence_count, more[:-1])])
         if lone and len(listed) < 2:
             listed = []
         # A list run into the sentence quoted (分为四个阶段：甲、乙、丙、丁) comes before
@@ -382,61 +424,48 @@ class Engine:
         # 分成哪几个维度？); else after them.
         run = [(first, item) for item in inline(before.quotes[0][1])]
         kind = counted(before.quotes[0][1])[1]
-        lists += [run, listed] if kind and kind in normalize(asked + question) else [listed, run]
-        if names_new(question, "\n".join([asked, *(h.chunk.text for h in hits)])):
-            return None
-        texts = [[s for _, s in group] for group in lists]
-        found = pick(texts, which) if isinstance(which, int) else about(texts, which)
-        if found is None:
-            return None
-        group, item = found
-        number = next(p for p, s in lists[group] if s == item)
-        # A point the previous answer listed may be the opening of an item its passage
-        # sets out at more length, and an item that ends a passage may go on in the next
-        # (passages overlap): the item is read whole.
+        first_run = bool(kind) and asks_for(kind, normalize(asked + question))
+        lists += [run, listed] if first_run else [listed, run]
+        return lists, listed
+
+    def _whole(
+        self,
+        item: str,
+        number: int,
+        place: int,
+        hits: list[Hit],
+        listed: list[tuple[int, str]],
+        most: int,
+    ) -> tuple[list[Hit], tuple[tuple[int, str], ...]]:
+        """Item ``item`` (the ``place``-th of its list, in passage ``number`` of ``hits``)
+        read whole: a point the previous answer listed may open an item its passage sets
+        out at more length (``listed``), and an item that ends its passage may go on in
+        the next (passages overlap), up to ``most`` sentences, as long as the list's
+        longest item. The passages to show first, and the quotes ([1] the item's own)."""
         opening = item.rstrip("。；;")
         whole = [(p, s) for p, s in listed if s != item and s.startswith(opening)]
-        if not whole and (nxt := self._next(hits[number - 1].chunk)) is not None:
-            place = [s for _, s in lists[group]].index(item)
-            longer = [
-                s
-                for after in {0, place}
-                for s in enumerated(nxt.text, after, least=1)[1]
-                if s.startswith(opening)
-            ]
-            if longer and len(longer[0]) > len(item):
-                hits.append(Hit(nxt, 0.0, "context"))
-                whole = [(len(hits), longer[0])]
+        nxt = None
         if whole:
             number, item = whole[0]
-        # The passage that holds the item comes first, so that [1] is always shown; when
-        # the item runs on into the next passage, that one is second ([2]).
+        elif (nxt := self._next(hits[number - 1].chunk)) is not None:
+            longer = [
+                s
+                for after in dict.fromkeys((0, place))
+                for s in enumerated(nxt.text, after, least=1, sentences=most)[1]
+                if s.startswith(opening) and len(s) > len(item)
+            ]
+            if longer:
+                return [Hit(nxt, 0.0, "context")], ((1, longer[0]),)
         holder = hits[number - 1]
-        shown = [holder]
-        quotes: tuple[tuple[int, str], ...] = ((1, item),)
-        ends = holder.chunk.text.rstrip().endswith(item.rstrip())
-        nxt = self._next(holder.chunk) if ends else None
-        if nxt is not None and (rest := continuation(holder.chunk.text, nxt.text)):
-            shown.append(Hit(nxt, 0.0, "context"))
-            quotes += ((2, rest),)
-        ids = {h.chunk.id for h in shown}
-        ordered = (*shown, *(h for h in before.hits if h.chunk.id not in ids))
-        if isinstance(which, str):
-            label = f"关于“{which}”的一项"
-        else:
-            label = "最后一项" if which == -1 else f"第 {which} 项"
-        return Answer(
-            question,
-            "".join(f"{quote}[{n}]" for n, quote in quotes),
-            abstained=False,
-            hits=ordered,
-            quotes=quotes,
-            understood_as=f"{question}（上一回答所列的{label}）",
-            # How sure the model was that those passages answered the question the
-            # list came from: the item is read off that list, not judged anew.
-            confidence=before.confidence,
-            mode=before.mode,
-        )
+        shown, quotes = [holder], ((1, item),)
+        room = most - sentence_count(item)
+        if room > 0 and holder.chunk.text.rstrip().endswith(item.rstrip()):
+            nxt = self._next(holder.chunk) if whole else nxt
+            rest = continuation(holder.chunk.text, nxt.text, room) if nxt else ""
+            if rest:
+                shown.append(Hit(nxt, 0.0, "context"))
+                quotes += ((2, rest),)
+        return shown, quotes
 
     def _next(self, chunk: Chunk) -> Chunk | None:
         """The passage after ``chunk`` in its document, if any."""
@@ -504,6 +533,11 @@ class Engine:
             for term, weight in query.terms.items()
             if term in named and term not in earlier and self.store.df(term) > 0
         ]
+
+
+def _cited(quotes) -> str:
+    """An answer's text: each quote followed by the number of the passage it cites."""
+    return "".join(f"{quote}[{n}]" for n, quote in quotes)
 
 
 def _favour(before: Answer) -> dict[str, float]:

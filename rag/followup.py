@@ -314,8 +314,12 @@ def ordinal(question: str) -> int | None:
 # An item pointed to by what it is about, not its number (交通网那条, 其中关于人才的那点).
 _POINTER = re.compile(
     r"(?:其中)?(?:关于|有关|讲|说|提到)?(?P<what>[^，,。？?！!、\s那这]{2,12}?)"
-    r"(?:方面|相关)?的?那一?(?:条|点|项|个|方面|部分|块)"
+    r"(?:方面|相关)?的?那一?(?:条|点|项|方面)"
 )
+# An item is named when it holds this share of the name's character pairs, and no other
+# item holds half of them.
+NAMED = 0.6
+ALSO_NAMED = 0.5
 
 
 def pointed(question: str) -> str:
@@ -323,8 +327,8 @@ def pointed(question: str) -> str:
 
     >>> pointed("交通网那条具体要推动哪些线路？"), pointed("其中关于人才的那点展开讲讲")
     ('交通网', '人才')
-    >>> pointed("那条措施是谁负责的？"), pointed("第二条是什么？")
-    ('', '')
+    >>> pointed("那条措施是谁负责的？"), pointed("第二条是什么？"), pointed("去年那个数字呢？")
+    ('', '', '')
     """
     from rag.tokenize import normalize
 
@@ -333,24 +337,27 @@ def pointed(question: str) -> str:
 
 
 def about(lists: Sequence[list[str]], what: str) -> tuple[int, str] | None:
-    """The item of the first list that names ``what`` and is the only one that does
-    (most of its character pairs), with the index of that list.
+    """The item of the first list that ``what`` names, with the index of that list: the
+    only item holding most of its character pairs; failing that, of the pairs of its
+    end (请问交通网: 交通网, 通网), the longest end that names one.
 
-    >>> about([["一是修路；", "二是建综合交通网；", "三是引人才。"]], "交通网")
+    >>> about([["一是修路；", "二是建综合交通网；", "三是引人才。"]], "请问交通网")
     (0, '二是建综合交通网；')
     >>> about([["一是广州修路；", "二是广州建桥。"]], "广州") is None
     True
     """
     from rag.tokenize import normalize
 
-    pairs = {what[i : i + 2] for i in range(len(what) - 1)} or {what}
-    for i, found in enumerate(lists):
-        shares = [sum(p in normalize(item) for p in pairs) / len(pairs) for item in found]
-        named = [item for item, share in zip(found, shares) if share >= 0.5]
-        if len(named) == 1 and max(shares) >= 0.6:
-            return i, named[0]
-        if named:
-            return None
+    for start in range(max(len(what) - 1, 1)):
+        end = what[start:]
+        pairs = {end[i : i + 2] for i in range(len(end) - 1)} or {end}
+        for i, found in enumerate(lists):
+            shares = [sum(p in normalize(item) for p in pairs) / len(pairs) for item in found]
+            held = [item for item, share in zip(found, shares) if share >= ALSO_NAMED]
+            if len(held) == 1 and max(shares) >= NAMED:
+                return i, held[0]
+            if len(held) > 1:
+                return None  # it names several: none of them
     return None
 
 
@@ -393,15 +400,22 @@ def items(text: str) -> list[str]:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?](?:[”’」』）)])?")
+# A sentence that opens with one of these closes the list before it.
+_CLOSING = re.compile(r"(?<=[。！？!?])\s*(?:此外|另外|除此之外|总之|总的来看|总体来看|综上)")
 
 
 def enumerated(
-    text: str, after: int = 0, family: int | None = None, least: int | None = None
+    text: str,
+    after: int = 0,
+    family: int | None = None,
+    least: int | None = None,
+    sentences: int = 0,
 ) -> tuple[int, list[str]]:
     """``items``, with the family of marker that numbers them; or, with ``after`` (the
     items a passage before this one gave), the items that go on from there in that
     ``family``: a list may run over several passages, and one item is enough to go on.
     A list is at least ``least`` items long (default: two, or one going on).
+    ``sentences``: how many sentences the longest of those earlier items ran to.
 
     >>> enumerated("二是扩大开放。三是培育人才；四是守住底线。", after=2, family=0)
     (0, ['三是培育人才；', '四是守住底线。'])
@@ -411,13 +425,17 @@ def enumerated(
     (0, ['五是协同不足。“链上共同体”尚未形成。'])
     >>> enumerated("一方面是节地。推动工业上楼。另一方面是节能。建设配电网。此外，其他。")[1]
     ['一方面是节地。推动工业上楼。', '另一方面是节能。建设配电网。']
+    >>> enumerated("上接。二是修路。三是修学校。建教学楼。此外，老街办美食节。", 1, 0, sentences=2)
+    (0, ['二是修路。', '三是修学校。建教学楼。'])
+    >>> enumerated("上接。二是修学校。建教学楼。此外，老街办美食节。", 1, 0)
+    (0, ['二是修学校。建教学楼。'])
     >>> enumerated("一是扩大开放。"), enumerated("一是扩大开放。", least=1)
     ((0, []), (0, ['一是扩大开放。']))
     """
     best: list[tuple[int, int]] = []
     kind = family if family is not None else -1
-    for f, marker in enumerate(_FAMILIES):
-        if family is not None and f != family:
+    for number, marker in enumerate(_FAMILIES):
+        if family is not None and number != family:
             continue
         run: list[tuple[int, int]] = []
         for m in re.finditer(marker, text):
@@ -427,50 +445,74 @@ def enumerated(
             elif run and n == after + len(run) + 1:
                 run.append((m.start(), m.end()))
             if len(run) > len(best):
-                best, kind = list(run), f
+                best, kind = list(run), number
     if len(best) < (least or (1 if after else 2)):
         return kind, []
     found = []
     for i, (start, _) in enumerate(best):
         end = best[i + 1][0] if i + 1 < len(best) else len(text)
         item = text[start:end].strip()
-        if i + 1 == len(best) and (start == 0 or text[:start].rstrip(" \t\u3000")[-1:] == "\n"):
+        if i + 1 < len(best):
+            found.append(item)
+            continue
+        paragraph = item.split("\n")[0].strip()
+        if start == 0 or text[:start].rstrip(" \t\u3000")[-1:] == "\n":
             # The last item of a list set out one per paragraph is its paragraph ...
-            item = item.split("\n")[0].strip()
-        elif i + 1 == len(best):
-            # ... and of a list within a paragraph, runs to the end of its sentence, or
-            # on in its paragraph for as many sentences as the longest item before it
-            # (to the paragraph's end when those items lie in an earlier passage).
-            longest = max(len(_SENTENCE_END.findall(f)) for f in found) if found else 1
-            longest = len(item) if after and not found else longest
-            stops = list(_SENTENCE_END.finditer(item.split("\n")[0]))
-            if stops:
-                item = item[: stops[min(max(longest, 1), len(stops)) - 1].end()]
+            item = paragraph
+        elif stops := list(_SENTENCE_END.finditer(paragraph)):
+            # ... and of a list within a paragraph, runs on for as many sentences as the
+            # longest item before it (here or, by ``sentences``, in an earlier passage);
+            # going on from a passage whose items were all cut by its end, to the end of
+            # the paragraph or a sentence that closes the list (此外，…); else to the end
+            # of its sentence.
+            longest = max(sentences, *map(sentence_count, found), 0)
+            if not longest and after:
+                closing = _CLOSING.search(paragraph)
+                longest = sum(stop.end() <= closing.start() for stop in stops) if closing else 0
+                longest = longest or len(stops)
+            item = paragraph[: stops[min(max(longest, 1), len(stops)) - 1].end()]
         found.append(item)
     return kind, found
 
 
-def continuation(text: str, following: str) -> str:
-    """What ``following`` (the next passage, which starts by repeating the end of
-    ``text``) adds to the paragraph ``text`` ends with: up to that paragraph's end or the
-    next enumerated item; "" when the paragraph ends with ``text``, or the two passages
-    share nothing to join them by.
+def sentence_count(text: str) -> int:
+    """How many sentences ``text`` holds (a piece without an end counts as one).
 
-    >>> continuation("一是修路。二是建桥，", "二是建桥，桥长两公里。三是引人才。")
+    >>> sentence_count("一是修路。路长五公里。"), sentence_count("二是建桥"), sentence_count("")
+    (2, 1, 0)
+    """
+    ends = len(_SENTENCE_END.findall(text))
+    return ends + bool(_SENTENCE_END.sub("", text).strip() and not _ENDED.search(text))
+
+
+_ENDED = re.compile(r"[。！？!?](?:[”’」』）)])?\s*$")
+
+
+def continuation(text: str, following: str, most: int) -> str:
+    """What ``following`` (the next passage, which starts by repeating the end of
+    ``text``) adds to the paragraph ``text`` ends with: up to that paragraph's end, the
+    next enumerated item or ``most`` sentences; "" when the paragraph ends with
+    ``text``, or the two passages share nothing to join them by.
+
+    >>> continuation("一是修路。二是建桥，", "二是建桥，桥长两公里。三是引人才。", 2)
     '桥长两公里。'
-    >>> continuation("一是修路。", "一是修路。\\n\\n其他事项。"), continuation("甲。", "乙。")
+    >>> continuation("一是修路。二是建桥，", "二是建桥，桥长两公里。此外，还办了马拉松。", 1)
+    '桥长两公里。'
+    >>> continuation("一是修路。", "一是修路。\\n\\n其他事项。", 3), continuation("甲。", "乙。", 3)
     ('', '')
     """
     size = next(
         (n for n in range(min(len(text), len(following)), 0, -1) if text.endswith(following[:n])),
         0,
     )
-    rest = following[size:] if size else ""
+    rest = following[size:] if size and most > 0 else ""
     if rest[:1].isspace():
         return ""
     rest = rest.split("\n")[0]
     starts = [m.start() for marker in _FAMILIES for m in re.finditer(marker, rest)]
-    return rest[: min(starts)] if starts else rest
+    rest = rest[: min(starts)] if starts else rest
+    stops = list(_SENTENCE_END.finditer(rest))
+    return rest[: stops[most - 1].end()] if len(stops) >= most else rest
 
 
 def without_ordinal(question: str) -> str:
@@ -542,19 +584,19 @@ _COUNTED = re.compile(
     r"(?:(?:个|大|项|类|种|条)(?P<kind>[\u4e00-\u9fff]{1,8})|"
     r"(?P<side>方面|维度|领域|层面|环节|板块|流程|部分|阶段|类别|任务|功能))"
 )
-_JOINED = re.compile(r"(?:以及|和|及|与)(?=[^和及与]+$)")
-_LEAD = re.compile(r"^.*?(?:从|涵盖|包括|围绕|聚焦|覆盖|分为|优化为?|精简为|壮大|发展|在)")
+_JOINED = re.compile(r"以及|和|及|与")
+_LEAD = re.compile(r"^.*(?:从|涵盖|包括|围绕|聚焦|覆盖|分为|优化为?|精简为|壮大)")
 
 
 def counted(sentence: str) -> tuple[list[str], str]:
-    """A list run in before the count of its items, and the first two characters of
-    what its items are (方面, 维度): ([], "") when there is none, or the count does not
-    match.
+    """A list run in before the count of its items, and the first four characters of
+    what its items are (方面, 维度提出): ([], "") when there is none, or the count does
+    not match.
 
     >>> counted("《措施》从政策支持、发展环境、法治环境和社会氛围四个维度提出20条措施。")
-    (['政策支持', '发展环境', '法治环境', '社会氛围'], '维度')
-    >>> counted("壮大生物医药、集成电路与半导体、人工智能三大新兴产业")
-    (['生物医药', '集成电路与半导体', '人工智能'], '新兴')
+    (['政策支持', '发展环境', '法治环境', '社会氛围'], '维度提出')
+    >>> counted("该区在发展中聚焦人工智能、新能源和集成电路与半导体三大新兴产业")
+    (['人工智能', '新能源', '集成电路与半导体'], '新兴产业')
     >>> counted("涵盖人工智能、新能源等六大领域")
     ([], '')
     """
@@ -566,8 +608,18 @@ def counted(sentence: str) -> tuple[list[str], str]:
         parts[0] = _LEAD.sub("", parts[0])
         parts = [part.strip(' “”"') for part in parts]
         if len(parts) == n and all(0 < len(part) <= INLINE_ITEM for part in parts):
-            return parts, (m.group("kind") or m.group("side"))[:2]
+            return parts, (m.group("kind") or m.group("side"))[:4]
     return [], ""
+
+
+def asks_for(kind: str, question: str) -> bool:
+    """Whether a question asks for items of ``kind`` (what ``counted`` says they are):
+    it shares a character pair with it.
+
+    >>> asks_for("新兴产业", "壮大哪三大产业？"), asks_for("维度提出", "分为哪几个方面？")
+    (True, False)
+    """
+    return any(kind[i : i + 2] in question for i in range(len(kind) - 1))
 
 
 def inline(sentence: str) -> list[str]:

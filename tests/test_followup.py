@@ -361,6 +361,7 @@ def test_an_item_named_by_what_it_is_about_is_picked_from_the_list(tmp_path):
     history = ["青城山景区今年有哪三项改造？"]
     cable = engine.ask("索道那项什么时候通车？", mode="lexical", history=history)
     assert cable.text.startswith("二是建设索道。") and "关于“索道”" in cable.understood_as
-    # A word no item holds names none of them: the question is read in context.
+    # A word no item holds names none of them: the question is answered from what the
+    # text says of it, not with an item.
     vague = engine.ask("门票那项怎么样？", mode="lexical", history=history)
-    assert "关于" not in vague.understood_as
+    assert "关于" not in vague.understood_as and vague.text == "景区的门票价格不变。[1]"
