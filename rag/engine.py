@@ -25,6 +25,7 @@ from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import (
     INLINE_ITEM,
+    MIDDLE,
     about,
     asks_for,
     continuation,
@@ -209,7 +210,8 @@ class Engine:
         before = self.ask(history[-1], k, mode, history[:-1])
         n = ordinal(question)
         which = n if n is not None else pointed(question)
-        if which and (point := self._point(question, which, before, history[-1])) is not None:
+        point = self._point(question, which, before, history[-1]) if which != "" else None
+        if point is not None:
             added = self._added(question, history[-1])
             rarest = max(added)[1] if added else ""
             held = normalize("".join(quote for _, quote in point.quotes))
@@ -362,8 +364,12 @@ class Engine:
         ordered = (*shown, *(h for h in before.hits if h.chunk.id not in ids))
         if isinstance(which, str):
             label = f"关于“{which}”的一项"
+        elif which == MIDDLE:
+            label = "中间一项"
+        elif which < 0:
+            label = "最后一项" if which == -1 else f"倒数第 {-which} 项"
         else:
-            label = "最后一项" if which == -1 else f"第 {which} 项"
+            label = f"第 {which} 项"
         return Answer(
             question,
             _cited(quotes),

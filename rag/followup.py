@@ -254,6 +254,12 @@ _LAST = re.compile(
     re.I,
 )
 _OTHER_SIDE = re.compile(r"另一方面|另一个方面|the other (?:one|side)", re.I)
+_FROM_END = re.compile(r"倒数第\s*(?P<n>[一二两三四五六七八九十\d]{1,2})")
+_MIDDLE = re.compile(
+    r"(?:最)?中间(?:的)?(?:那)?一?(?:个|点|条|项|方面)|the middle (?:one|point)", re.I
+)
+# ``ordinal``'s answer for the middle item of a list.
+MIDDLE = 0
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ORDINAL_EN = re.compile(
     r"\bthe (first|second|third|fourth|fifth|sixth) (?:one|point|item|aspect|part|measure)s?\b",
@@ -277,8 +283,9 @@ def chinese_number(text: str) -> int:
 
 
 def ordinal(question: str) -> int | None:
-    """Which item of a list a follow-up points to: 1-based, -1 for the last one, and 2
-    for 另一方面 (the other of two). None when it points to none.
+    """Which item of a list a follow-up points to: 1-based, counted from the end when
+    negative (-1 the last one), ``MIDDLE`` for the middle one, and 2 for 另一方面 (the
+    other of two). None when it points to none.
 
     >>> ordinal("那第三点呢？"), ordinal("其中第二条具体是什么？"), ordinal("最后一个能做什么？")
     (3, 2, -1)
@@ -294,12 +301,18 @@ def ordinal(question: str) -> int | None:
     -1
     >>> ordinal("头一项关于土地的呢？")
     1
+    >>> ordinal("倒数第二个展开说下"), ordinal("中间那条讲啥"), ordinal("倒数第一条呢")
+    (-2, 0, -1)
     """
     from rag.tokenize import normalize
 
     question = normalize(question)
+    if m := _FROM_END.search(question):
+        return -chinese_number(m.group("n")) or None
     if _LAST.search(question):
         return -1
+    if _MIDDLE.search(question):
+        return MIDDLE
     if _OTHER_SIDE.search(question):
         return 2
     if _FIRST.search(question):
@@ -527,7 +540,8 @@ def without_ordinal(question: str) -> str:
     from rag.tokenize import normalize
 
     question = normalize(question)
-    for pattern in (_LAST, _OTHER_SIDE, _FIRST, _ORDINAL, _ORDINAL_EN, _POINTER):
+    pointers = (_FROM_END, _LAST, _MIDDLE, _OTHER_SIDE, _FIRST, _ORDINAL, _ORDINAL_EN, _POINTER)
+    for pattern in pointers:
         question = pattern.sub("", question)
     return question
 
@@ -584,14 +598,19 @@ _COUNTED = re.compile(
     r"(?:(?:个|大|项|类|种|条)(?P<kind>[\u4e00-\u9fff]{1,8})|"
     r"(?P<side>方面|维度|领域|层面|环节|板块|流程|部分|阶段|类别|任务|功能))"
 )
+# ... or, without a count, between 从 and the side they are of (从甲、乙、丙等方面).
+_SIDES = re.compile(
+    r"从(?P<run>[^从、，,。；;：:！？!?]+(?:、[^、，,。；;：:！？!?]+?)+?)等?的?"
+    r"(?P<side>方面|维度|领域|层面|环节|角度)"
+)
 _JOINED = re.compile(r"以及|和|及|与")
 _LEAD = re.compile(r"^.*(?:从|涵盖|包括|围绕|聚焦|覆盖|分为|优化为?|精简为|壮大)")
 
 
 def counted(sentence: str) -> tuple[list[str], str]:
-    """A list run in before the count of its items, and the first four characters of
-    what its items are (方面, 维度提出): ([], "") when there is none, or the count does
-    not match.
+    """A list run in before the count of its items, or between 从 and 等方面, and the
+    first four characters of what its items are (方面, 维度提出): ([], "") when there is
+    none, or the count does not match.
 
     >>> counted("《措施》从政策支持、发展环境、法治环境和社会氛围四个维度提出20条措施。")
     (['政策支持', '发展环境', '法治环境', '社会氛围'], '维度提出')
@@ -599,6 +618,8 @@ def counted(sentence: str) -> tuple[list[str], str]:
     (['人工智能', '新能源', '集成电路与半导体'], '新兴产业')
     >>> counted("涵盖人工智能、新能源等六大领域")
     ([], '')
+    >>> counted("政策要从重构体系、强化统筹和创新模式等方面发力。")
+    (['重构体系', '强化统筹', '创新模式'], '方面')
     """
     for m in _COUNTED.finditer(sentence):
         n = chinese_number(m.group("n"))
@@ -609,6 +630,13 @@ def counted(sentence: str) -> tuple[list[str], str]:
         parts = [part.strip(' “”"') for part in parts]
         if len(parts) == n and all(0 < len(part) <= INLINE_ITEM for part in parts):
             return parts, (m.group("kind") or m.group("side"))[:4]
+    for m in _SIDES.finditer(sentence):
+        *parts, last = m.group("run").split("、")
+        joined = _JOINED.split(last, maxsplit=1)
+        parts += joined if all(len(part) >= 2 for part in joined) else [last]
+        parts = [part.strip(' “”"') for part in parts]
+        if all(0 < len(part) <= INLINE_ITEM for part in parts):
+            return parts, m.group("side")
     return [], ""
 
 
@@ -644,19 +672,21 @@ def inline(sentence: str) -> list[str]:
 
 
 def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:
-    """The ``n``-th item (1-based; -1 the last) of the first list long enough, with the
-    index of that list.
+    """The ``n``-th item (as ``ordinal`` counts) of the first list long enough, with the
+    index of that list; the middle one only of a list that has one.
 
-    >>> pick([["甲"], ["一是甲", "二是乙", "三是丙"]], 2)
-    (1, '二是乙')
-    >>> pick([["一是甲", "二是乙"]], -1), pick([["一是甲"]], 3)
-    ((0, '二是乙'), None)
+    >>> pick([["甲"], ["一是甲", "二是乙", "三是丙"]], 2), pick([["一是甲", "二是乙"]], -1)
+    ((1, '二是乙'), (0, '二是乙'))
+    >>> pick([["一是甲"]], 3), pick([["一是甲", "二是乙", "三是丙"]], -3)
+    (None, (0, '一是甲'))
+    >>> pick([["一是甲", "二是乙"], ["甲", "乙", "丙"]], MIDDLE)
+    (1, '乙')
     """
     for i, found in enumerate(lists):
-        if n == -1 and found:
-            return i, found[-1]
-        if 1 <= n <= len(found):
-            return i, found[n - 1]
+        if n == MIDDLE and len(found) >= 3 and len(found) % 2:
+            return i, found[len(found) // 2]
+        if 1 <= n <= len(found) or 1 <= -n <= len(found):
+            return i, found[n - 1 if n > 0 else n]
     return None
 
 

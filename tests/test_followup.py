@@ -365,3 +365,18 @@ def test_an_item_named_by_what_it_is_about_is_picked_from_the_list(tmp_path):
     # text says of it, not with an item.
     vague = engine.ask("门票那项怎么样？", mode="lexical", history=history)
     assert "关于" not in vague.understood_as and vague.text == "景区的门票价格不变。[1]"
+
+
+def test_items_are_counted_from_the_end_or_the_middle_of_a_list_run_into_a_sentence(tmp_path):
+    from tests.conftest import titled_library
+
+    text = (
+        "白沙书院的修缮要从加固屋顶、修补壁画、整理藏书、疏通水渠和种植古树等方面入手。"
+        "修缮由县文物局负责。"
+    )
+    engine = titled_library(tmp_path, [("白沙书院", text)])
+    history = ["白沙书院的修缮要从哪些方面入手？"]
+    second_last = engine.ask("倒数第二个是什么？", mode="lexical", history=history)
+    assert second_last.text == "疏通水渠[1]" and "倒数第 2 项" in second_last.understood_as
+    middle = engine.ask("中间那项呢？", mode="lexical", history=history)
+    assert middle.text == "整理藏书[1]" and "中间一项" in middle.understood_as
