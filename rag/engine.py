@@ -314,9 +314,10 @@ class Engine:
         if sum(len(quote) for _, quote in point.quotes) <= MAX_ANSWER:
             return point
         if choose:
+            held = [point.hits[n - 1] for n, _ in point.quotes]
             parts = [
-                Hit(replace(point.hits[n - 1].chunk, text=quote), 0.0, point.hits[n - 1].via)
-                for n, quote in point.quotes
+                Hit(replace(h.chunk, text=quote), h.score, h.via)
+                for h, (_, quote) in zip(held, point.quotes)
             ]
             # The words pointing to the item (第二点, 交通网那条) do not choose within it.
             query = self.analyze(without_ordinal(question))
@@ -416,8 +417,14 @@ class Engine:
             nxt = self.store.fetch([f"{source}#{int(index) + step}"])
             if not nxt:
                 break
+            # Where the answer's passage sets out no item, the list may start one item
+            # a passage too.
             family, more = enumerated(
-                nxt[0].text, len(listed), family if listed else None, sentences=longest
+                nxt[0].text,
+                len(listed),
+                family if listed else None,
+                least=1 if lone and not listed else None,
+                sentences=longest,
             )
             if more:
                 hits.append(Hit(nxt[0], 0.0, "context"))

@@ -380,3 +380,25 @@ def test_items_are_counted_from_the_end_or_the_middle_of_a_list_run_into_a_sente
     assert second_last.text == "疏通水渠[1]" and "倒数第 2 项" in second_last.understood_as
     middle = engine.ask("中间那项呢？", mode="lexical", history=history)
     assert middle.text == "整理藏书[1]" and "中间一项" in middle.understood_as
+
+
+def test_a_list_set_out_one_item_a_passage_after_the_quoted_one_is_followed(tmp_path):
+    from tests.conftest import titled_library
+
+    powers = ["凝聚力", "创新力", "竞争力"]
+    body = "\n\n".join(
+        ["专家认为，山城商会的会员增长凸显了本地的“三力”，每一种力都有数据佐证。"]
+        + [
+            f"{n}是本地的{power}。"
+            + f"关于{power}，商会给出的数据显示会员数量稳步增长。" * 10
+            + f"{power}指数达到{n}{n}点。"
+            for n, power in zip("一二三", powers)
+        ]
+    )
+    engine = titled_library(tmp_path, [("山城商会", body)])
+    history = ["山城商会的会员增长凸显了哪“三力”？"]
+    before = engine.ask(history[0], mode="lexical")
+    assert "三力" in before.text and "一是" not in before.text
+    third = engine.ask("第三种力是什么？", mode="lexical", history=history)
+    assert third.text.startswith("三是本地的竞争力。"), third.text
+    assert "第 3 项" in third.understood_as
