@@ -406,28 +406,27 @@ class Engine:
         longest = max(map(sentence_count, found[:-1]), default=0)
         # The list goes on in the passages after it (一是 … 二是 here, 三是 two passages on);
         # as far as the count the answer gave (有5项主要任务), when it gave one.
-        source, _, index = cited.id.rpartition("#")
         stated = stated_count(before.quotes[0][1])
         reach = COUNTED_REACH if stated else LIST_REACH
-        for step in range(1, reach + 1) if index.isdigit() else ():
+        for step in range(1, reach + 1):
             # A list that starts further on counts as well (有5项主要任务 in a summary,
             # the items some passages later): the count says how far to look.
             if step > LIST_REACH and len(listed) >= stated:
                 break
-            nxt = self.store.fetch([f"{source}#{int(index) + step}"])
-            if not nxt:
+            nxt = self._next(cited, step)
+            if nxt is None:
                 break
             # Where the answer's passage sets out no item, the list may start one item
             # a passage too.
             family, more = enumerated(
-                nxt[0].text,
+                nxt.text,
                 len(listed),
                 family if listed else None,
                 least=1 if lone and not listed else None,
                 sentences=longest,
             )
             if more:
-                hits.append(Hit(nxt[0], 0.0, "context"))
+                hits.append(Hit(nxt, 0.0, "context"))
                 listed += [(len(hits), item) for item in more]
                 longest = max([longest, *map(sentence_count, more[:-1])])
         if lone and len(listed) < 2:
@@ -480,10 +479,10 @@ class Engine:
                 quotes += ((2, rest),)
         return shown, quotes
 
-    def _next(self, chunk: Chunk) -> Chunk | None:
-        """The passage after ``chunk`` in its document, if any."""
-        source, _, index = chunk.id.rpartition("#")
-        found = self.store.fetch([f"{source}#{int(index) + 1}"]) if index.isdigit() else []
+    def _next(self, chunk: Chunk, step: int = 1) -> Chunk | None:
+        """The passage ``step`` places after ``chunk`` in its document, if any."""
+        near = _neighbour(chunk.id, step)
+        found = self.store.fetch([near]) if near else []
         return found[0] if found else None
 
     def _answer(
@@ -559,13 +558,24 @@ def _favour(before: Answer) -> dict[str, float]:
     out: dict[str, float] = {}
     for number, _ in before.quotes:
         chunk = before.hits[number - 1].chunk
-        source, _, index = chunk.id.rpartition("#")
         out[chunk.id] = CITED_BONUS
-        if index.isdigit():
-            for near in (int(index) - 1, int(index) + 1):
-                if near >= 0:
-                    out.setdefault(f"{source}#{near}", NEIGHBOUR_BONUS)
+        for near in (_neighbour(chunk.id, -1), _neighbour(chunk.id, 1)):
+            if near:
+                out.setdefault(near, NEIGHBOUR_BONUS)
     return out
+
+
+def _neighbour(chunk_id: str, step: int) -> str | None:
+    """The id of the passage ``step`` places after ``chunk_id`` (before it, when
+    negative) in its document; None when there is no such place.
+
+    >>> _neighbour("seeds/a.txt#3", 2), _neighbour("seeds/a.txt#0", -1), _neighbour("x", 1)
+    ('seeds/a.txt#5', None, None)
+    """
+    source, _, index = chunk_id.rpartition("#")
+    if not index.isdigit() or int(index) + step < 0:
+        return None
+    return f"{source}#{int(index) + step}"
 
 
 def open_engine(
