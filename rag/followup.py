@@ -413,6 +413,7 @@ def items(text: str) -> list[str]:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?](?:[”’」』）)])?")
+_ENDED = re.compile(_SENTENCE_END.pattern + r"\s*$")
 # A sentence that opens with one of these closes the list before it.
 _CLOSING = re.compile(r"(?<=[。！？!?])\s*(?:此外|另外|除此之外|总之|总的来看|总体来看|综上)")
 
@@ -496,9 +497,6 @@ def sentence_count(text: str) -> int:
     """
     ends = len(_SENTENCE_END.findall(text))
     return ends + bool(_SENTENCE_END.sub("", text).strip() and not _ENDED.search(text))
-
-
-_ENDED = re.compile(r"[。！？!?](?:[”’」』）)])?\s*$")
 
 
 def continuation(text: str, following: str, most: int) -> str:
