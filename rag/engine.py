@@ -27,11 +27,14 @@ from rag.followup import (
     INLINE_ITEM,
     MIDDLE,
     about,
+    asked_kind,
     asks_for,
     continuation,
     counted,
     enumerated,
     inline,
+    is_bare,
+    names_item,
     names_new,
     names_own_subject,
     nouns,
@@ -216,6 +219,21 @@ class Engine:
             rarest = max(added)[1] if added else ""
             held = normalize("".join(quote for _, quote in point.quotes))
             missing = rarest if rarest not in held else ""
+            if not missing and is_bare(point.quotes[0][1]):
+                # An item that is only a name (资源优化, of 从…三大方面) says little by
+                # itself: what the passages say of it follows it, where they name it.
+                item = point.quotes[0][1]
+                holder = point.hits[point.quotes[0][0] - 1].chunk.text
+                listing = tuple(
+                    s for s in sentences(holder) if item in s and not names_item(s, item)
+                )
+                # The question adds nothing the library holds (展开说说): the item is
+                # what is asked about.
+                read = self._with_context(
+                    question, history[-1], k, mode, before, item, heard=listing
+                )
+                if not read.abstained and names_item(read.quotes[0][1], item):
+                    return _followed(point, read)
             if not missing:
                 return self._narrowed(question, point, choose=bool(added))
             # The item does not name what the question asks about (第二个里面，高端服务业
@@ -257,13 +275,14 @@ class Engine:
         mode: str,
         before: Answer,
         reading: str = "",
+        heard: tuple[str, ...] = (),
     ) -> Answer:
         """The question (as ``reading`` says it, when given) read with the previous one
-        (``context``), whose answer was ``before``: its passages favoured, its quotes not
-        quoted again."""
+        (``context``), whose answer was ``before``: its passages favoured, its quotes (and
+        any sentences ``heard`` besides) not quoted again."""
         query = self._in_context(reading or question, context)
         said = f"{reading or question}（结合上文：{context}）"
-        quoted = tuple(s for _, s in before.quotes)
+        quoted = (*(s for _, s in before.quotes), *heard)
         return self._answer(question, query, k, mode, said, _favour(before), quoted)
 
     def _in_context(self, question: str, context: str) -> Query:
@@ -436,8 +455,13 @@ class Engine:
         # 分成哪几个维度？); else after them.
         run = [(first, item) for item in inline(before.quotes[0][1])]
         kind = counted(before.quotes[0][1])[1]
-        first_run = bool(kind) and asks_for(kind, normalize(asked + question))
-        lists += [run, listed] if first_run else [listed, run]
+        asking = normalize(asked + question)
+        if bool(kind) and asks_for(kind, asking):
+            lists += [run, listed]
+        else:
+            # The answer may have quoted a detail while one of its top passages counts
+            # the very things asked for (从甲、乙、丙三大方面, after 从哪几个方面…？).
+            lists += [*_counted_runs(hits[:TOP], asking), listed, run]
         return lists, listed
 
     def _whole(
@@ -547,6 +571,35 @@ class Engine:
         ]
 
 
+def _followed(point: Answer, read: Answer) -> Answer:
+    """The item ``point`` gave, followed by what ``read`` quoted about it, its passages
+    numbered anew: the item's first, then those ``read`` cites.
+
+    >>> from rag.records import Chunk
+    >>> a, b = (Hit(Chunk(f"d#{i}", "d", "t", f"文{i}", 1, 1), 1.0, "lexical") for i in (0, 1))
+    >>> point = Answer("q", "甲[1]", False, (a,), ((1, "甲"),))
+    >>> _followed(point, Answer("q", "乙详[2]", False, (a, b), ((2, "乙详"),))).text
+    '甲[1]乙详[2]'
+    """
+    shown = [point.hits[point.quotes[0][0] - 1]]
+    quotes = [(1, point.quotes[0][1])]
+    for number, quote in read.quotes:
+        hit = read.hits[number - 1]
+        ids = [h.chunk.id for h in shown]
+        if hit.chunk.id not in ids:
+            shown.append(hit)
+            ids.append(hit.chunk.id)
+        quotes.append((ids.index(hit.chunk.id) + 1, quote))
+    ids = {h.chunk.id for h in shown}
+    rest = [h for h in (*point.hits, *read.hits) if h.chunk.id not in ids]
+    return replace(
+        point,
+        text=_cited(quotes),
+        hits=(*shown, *dict((h.chunk.id, h) for h in rest).values()),
+        quotes=tuple(quotes),
+    )
+
+
 def _cited(quotes) -> str:
     """An answer's text: each quote followed by the number of the passage it cites."""
     return "".join(f"{quote}[{n}]" for n, quote in quotes)
@@ -563,6 +616,30 @@ def _favour(before: Answer) -> dict[str, float]:
             if near:
                 out.setdefault(near, NEIGHBOUR_BONUS)
     return out
+
+
+def _counted_runs(hits: Sequence[Hit], asking: str) -> list[list[tuple[int, str]]]:
+    """The lists run in before their count (``counted``) in the sentences of ``hits``
+    whose items are what ``asking`` asks to have counted out (方面 in 从哪几个方面; a
+    shared character pair is not enough from a passage the answer did not quote), each
+    item with its passage's number.
+
+    >>> from rag.records import Chunk
+    >>> text = "该服务成效明显。它从协同共治、技术创新、资源优化三大方面解决难题。"
+    >>> hit = Hit(Chunk("a#0", "a", "服务", text, 1, 1), 1.0, "lexical")
+    >>> _counted_runs([hit], "从哪几个方面帮助企业？")
+    [[(1, '协同共治'), (1, '技术创新'), (1, '资源优化')]]
+    >>> _counted_runs([hit], "有多少家企业？")
+    []
+    """
+    what = asked_kind(asking)
+    runs = []
+    for n, hit in enumerate(hits, start=1):
+        for sentence in sentences(hit.chunk.text):
+            parts, kind = counted(sentence)
+            if parts and what and kind.startswith(what):
+                runs.append([(n, part) for part in parts])
+    return runs
 
 
 def _neighbour(chunk_id: str, step: int) -> str | None:

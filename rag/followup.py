@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from rag.query import asks_number
+from rag.tokenize import normalize
 
 _ELLIPSIS = re.compile(
     r"^\s*(?:那么|那|而|还有|其中|至于)?\s*(?P<x>[^，,。？?！!]{1,24}?)\s*(?:的)?"
@@ -244,20 +245,20 @@ def _names_something(text: str) -> bool:
 
 # "第三点", "其中第二条", "排在第二位的", "第4个" — an ordinal into a list.
 # "排第四的那个", "排在第二的": a place in the list the answer gave.
+# The words a list's items are counted in (第三点, 中间那块, 交通网那条).
+_PIECE = "(?:个|点|条|项|方面|种|类|部分|块|板块|维度|层面|环节)"
 _ORDINAL = re.compile(
-    r"第\s*(?P<n>[一二两三四五六七八九十\d]{1,2})\s*(?:个|点|条|项|位|方面|种|类|部分)|"
+    rf"第\s*(?P<n>[一二两三四五六七八九十\d]{{1,2}})\s*(?:位|{_PIECE}){{1,2}}|"
     r"排(?:在)?第\s*(?P<m>[一二两三四五六七八九十\d]{1,2})(?![季方批])"
 )
-_FIRST = re.compile(r"头一(?:个|点|条|项|种)|最前面的(?:那)?一?(?:个|点|条|项)")
+_FIRST = re.compile(rf"头一{_PIECE}|最前面的(?:那)?一?{_PIECE}")
 _LAST = re.compile(
-    r"最后(?:的)?(?:一|那)?一?(?:个|点|条|项|方面|种)|排(?:在)?最后|the last (?:one|point|item)",
+    rf"最后(?:的)?(?:一|那)?一?{_PIECE}|排(?:在)?最后|the last (?:one|point|item)",
     re.I,
 )
 _OTHER_SIDE = re.compile(r"另一方面|另一个方面|the other (?:one|side)", re.I)
-_FROM_END = re.compile(r"倒数第\s*(?P<n>[一二两三四五六七八九十\d]{1,2})")
-_MIDDLE = re.compile(
-    r"(?:最)?中间(?:的)?(?:那)?一?(?:个|点|条|项|方面)|the middle (?:one|point)", re.I
-)
+_FROM_END = re.compile(rf"倒数第\s*(?P<n>[一二两三四五六七八九十\d]{{1,2}})\s*{_PIECE}?")
+_MIDDLE = re.compile(rf"(?:最)?中间(?:的)?(?:那)?一?{_PIECE}|the middle (?:one|point)", re.I)
 # ``ordinal``'s answer for the middle item of a list.
 MIDDLE = 0
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -304,8 +305,6 @@ def ordinal(question: str) -> int | None:
     >>> ordinal("倒数第二个展开说下"), ordinal("中间那条讲啥"), ordinal("倒数第一条呢")
     (-2, 0, -1)
     """
-    from rag.tokenize import normalize
-
     question = normalize(question)
     if m := _FROM_END.search(question):
         return -chinese_number(m.group("n")) or None
@@ -327,7 +326,7 @@ def ordinal(question: str) -> int | None:
 # An item pointed to by what it is about, not its number (交通网那条, 其中关于人才的那点).
 _POINTER = re.compile(
     r"(?:其中)?(?:关于|有关|讲|说|提到)?(?P<what>[^，,。？?！!、\s那这]{2,12}?)"
-    r"(?:方面|相关)?的?那一?(?:条|点|项|方面)"
+    r"(?:方面|相关)?的?那一?(?:条|点|项|方面|块|板块|维度|层面|环节)"
 )
 # An item is named when it holds this share of the name's character pairs, and no other
 # item holds half of them.
@@ -343,8 +342,6 @@ def pointed(question: str) -> str:
     >>> pointed("那条措施是谁负责的？"), pointed("第二条是什么？"), pointed("去年那个数字呢？")
     ('', '', '')
     """
-    from rag.tokenize import normalize
-
     m = _POINTER.search(normalize(question))
     return m.group("what") if m else ""
 
@@ -359,8 +356,6 @@ def about(lists: Sequence[list[str]], what: str) -> tuple[int, str] | None:
     >>> about([["一是广州修路；", "二是广州建桥。"]], "广州") is None
     True
     """
-    from rag.tokenize import normalize
-
     for start in range(max(len(what) - 1, 1)):
         end = what[start:]
         pairs = {end[i : i + 2] for i in range(len(end) - 1)} or {end}
@@ -535,8 +530,6 @@ def without_ordinal(question: str) -> str:
     >>> without_ordinal("那第三点呢？")
     '那呢?'
     """
-    from rag.tokenize import normalize
-
     question = normalize(question)
     pointers = (_FROM_END, _LAST, _MIDDLE, _OTHER_SIDE, _FIRST, _ORDINAL, _ORDINAL_EN, _POINTER)
     for pattern in pointers:
@@ -638,6 +631,50 @@ def counted(sentence: str) -> tuple[list[str], str]:
     return [], ""
 
 
+def is_bare(item: str) -> bool:
+    """Whether a list item is only a name (资源优化 of 从甲、乙、资源优化三大方面), not a
+    sentence that says something.
+
+    >>> is_bare("资源优化"), is_bare("三是优化营商环境。")
+    (True, False)
+    """
+    return len(item) <= INLINE_ITEM and not re.search(r"[。；;！？!?，,]", item)
+
+
+def names_item(quote: str, item: str) -> bool:
+    """Whether a quote speaks of a bare item: it holds most (``NAMED``) of its character
+    pairs, and is not the list that names it beside the others (甲、乙和丙).
+
+    >>> names_item("该服务为资源的有效配置优化提供服务。", "资源优化")
+    True
+    >>> names_item("从协同共治、技术创新、资源优化三大方面", "资源优化")
+    False
+    >>> names_item("企业数量增长很快。", "资源优化")
+    False
+    """
+    quote, item = normalize(quote), normalize(item)
+    if re.search(f"{re.escape(item)}[、和与及]|[、和与及]{re.escape(item)}", quote):
+        return False
+    pairs = {item[i : i + 2] for i in range(len(item) - 1)} or {item}
+    return sum(p in quote for p in pairs) / len(pairs) >= NAMED
+
+
+_ASKED_KIND = re.compile(r"(?:哪|几)[几些]?[个大项类种条]?(?P<what>[\u4e00-\u9fff]{2})")
+
+
+def asked_kind(question: str) -> str:
+    """The two characters that say what a question asks to have counted out (方面 in
+    从哪几个方面…？, 战略 in 做大哪几个战略性新兴产业？), or "".
+
+    >>> asked_kind("从哪几个方面帮助企业？"), asked_kind("做大哪几个战略性新兴产业？")
+    ('方面', '战略')
+    >>> asked_kind("创享易是什么？")
+    ''
+    """
+    m = _ASKED_KIND.search(normalize(question))
+    return m.group("what") if m else ""
+
+
 def asks_for(kind: str, question: str) -> bool:
     """Whether a question asks for items of ``kind`` (what ``counted`` says they are):
     it shares a character pair with it.
@@ -707,8 +744,6 @@ def names_new(question: str, heard: str) -> bool:
     >>> names_new("第五个挑战里哪种“共同体”还没有形成？", "五是产业链上共同体尚未形成。")
     False
     """
-    from rag.tokenize import normalize
-
     heard = normalize(heard).lower()
     return any(normalize(w).lower() not in heard for w in _named(question))
 

@@ -402,3 +402,40 @@ def test_a_list_set_out_one_item_a_passage_after_the_quoted_one_is_followed(tmp_
     third = engine.ask("第三种力是什么？", mode="lexical", history=history)
     assert third.text.startswith("三是本地的竞争力。"), third.text
     assert "第 3 项" in third.understood_as
+
+
+def _zoo(tmp_path):
+    from tests.conftest import titled_library
+
+    text = "\n\n".join(
+        [
+            "总体来看，清溪动物园从饲养环境、营养配餐和行为训练三大方面改善了动物福利。",
+            "园方扩建了熊猫馆的室外活动场，种下了一片竹林。" * 3,
+            "在营养配餐方面，兽医为每只大熊猫定制了竹笋、苹果和窝头的食谱。" * 2,
+            "饲养员每天用响片奖励猩猩完成体检动作，减少了麻醉的次数。" * 3,
+        ]
+    )
+    return titled_library(tmp_path, [("清溪动物园", text)])
+
+
+def test_a_list_item_counted_in_pieces_is_found_from_the_end_or_the_middle(tmp_path):
+    engine = _zoo(tmp_path)
+    history = ["清溪动物园从哪几个方面改善了动物福利？"]
+    last = engine.ask("倒数第一块呢？", mode="lexical", history=history)
+    assert last.text.startswith("行为训练[1]"), last.text
+    assert "最后一项" in last.understood_as
+    middle = engine.ask("中间那块呢？", mode="lexical", history=history)
+    assert middle.text.startswith("营养配餐[1]") and "中间一项" in middle.understood_as
+
+
+def test_an_item_that_is_only_a_name_is_followed_by_what_the_passages_say_of_it(tmp_path):
+    engine = _zoo(tmp_path)
+    history = ["清溪动物园从哪几个方面改善了动物福利？"]
+    food = engine.ask("营养配餐那块展开说说", mode="lexical", history=history)
+    assert food.text.startswith("营养配餐[1]"), food.text
+    assert "定制了竹笋、苹果和窝头的食谱" in food.text
+    for number, quoted in food.quotes:
+        assert quoted in food.hits[number - 1].chunk.text
+    # An item the passages say nothing more of is given as it is.
+    training = engine.ask("行为训练那块展开说说", mode="lexical", history=history)
+    assert training.text == "行为训练[1]", training.text
