@@ -41,6 +41,7 @@ from rag.followup import (
     ordinal,
     pick,
     pointed,
+    relative,
     sentence_count,
     stated_count,
     understand,
@@ -210,6 +211,9 @@ class Engine:
            the question alone is answered, surer, from a document the previous answer
            did not cite.
         """
+        stepped = self._stepped(question, history, k, mode)
+        if stepped is not None:
+            return stepped
         before = self.ask(history[-1], k, mode, history[:-1])
         n = ordinal(question)
         which = n if n is not None else pointed(question)
@@ -266,6 +270,20 @@ class Engine:
         cited = {before.hits[n - 1].chunk.source for n, _ in before.quotes}
         moved = alone.hits[0].chunk.source not in cited
         return alone if moved and alone.confidence > read.confidence else read
+
+    def _stepped(self, question: str, history: list[str], k: int, mode: str) -> Answer | None:
+        """The item one on from (下一条呢？) or one back from (上一条呢？) the one the
+        previous question pointed to (第二条呢？), in the list that question pointed
+        into; None when the question steps from no such item."""
+        step = relative(question)
+        if not step or ordinal(question) is not None or len(history) < 2:
+            return None
+        came_from = ordinal(history[-1])
+        if came_from is None or came_from == MIDDLE or (came_from + step) * came_from <= 0:
+            return None
+        listing = self.ask(history[-2], k, mode, history[:-2])
+        point = self._point(question, came_from + step, listing, history[-2])
+        return None if point is None else self._narrowed(question, point, choose=False)
 
     def _with_context(
         self,

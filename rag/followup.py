@@ -259,6 +259,9 @@ _LAST = re.compile(
 _OTHER_SIDE = re.compile(r"另一方面|另一个方面|the other (?:one|side)", re.I)
 _FROM_END = re.compile(rf"倒数第\s*(?P<n>[一二两三四五六七八九十\d]{{1,2}})\s*{_PIECE}?")
 _MIDDLE = re.compile(rf"(?:最)?中间(?:的)?(?:那)?一?{_PIECE}|the middle (?:one|point)", re.I)
+# One item on from another (排第二那条后面挨着的, 下一条), or one back (前面那条, 上一条).
+_AFTER = re.compile(rf"后面(?:紧?挨着的?|的?那?一?{_PIECE})|下一{_PIECE}")
+_BEFORE = re.compile(rf"前面(?:紧?挨着的?|的?那?一?{_PIECE})|上一{_PIECE}")
 # ``ordinal``'s answer for the middle item of a list.
 MIDDLE = 0
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -304,8 +307,36 @@ def ordinal(question: str) -> int | None:
     1
     >>> ordinal("倒数第二个展开说下"), ordinal("中间那条讲啥"), ordinal("倒数第一条呢")
     (-2, 0, -1)
+    >>> ordinal("排第二那条后面挨着的是啥"), ordinal("倒数第二条的下一条")
+    (3, -1)
+    >>> ordinal("最后一项的下一项") is None
+    True
     """
     question = normalize(question)
+    n = _counted_place(question)
+    step = relative(question)
+    if n is None or not step or n == MIDDLE:
+        return n
+    moved = n + step
+    # One on from the last is past the end; one back from the first, before the start.
+    return moved if moved * n > 0 else None
+
+
+def relative(question: str) -> int:
+    """+1 when a question points one item on (下一条, 后面挨着的), -1 one back (上一条),
+    0 when neither.
+
+    >>> relative("下一条呢？"), relative("前面那个呢？"), relative("后面还有什么？")
+    (1, -1, 0)
+    """
+    question = normalize(question)
+    if _AFTER.search(question):
+        return 1
+    return -1 if _BEFORE.search(question) else 0
+
+
+def _counted_place(question: str) -> int | None:
+    """``ordinal`` before any step on or back."""
     if m := _FROM_END.search(question):
         return -chinese_number(m.group("n")) or None
     if _LAST.search(question):
@@ -531,7 +562,18 @@ def without_ordinal(question: str) -> str:
     '那呢?'
     """
     question = normalize(question)
-    pointers = (_FROM_END, _LAST, _MIDDLE, _OTHER_SIDE, _FIRST, _ORDINAL, _ORDINAL_EN, _POINTER)
+    pointers = (
+        _AFTER,
+        _BEFORE,
+        _FROM_END,
+        _LAST,
+        _MIDDLE,
+        _OTHER_SIDE,
+        _FIRST,
+        _ORDINAL,
+        _ORDINAL_EN,
+        _POINTER,
+    )
     for pattern in pointers:
         question = pattern.sub("", question)
     return question

@@ -439,3 +439,21 @@ def test_an_item_that_is_only_a_name_is_followed_by_what_the_passages_say_of_it(
     # An item the passages say nothing more of is given as it is.
     training = engine.ask("行为训练那块展开说说", mode="lexical", history=history)
     assert training.text == "行为训练[1]", training.text
+
+
+def test_an_item_one_on_or_one_back_is_read_from_the_list_pointed_into(tmp_path):
+    engine = _scenic_area(tmp_path)
+    asked = "青城山景区今年有哪三项改造？"
+    # In one question: the one after the first.
+    after_first = engine.ask("排第一那项后面挨着的是啥？", mode="lexical", history=[asked])
+    assert after_first.text.startswith("二是建设索道。"), after_first.text
+    assert "第 2 项" in after_first.understood_as
+    # Over two: the next after the item the previous question pointed to, and back.
+    chain = [asked, "第二项呢？"]
+    after = engine.ask("下一项呢？", mode="lexical", history=chain)
+    assert after.text.startswith("三是改造游客中心。"), after.text
+    back = engine.ask("上一项呢？", mode="lexical", history=chain)
+    assert back.text.startswith("一是修缮古道。"), back.text
+    # Past the end there is no item: the question is read in context instead.
+    beyond = engine.ask("下一项呢？", mode="lexical", history=[asked, "第三项呢？"])
+    assert "上一回答所列" not in beyond.understood_as
