@@ -34,6 +34,7 @@ from rag.followup import (
     enumerated,
     inline,
     is_bare,
+    leans,
     names_item,
     names_new,
     names_own_subject,
@@ -268,7 +269,9 @@ class Engine:
         # and surer, the question has moved on (大熊猫吃什么 after a question about a
         # company); else it is read in context.
         cited = {before.hits[n - 1].chunk.source for n, _ in before.quotes}
-        moved = alone.hits[0].chunk.source not in cited
+        # A question that leans on a word for what was said before (该文件, 它) has not
+        # moved on, however sure the reading alone is.
+        moved = alone.hits[0].chunk.source not in cited and not leans(question)
         return alone if moved and alone.confidence > read.confidence else read
 
     def _stepped(self, question: str, history: list[str], k: int, mode: str) -> Answer | None:

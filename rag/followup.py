@@ -30,14 +30,16 @@ _ELLIPSIS_EN = re.compile(
 # Pronouns that stand for the previous question's subject (其 only as a pronoun: not 其中,
 # 其他, 其实, 其余, 其次).
 _PRONOUN = re.compile(
-    r"它们|它|该区|该市|该平台|该项目|该企业|该机构|这个地方|这里|那里|其(?=[^中他实余次])"
+    r"它们|它|该(?:区|市|平台|项目|企业|机构|公司|集团|部门|中心|园区|文件|政策|意见|规划|方案|"
+    r"计划|措施|条例|办法|服务)|这(?:份|个|项|一)(?:文件|政策|规划|方案|计划)|这个地方|这里|那里|"
+    r"其(?=[^中他实余次])"
 )
 _PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
 # Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
 _OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
 _PREDICATE = re.compile(
-    r"有|是|在|为|于|将|已|共|累计|一共|总共|多少|几|哪|什么|如何|怎么|能否|可以|要|"
+    r"有(?!限)|是|在|为|于|将|已|共|累计|一共|总共|多少|几|哪|什么|如何|怎么|能否|可以|要|"
     r"的[^，,]{0,12}[是有]|\s(?:have|has|is|are|was|were|did|does|do|had|will|can)\b"
 )
 # An English subject: the first run of capitalised words after the question word.
@@ -119,11 +121,18 @@ def subject(question: str) -> str:
     '深圳前海'
     >>> subject("广州开发区2018年集聚了多少家科技企业？")
     '广州开发区'
+    >>> subject("《关于新时代加快完善社会主义市场经济体制的意见》提出了几个关键领域的改革？")
+    '《关于新时代加快完善社会主义市场经济体制的意见》'
     """
     body = _OPENING.sub("", question.strip())
     if body.isascii():
         m = _EN_SUBJECT.search(body)
         return m.group("s").strip() if m else ""
+    # A document's title in 《》 is a subject however long it is, and whatever words it
+    # holds (关于…).
+    title = body[: body.find("》") + 1] if body.startswith("《") else ""
+    if 2 < len(title) <= 40:
+        return title
     m = _PREDICATE.search(body)
     span = _trim(body[: m.start()].strip(" ，,。？?")) if m else ""
     return span if 2 <= len(span) <= 24 else ""
@@ -146,12 +155,16 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     '在深圳龙华区，“免申即享”事项推出了几个？'
     >>> understand("And Shenzhen?", ["How many listed companies are there in Guangzhou?"])
     'How many listed companies are there in Shenzhen?'
+    >>> understand("它有多少家企业？", ["What is the Qianhai Legal Service Zone?"])
+    '它有多少家企业？'
     """
     if not history:
         return question
     previous = understand(history[-1], history[:-1])
     topic = subject(previous)
-    if not topic:
+    if not topic or topic.isascii() != question.isascii():
+        # A subject in another language than the question's is not written into it: the
+        # question would be read in one language with a name in the other.
         return question
     for pattern in (_ELLIPSIS, _ELLIPSIS_EN):
         m = pattern.match(question)
@@ -183,12 +196,32 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     m = pronoun.search(question)
     # A pronoun whose antecedent stands earlier in the question itself (南沙是怎么对它们
     # 进行监管的) refers to that, not to the conversation.
-    if m and not _names_something(question[: m.start()]):
+    if m and not _names_something(question[: m.start()]) and _agrees(m.group(), topic):
         meant = topic
         if m.group() in ("它", "它们", "其"):
             meant = named_thing(previous) or topic
         return question[: m.start()] + meant + question[m.end() :]
     return question
+
+
+# A document's kinds, which a title in 《》 is one of.
+_DOCUMENTS = ("文件", "政策", "意见", "规划", "方案", "计划", "措施", "条例", "办法")
+
+
+def _agrees(pronoun: str, topic: str) -> bool:
+    """Whether a pronoun that says what it stands for (该中心, 这份文件) can stand for
+    ``topic``: it names the topic's kind (该中心 for …仲裁中心, 该文件 for a 《》 title).
+    Bare pronouns (它, 其, 这里) stand for anything.
+
+    >>> _agrees("该文件", "《关于…的意见》"), _agrees("该区", "广州开发区")
+    (True, True)
+    >>> _agrees("该中心", "江门那个“深圳+江门”"), _agrees("它", "江门")
+    (False, True)
+    """
+    kind = re.sub(r"^(?:该|这[份个项一])", "", pronoun)
+    if kind == pronoun:
+        return True
+    return topic.endswith(kind) or (kind in _DOCUMENTS and topic[:1] == "《")
 
 
 _QUOTED = re.compile(r"[“「《][^”」》]{1,20}[”」》]")
@@ -806,6 +839,16 @@ def _named(question: str) -> list[str]:
     return named + [p for p in _places() if p in question]
 
 
+def leans(question: str) -> bool:
+    """Whether a question holds a word that stands for something said before (它, 该文件,
+    他, 上述): it cannot have moved on to a subject of its own.
+
+    >>> leans("该文件是哪年发布的？"), leans("深圳有多少家外资企业？")
+    (True, False)
+    """
+    return bool(_STANDS_FOR.search(question))
+
+
 def names_own_subject(question: str) -> bool:
     """Whether a question says what it is about: it names a person, place, organisation
     or other proper noun, or a title, and does not lean on a pronoun.
@@ -817,4 +860,4 @@ def names_own_subject(question: str) -> bool:
     >>> names_own_subject("How many lawyers work in Qianhai?")
     True
     """
-    return not _STANDS_FOR.search(question) and bool(_named(question))
+    return not leans(question) and bool(_named(question))

@@ -457,3 +457,30 @@ def test_an_item_one_on_or_one_back_is_read_from_the_list_pointed_into(tmp_path)
     # Past the end there is no item: the question is read in context instead.
     beyond = engine.ask("下一项呢？", mode="lexical", history=[asked, "第三项呢？"])
     assert "上一回答所列" not in beyond.understood_as
+
+
+def test_a_pronoun_for_a_document_named_by_its_title_reads_as_that_document(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "清溪河保护条例",
+                "《清溪河保护条例》禁止在河道内采砂、倾倒垃圾和电鱼。"
+                "《清溪河保护条例》自2019年3月1日起施行。",
+            ),
+            (
+                "青山镇年鉴",
+                "青山镇的文化广场于2021年建成并开放，是哪年施行的垃圾分类也在年鉴中记载。",
+            ),
+        ],
+    )
+    history = ["《清溪河保护条例》禁止哪些行为？"]
+    when = engine.ask("该条例是哪年施行的？", mode="lexical", history=history)
+    assert "2019年3月1日" in when.text, when.text
+    assert when.understood_as.startswith("《清溪河保护条例》是哪年施行的")
+    # A pronoun that names another kind (该公司) does not stand for the document.
+    from rag.followup import understand
+
+    assert understand("该公司是哪年成立的？", history) == "该公司是哪年成立的？"
