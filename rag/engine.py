@@ -53,7 +53,7 @@ from rag.lexical import LexicalIndex
 from rag.query import Query
 from rag.records import Answer, Chunk, Hit
 from rag.settings import Settings, check_length
-from rag.tokenize import normalize
+from rag.tokenize import mandarin, normalize
 
 CANDIDATES = 50
 # An English question meets Chinese passages through the dictionary's translations of its
@@ -191,11 +191,17 @@ class Engine:
         ``_follow_up``). A question over ``MAX_QUESTION`` characters raises
         QuestionTooLong: never answer part of a question as if it were the whole."""
         check_length(question)
+        # Written Cantonese is read in the documents' Mandarin; the answer keeps the
+        # question as it was typed.
+        spoken = mandarin(question)
+        history = [mandarin(turn) for turn in history][-CONTEXT_TURNS:]
         if not history:
-            return self._answer(question, self.analyze(question), k, mode)
-        # A follow-up leans on the turn before, which may lean on the one before that:
-        # two earlier turns are read, so a long conversation costs no more than a short.
-        return self._follow_up(question, list(history)[-CONTEXT_TURNS:], k, mode)
+            answer = self._answer(spoken, self.analyze(spoken), k, mode)
+        else:
+            # A follow-up leans on the turn before, which may lean on the one before
+            # that: two earlier turns are read, so a long conversation costs no more.
+            answer = self._follow_up(spoken, history, k, mode)
+        return answer if spoken == question else replace(answer, question=question)
 
     def _follow_up(self, question: str, history: list[str], k: int, mode: str) -> Answer:
         """A question asked after others, in this order:
@@ -312,11 +318,12 @@ class Engine:
         in the answer model's coverage; what the question asks for (a figure, a year, its
         focus) is the question's own."""
         own = self.analyze(question)
-        if own.english:
-            # Read as English (its words translated, its own model and threshold), with
-            # the earlier question's words beside: the two texts run together would be
-            # read as Chinese, the English words left untranslated.
-            earlier = self.analyze(context)
+        earlier = self.analyze(context)
+        if own.english or earlier.english:
+            # Each read in its own language (English words translated; an English
+            # question keeps its own model and threshold), the earlier question's words
+            # beside the question's: the two texts run together would be read as one
+            # language, the other's words left as they are.
             return replace(
                 own,
                 tokens=own.tokens + own.tokens + earlier.tokens,

@@ -484,3 +484,40 @@ def test_a_pronoun_for_a_document_named_by_its_title_reads_as_that_document(tmp_
     from rag.followup import understand
 
     assert understand("该公司是哪年成立的？", history) == "该公司是哪年成立的？"
+
+
+def test_a_chinese_follow_up_after_an_english_question_reads_it_translated(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            ("动物园", "动物园的熊猫每天吃竹子。动物园的熊猫馆于2020年扩建。"),
+            ("图书馆", "图书馆的阅览室于2018年扩建，新增座位三百个。"),
+        ],
+    )
+    query = engine._in_context("是哪年扩建的？", "What do the pandas at the zoo eat?")
+    # The English question's words come in translated, at half their weight; none is
+    # left as an English word the Chinese passages never hold.
+    alone = engine.analyze("What do the pandas at the zoo eat?").terms
+    context = {t: w for t, w in query.terms.items() if "熊猫" in str(t) or "动物园" in str(t)}
+    assert context and all(w < alone[t] for t, w in context.items()), query.terms
+    assert not any(str(t).isascii() for t in query.terms), query.terms
+    assert "扩建" in query.terms and not query.english
+
+
+def test_a_question_in_written_cantonese_is_read_in_mandarin(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            ("星河茶餐厅", "星河茶餐厅于1998年在旺角开业。餐厅目前有员工42人。"),
+            ("海港书店", "海港书店于2005年开业，店内藏书两万册。"),
+        ],
+    )
+    staff = engine.ask("星河茶餐厅而家有幾多員工？", mode="lexical")
+    assert "42人" in staff.text and staff.question == "星河茶餐厅而家有幾多員工？"
+    # 佢 stands for the subject of the turn before, as 它 does.
+    opened = engine.ask("佢係邊年開業嘅？", mode="lexical", history=["星河茶餐厅有幾多員工？"])
+    assert "1998年" in opened.text and "2005年" not in opened.text, opened.text
