@@ -266,7 +266,11 @@ class Engine:
         if not alone.abstained and any(heard_before(s, quoted) for _, s in alone.quotes):
             # Asked again in other words: the answer it already had is the answer.
             return alone
-        read = self._with_context(question, history[-1], k, mode, before)
+        # An item named by what no item of the list holds (跟上市有关的那条): what it is
+        # named by is what the question asks about, without the words pointing to it.
+        named_by = which if isinstance(which, str) and which else ""
+        reading = named_by + without_ordinal(question) if named_by else ""
+        read = self._with_context(question, history[-1], k, mode, before, reading)
         if read.abstained or alone.abstained:
             # Answered one way only, that way; refused both ways, the reply says what
             # context was tried.

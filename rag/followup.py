@@ -389,8 +389,8 @@ def _counted_place(question: str) -> int | None:
 
 # An item pointed to by what it is about, not its number (交通网那条, 其中关于人才的那点).
 _POINTER = re.compile(
-    r"(?:其中)?(?:关于|有关|讲|说|提到)?(?P<what>[^，,。？?！!、\s那这]{2,12}?)"
-    r"(?:方面|相关)?的?那一?(?:条|点|项|方面|块|板块|维度|层面|环节)"
+    r"(?:其中)?(?:跟|和|与)?(?:关于|有关|讲|说|提到)?(?P<what>[^，,。？?！!、\s那这]{2,12}?)"
+    r"(?:方面|相关|有关)?的?那一?(?:条|点|项|方面|块|板块|维度|层面|环节)"
 )
 # An item is named when it holds this share of the name's character pairs, and no other
 # item holds half of them.
@@ -403,6 +403,8 @@ def pointed(question: str) -> str:
 
     >>> pointed("交通网那条具体要推动哪些线路？"), pointed("其中关于人才的那点展开讲讲")
     ('交通网', '人才')
+    >>> pointed("跟上市有关的那条怎么说？")
+    '上市'
     >>> pointed("那条措施是谁负责的？"), pointed("第二条是什么？"), pointed("去年那个数字呢？")
     ('', '', '')
     """
@@ -803,6 +805,7 @@ def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:
 # Words that stand for something said before: a question with one leans on its context.
 _STANDS_FOR = re.compile(
     r"它|他|她|其(?=[^中他实余次])|该|此(?=[项举次])|上述|前者|后者|对方|"
+    r"[那这]一?(?:条|点|项|块|方面)|"
     r"\b(?:it|its|they|their|them|he|she|his|her)\b",
     re.I,
 )
@@ -845,6 +848,8 @@ def leans(question: str) -> bool:
 
     >>> leans("该文件是哪年发布的？"), leans("深圳有多少家外资企业？")
     (True, False)
+    >>> leans("跟上市有关的那条呢？")
+    True
     """
     return bool(_STANDS_FOR.search(question))
 

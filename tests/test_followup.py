@@ -521,3 +521,23 @@ def test_a_question_in_written_cantonese_is_read_in_mandarin(tmp_path):
     # 佢 stands for the subject of the turn before, as 它 does.
     opened = engine.ask("佢係邊年開業嘅？", mode="lexical", history=["星河茶餐厅有幾多員工？"])
     assert "1998年" in opened.text and "2005年" not in opened.text, opened.text
+
+
+def test_an_item_named_by_what_no_item_holds_is_read_with_the_conversation(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "星河科技",
+                "咨询机构对星河科技提了三条建议：加强研发投入；引进高端人才；开拓海外市场。\n\n"
+                "报告认为公司应当争取进入上市后备企业名单。",
+            ),
+            ("海港书店", "海港书店于2005年开业，计划三年内上市。"),
+        ],
+    )
+    history = ["咨询机构对星河科技提了哪些建议？"]
+    listed = engine.ask("跟上市有关的那条怎么说？", mode="lexical", history=history)
+    assert "上市后备企业名单" in listed.text, listed.text
+    assert "结合上文" in listed.understood_as
