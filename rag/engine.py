@@ -230,28 +230,43 @@ class Engine:
             rarest = max(added)[1] if added else ""
             held = normalize("".join(quote for _, quote in point.quotes))
             missing = rarest if rarest not in held else ""
-            if not missing and is_bare(point.quotes[0][1]):
+            item = point.quotes[0][1]
+            if is_bare(item):
                 # An item that is only a name (资源优化, of 从…三大方面) says little by
                 # itself: what the passages say of it follows it, where they name it.
-                item = point.quotes[0][1]
+                # It is what the question asks about, with what the question adds
+                # (下面有哪些举措); a question that adds nothing the library holds
+                # (展开说说) asks about the item alone. Its details follow the list, in
+                # its document.
                 holder = point.hits[point.quotes[0][0] - 1].chunk.text
                 listing = tuple(
                     s for s in sentences(holder) if item in s and not names_item(s, item)
                 )
-                # The question adds nothing the library holds (展开说说): the item is
-                # what is asked about.
+                rest = without_ordinal(question)
+                asks = any(self.store.df(t) > 0 for t in self.analyze(rest).terms)
                 read = self._with_context(
-                    question, history[-1], k, mode, before, item, heard=listing
+                    question,
+                    history[-1],
+                    k,
+                    mode,
+                    before,
+                    item + rest if asks else item,
+                    heard=listing,
                 )
-                if not read.abstained and names_item(read.quotes[0][1], item):
-                    return _followed(point, read)
+                listed_at = point.hits[point.quotes[0][0] - 1].chunk.id
+                naming = [
+                    (n, s)
+                    for n, s in read.quotes
+                    if 0 <= _steps(listed_at, read.hits[n - 1].chunk.id) <= COUNTED_REACH
+                    and names_item(s, item)
+                ]
+                if naming and not read.abstained:
+                    return _followed(point, replace(read, quotes=tuple(naming)))
             if not missing:
                 return self._narrowed(question, point, choose=bool(added))
             # The item does not name what the question asks about (第二个里面，高端服务业
             # 占比多少？): read in context, that reading is kept when what it quotes
-            # names it. An item that is only a name (法治环境, of 从…四个维度) is what the
-            # question is about: it is read into the question.
-            item = point.quotes[0][1]
+            # names it.
             reading = question if len(item) > INLINE_ITEM else item + without_ordinal(question)
             read = self._with_context(question, history[-1], k, mode, before, reading)
             named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
@@ -615,7 +630,11 @@ def _followed(point: Answer, read: Answer) -> Answer:
     """
     shown = [point.hits[point.quotes[0][0] - 1]]
     quotes = [(1, point.quotes[0][1])]
+    room = MAX_ANSWER - len(point.quotes[0][1]) - 4
     for number, quote in read.quotes:
+        room -= len(quote) + 4
+        if room < 0 and len(quotes) > 1:
+            break
         hit = read.hits[number - 1]
         ids = [h.chunk.id for h in shown]
         if hit.chunk.id not in ids:
@@ -672,6 +691,20 @@ def _counted_runs(hits: Sequence[Hit], asking: str) -> list[list[tuple[int, str]
             if parts and what and kind.startswith(what):
                 runs.append([(n, part) for part in parts])
     return runs
+
+
+def _steps(start: str, end: str) -> int:
+    """How many passages on from passage ``start`` passage ``end`` is in the same
+    document; -1 when it is before it, or in another document.
+
+    >>> _steps("a.txt#3", "a.txt#5"), _steps("a.txt#3", "a.txt#1"), _steps("a.txt#3", "b.txt#5")
+    (2, -1, -1)
+    """
+    source, _, first = start.rpartition("#")
+    other, _, last = end.rpartition("#")
+    if source != other or not (first.isdigit() and last.isdigit()):
+        return -1
+    return max(int(last) - int(first), -1)
 
 
 def _neighbour(chunk_id: str, step: int) -> str | None:
