@@ -6,9 +6,15 @@ Pure functions over text. Two shapes are completed, the two that users type:
 * **the same question about something else** — "那X呢？", "X呢？", "其中X的呢？",
   "And X?", "What about X?": the subject of the previous question is replaced by X;
 * **a pronoun for the previous subject** — "它的投资额是多少？", "该区……", "其……",
-  "What is its …?": the pronoun is replaced by that subject.
+  "What is its …?": the pronoun is replaced by that subject, when it can stand for it
+  (该文件 for a title in 《》, 该区 for …区; not 该中心 for a platform) and both are in one
+  language.
 
-A question of any other shape stands on its own and is left exactly as it is.
+A question of any other shape stands on its own and is left exactly as it is (the
+engine reads it with its conversation). The rest of the module reads pointers into a
+list the previous answer gave or quoted from: ordinals (第三点, 倒数第二块, 中间那条,
+下一条), items named by what they are about (交通网那条), and the lists themselves
+(一是…二是…, （一）…, 甲、乙和丙三个方面).
 """
 
 from __future__ import annotations
