@@ -45,6 +45,7 @@ from rag.followup import (
     relative,
     sentence_count,
     stated_count,
+    stepped,
     understand,
     without_ordinal,
 )
@@ -53,7 +54,7 @@ from rag.lexical import LexicalIndex
 from rag.query import Query
 from rag.records import Answer, Chunk, Hit
 from rag.settings import Settings, check_length
-from rag.tokenize import mandarin, normalize
+from rag.tokenize import CJK, mandarin, normalize
 
 CANDIDATES = 50
 # An English question meets Chinese passages through the dictionary's translations of its
@@ -206,8 +207,13 @@ class Engine:
     def _follow_up(self, question: str, history: list[str], k: int, mode: str) -> Answer:
         """A question asked after others, in this order:
 
-        1. An ordinal (那第三点呢？, 最后一个呢？) picks that item of the list the previous
-           answer gave or quoted from (its points, or the 一是…二是… of its passage).
+        0. One item on or back (下一条呢？ after 第二条呢？) is the item next to the one the
+           previous question pointed to, in the list that question pointed into.
+        1. An ordinal (那第三点呢？, 最后一个呢？) or an item named by what it is about
+           (交通网那条) picks that item of the list the previous answer gave or quoted
+           from (its points, the 一是…二是… of its passage, a list counted in a top
+           passage); an item that is only a name comes with what its document says of
+           it (``_details``).
         2. A rewrite that is sure (那深圳呢？ → 深圳有多少家外资企业？) is answered as such.
         3. A question that names its own subject stays alone, answered or not: a new
            topic is not bent towards the old one.
@@ -216,7 +222,7 @@ class Engine:
            answer cited, with their neighbours, are favoured; the sentences it quoted are
            not quoted again. The reading with context is kept when it answers, unless
            the question alone is answered, surer, from a document the previous answer
-           did not cite.
+           did not cite, and leans on no word for what was said before (他, 该文件).
         """
         stepped = self._stepped(question, history, k, mode)
         if stepped is not None:
@@ -232,36 +238,9 @@ class Engine:
             missing = rarest if rarest not in held else ""
             item = point.quotes[0][1]
             if is_bare(item):
-                # An item that is only a name (资源优化, of 从…三大方面) says little by
-                # itself: what the passages say of it follows it, where they name it.
-                # It is what the question asks about, with what the question adds
-                # (下面有哪些举措); a question that adds nothing the library holds
-                # (展开说说) asks about the item alone. Its details follow the list, in
-                # its document.
-                holder = point.hits[point.quotes[0][0] - 1].chunk.text
-                listing = tuple(
-                    s for s in sentences(holder) if item in s and not names_item(s, item)
-                )
-                rest = without_ordinal(question)
-                asks = any(self.store.df(t) > 0 for t in self.analyze(rest).terms)
-                read = self._with_context(
-                    question,
-                    history[-1],
-                    k,
-                    mode,
-                    before,
-                    item + rest if asks else item,
-                    heard=listing,
-                )
-                listed_at = point.hits[point.quotes[0][0] - 1].chunk.id
-                naming = [
-                    (n, s)
-                    for n, s in read.quotes
-                    if 0 <= _steps(listed_at, read.hits[n - 1].chunk.id) <= COUNTED_REACH
-                    and names_item(s, item)
-                ]
-                if naming and not read.abstained:
-                    return _followed(point, replace(read, quotes=tuple(naming)))
+                details = self._details(question, item, point, before, history[-1], k, mode)
+                if details is not None:
+                    return details
             if not missing:
                 return self._narrowed(question, point, choose=bool(added))
             # The item does not name what the question asks about (第二个里面，高端服务业
@@ -307,11 +286,42 @@ class Engine:
         if not step or ordinal(question) is not None or len(history) < 2:
             return None
         came_from = ordinal(history[-1])
-        if came_from is None or came_from == MIDDLE or (came_from + step) * came_from <= 0:
+        which = stepped(came_from, step) if came_from is not None else None
+        if which is None:
             return None
         listing = self.ask(history[-2], k, mode, history[:-2])
-        point = self._point(question, came_from + step, listing, history[-2])
+        point = self._point(question, which, listing, history[-2])
         return None if point is None else self._narrowed(question, point, choose=False)
+
+    def _details(
+        self,
+        question: str,
+        item: str,
+        point: Answer,
+        before: Answer,
+        asked: str,
+        k: int,
+        mode: str,
+    ) -> Answer | None:
+        """An item that is only a name (资源优化, of 从…三大方面) says little by itself:
+        the item followed by what its document says of it, after the list, where that
+        names it; None when nothing does. The item is what the question asks about,
+        with what the question adds (下面有哪些举措); a question that adds nothing the
+        library holds (展开说说) asks about the item alone."""
+        holder = point.hits[point.quotes[0][0] - 1].chunk
+        rest = without_ordinal(question)
+        asks = any(self.store.df(t) > 0 for t in self.analyze(rest).terms)
+        reading = item + rest if asks else item
+        read = self._with_context(question, asked, k, mode, before, reading)
+        if read.abstained:
+            return None
+        naming = tuple(
+            (n, s)
+            for n, s in read.quotes
+            if 0 <= _steps(holder.id, read.hits[n - 1].chunk.id) <= COUNTED_REACH
+            and names_item(s, item)
+        )
+        return _followed(point, replace(read, quotes=naming)) if naming else None
 
     def _with_context(
         self,
@@ -321,14 +331,13 @@ class Engine:
         mode: str,
         before: Answer,
         reading: str = "",
-        heard: tuple[str, ...] = (),
     ) -> Answer:
         """The question (as ``reading`` says it, when given) read with the previous one
-        (``context``), whose answer was ``before``: its passages favoured, its quotes (and
-        any sentences ``heard`` besides) not quoted again."""
+        (``context``), whose answer was ``before``: its passages favoured, its quotes not
+        quoted again."""
         query = self._in_context(reading or question, context)
         said = f"{reading or question}（结合上文：{context}）"
-        quoted = (*(s for _, s in before.quotes), *heard)
+        quoted = tuple(s for _, s in before.quotes)
         return self._answer(question, query, k, mode, said, _favour(before), quoted)
 
     def _in_context(self, question: str, context: str) -> Query:
@@ -337,8 +346,8 @@ class Engine:
         in the answer model's coverage; what the question asks for (a figure, a year, its
         focus) is the question's own."""
         own = self.analyze(question)
-        earlier = self.analyze(context)
-        if own.english or earlier.english:
+        if own.english or not CJK.search(normalize(context)):
+            earlier = self.analyze(context)
             # Each read in its own language (English words translated; an English
             # question keeps its own model and threshold), the earlier question's words
             # beside the question's: the two texts run together would be read as one
@@ -618,22 +627,25 @@ class Engine:
         ]
 
 
-def _followed(point: Answer, read: Answer) -> Answer:
-    """The item ``point`` gave, followed by what ``read`` quoted about it, its passages
-    numbered anew: the item's first, then those ``read`` cites.
+def _followed(point: Answer, read: Answer) -> Answer | None:
+    """The item ``point`` gave, followed by what ``read`` quoted about it (as much as
+    the answer limit leaves room for; None when that is nothing), its passages numbered
+    anew: the item's first, then those ``read`` cites.
 
     >>> from rag.records import Chunk
     >>> a, b = (Hit(Chunk(f"d#{i}", "d", "t", f"文{i}", 1, 1), 1.0, "lexical") for i in (0, 1))
     >>> point = Answer("q", "甲[1]", False, (a,), ((1, "甲"),))
     >>> _followed(point, Answer("q", "乙详[2]", False, (a, b), ((2, "乙详"),))).text
     '甲[1]乙详[2]'
+    >>> _followed(point, Answer("q", "", False, (a, b), ((2, "长" * 240),))) is None
+    True
     """
     shown = [point.hits[point.quotes[0][0] - 1]]
     quotes = [(1, point.quotes[0][1])]
     room = MAX_ANSWER - len(point.quotes[0][1]) - 4
     for number, quote in read.quotes:
         room -= len(quote) + 4
-        if room < 0 and len(quotes) > 1:
+        if room < 0:
             break
         hit = read.hits[number - 1]
         ids = [h.chunk.id for h in shown]
@@ -641,6 +653,8 @@ def _followed(point: Answer, read: Answer) -> Answer:
             shown.append(hit)
             ids.append(hit.chunk.id)
         quotes.append((ids.index(hit.chunk.id) + 1, quote))
+    if len(quotes) == 1:
+        return None
     ids = {h.chunk.id for h in shown}
     rest = [h for h in (*point.hits, *read.hits) if h.chunk.id not in ids]
     return replace(

@@ -164,7 +164,8 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     >>> understand("它有多少家企业？", ["What is the Qianhai Legal Service Zone?"])
     '它有多少家企业？'
     """
-    if not history:
+    if not history or ordinal(question) is not None or relative(question):
+        # Words that count into a list (下一项呢？, 第三点呢？) name no subject.
         return question
     previous = understand(history[-1], history[:-1])
     topic = subject(previous)
@@ -199,7 +200,9 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
             # Another attribute of the same subject (那政务事项呢？).
             return f"{topic}的{other}{'有多少' if asks_number(previous) else '是什么'}？"
     pronoun = _PRONOUN_EN if question.isascii() else _PRONOUN
-    m = pronoun.search(question)
+    # Found in the Simplified form (該 is 该), replaced in the question as typed.
+    seen = normalize(question)
+    m = pronoun.search(seen if len(seen) == len(question) else question)
     # A pronoun whose antecedent stands earlier in the question itself (南沙是怎么对它们
     # 进行监管的) refers to that, not to the conversation.
     if m and not _names_something(question[: m.start()]) and _agrees(m.group(), topic):
@@ -210,24 +213,34 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     return question
 
 
-# A document's kinds, which a title in 《》 is one of.
+# A document's kinds, which a title in 《》 is one of; a place's; and the other kinds a
+# pronoun may name (该平台, 该公司).
 _DOCUMENTS = ("文件", "政策", "意见", "规划", "方案", "计划", "措施", "条例", "办法")
+_PLACE_KINDS = ("区", "市", "地方")
+_THING_KINDS = (*_DOCUMENTS, "平台", "项目", "企业", "机构", "公司", "集团", "部门", "中心", "服务")
 
 
 def _agrees(pronoun: str, topic: str) -> bool:
     """Whether a pronoun that says what it stands for (该中心, 这份文件) can stand for
-    ``topic``: it names the topic's kind (该中心 for …仲裁中心, 该文件 for a 《》 title).
-    Bare pronouns (它, 其, 这里) stand for anything.
+    ``topic``: the topic is of that kind (该中心 for …仲裁中心, 该文件 for a 《》 title),
+    or, for a place (该市, 该区, 这个地方), not named as a thing of another kind. Bare
+    pronouns (它, 其, 这里) stand for anything.
 
-    >>> _agrees("该文件", "《关于…的意见》"), _agrees("该区", "广州开发区")
-    (True, True)
-    >>> _agrees("该中心", "江门那个“深圳+江门”"), _agrees("它", "江门")
-    (False, True)
+    >>> _agrees("该文件", "《关于…的意见》"), _agrees("该区", "广州开发区"), _agrees("该市", "深圳")
+    (True, True, True)
+    >>> _agrees("该中心", "江门那个“深圳+江门”"), _agrees("该区", "深i企平台")
+    (False, False)
+    >>> _agrees("它", "江门")
+    True
     """
     kind = re.sub(r"^(?:该|这[份个项一])", "", pronoun)
-    if kind == pronoun:
+    if kind == pronoun or topic.endswith(kind):
         return True
-    return topic.endswith(kind) or (kind in _DOCUMENTS and topic[:1] == "《")
+    if kind in _DOCUMENTS:
+        return topic[:1] == "《"
+    if kind in _PLACE_KINDS:
+        return not any(topic.endswith(other) for other in _THING_KINDS)
+    return False
 
 
 _QUOTED = re.compile(r"[“「《][^”」》]{1,20}[”」》]")
@@ -286,21 +299,27 @@ def _names_something(text: str) -> bool:
 # "排第四的那个", "排在第二的": a place in the list the answer gave.
 # The words a list's items are counted in (第三点, 中间那块, 交通网那条).
 _PIECE = "(?:个|点|条|项|方面|种|类|部分|块|板块|维度|层面|环节)"
+# Counted in pieces a word also uses (中间环节, 最后一块短板): only after 那 or 一.
+_POINTED_PIECE = (
+    r"(?:(?:那一?|一)?(?:个|点|条|项|方面|种)|(?:那一?|一)(?:块|板块|维度|层面|环节|类|部分))"
+)
 _ORDINAL = re.compile(
-    rf"第\s*(?P<n>[一二两三四五六七八九十\d]{{1,2}})\s*(?:位|{_PIECE}){{1,2}}|"
+    rf"第\s*(?P<n>[一二两三四五六七八九十\d]{{1,2}})\s*"
+    rf"(?:个?(?:方面|部分|板块|维度|层面|环节)|位|{_PIECE})|"
     r"排(?:在)?第\s*(?P<m>[一二两三四五六七八九十\d]{1,2})(?![季方批])"
 )
 _FIRST = re.compile(rf"头一{_PIECE}|最前面的(?:那)?一?{_PIECE}")
 _LAST = re.compile(
-    rf"最后(?:的)?(?:一|那)?一?{_PIECE}|排(?:在)?最后|the last (?:one|point|item)",
+    rf"最后(?:的)?{_POINTED_PIECE}|排(?:在)?最后|the last (?:one|point|item)",
     re.I,
 )
 _OTHER_SIDE = re.compile(r"另一方面|另一个方面|the other (?:one|side)", re.I)
 _FROM_END = re.compile(rf"倒数第\s*(?P<n>[一二两三四五六七八九十\d]{{1,2}})\s*{_PIECE}?")
-_MIDDLE = re.compile(rf"(?:最)?中间(?:的)?(?:那)?一?{_PIECE}|the middle (?:one|point)", re.I)
-# One item on from another (排第二那条后面挨着的, 下一条), or one back (前面那条, 上一条).
-_AFTER = re.compile(rf"后面(?:紧?挨着的?|的?那?一?{_PIECE})|下一{_PIECE}")
-_BEFORE = re.compile(rf"前面(?:紧?挨着的?|的?那?一?{_PIECE})|上一{_PIECE}")
+_MIDDLE = re.compile(rf"(?:最)?中间(?:的)?{_POINTED_PIECE}|the middle (?:one|point)", re.I)
+# One item on from another (排第二那条后面挨着的, 下一条), or one back (前面那条, 上一条);
+# not the turn before (上一个回答, 上一个问题).
+_AFTER = re.compile(rf"(?:后面(?:紧?挨着的?|的?那?一?{_PIECE})|下一{_PIECE})(?!问|回答|答案)")
+_BEFORE = re.compile(rf"(?:前面(?:紧?挨着的?|的?那?一?{_PIECE})|上一{_PIECE})(?!问|回答|答案)")
 # ``ordinal``'s answer for the middle item of a list.
 MIDDLE = 0
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -348,17 +367,28 @@ def ordinal(question: str) -> int | None:
     (-2, 0, -1)
     >>> ordinal("排第二那条后面挨着的是啥"), ordinal("倒数第二条的下一条")
     (3, -1)
-    >>> ordinal("最后一项的下一项") is None
-    True
+    >>> ordinal("最后一项的下一项") is None, ordinal("你上一个回答的第二点能展开吗？")
+    (True, 2)
+    >>> ordinal("下一个五年规划的第一个目标是什么？"), ordinal("如何减少中间环节？")
+    (1, None)
     """
     question = normalize(question)
-    n = _counted_place(question)
-    step = relative(question)
-    if n is None or not step or n == MIDDLE:
-        return n
+    n, end = _counted_place(question)
+    # A step counts after the item it steps from (排第二那条后面…), not before it (下一个
+    # 五年规划的第一个目标).
+    step = relative(question[end:]) if n is not None else 0
+    return stepped(n, step) if step else n
+
+
+def stepped(n: int, step: int) -> int | None:
+    """Item ``n`` (as ``ordinal`` counts) moved ``step`` items on; None past either end
+    of the list, or from the middle one, whose place the count of items decides.
+
+    >>> stepped(2, 1), stepped(-2, 1), stepped(-1, 1), stepped(1, -1), stepped(MIDDLE, 1)
+    (3, -1, None, None, None)
+    """
     moved = n + step
-    # One on from the last is past the end; one back from the first, before the start.
-    return moved if moved * n > 0 else None
+    return moved if n != MIDDLE and moved * n > 0 else None
 
 
 def relative(question: str) -> int:
@@ -374,23 +404,18 @@ def relative(question: str) -> int:
     return -1 if _BEFORE.search(question) else 0
 
 
-def _counted_place(question: str) -> int | None:
-    """``ordinal`` before any step on or back."""
+def _counted_place(question: str) -> tuple[int | None, int]:
+    """``ordinal`` before any step on or back, and where the words saying it end."""
     if m := _FROM_END.search(question):
-        return -chinese_number(m.group("n")) or None
-    if _LAST.search(question):
-        return -1
-    if _MIDDLE.search(question):
-        return MIDDLE
-    if _OTHER_SIDE.search(question):
-        return 2
-    if _FIRST.search(question):
-        return 1
-    m = _ORDINAL.search(question)
-    if m:
-        return chinese_number(m.group("n") or m.group("m")) or None
-    m = _ORDINAL_EN.search(question)
-    return _EN_NUMBERS.index(m.group(1).lower()) + 1 if m else None
+        return -chinese_number(m.group("n")) or None, m.end()
+    for pattern, place in ((_LAST, -1), (_MIDDLE, MIDDLE), (_OTHER_SIDE, 2), (_FIRST, 1)):
+        if m := pattern.search(question):
+            return place, m.end()
+    if m := _ORDINAL.search(question):
+        return chinese_number(m.group("n") or m.group("m")) or None, m.end()
+    if m := _ORDINAL_EN.search(question):
+        return _EN_NUMBERS.index(m.group(1).lower()) + 1, m.end()
+    return None, 0
 
 
 # An item pointed to by what it is about, not its number (交通网那条, 其中关于人才的那点).
@@ -742,7 +767,9 @@ def names_item(quote: str, item: str) -> bool:
     return sum(p in quote for p in pairs) / len(pairs) >= NAMED
 
 
-_ASKED_KIND = re.compile(r"(?:哪|几)[几些]?[个大项类种条]?(?P<what>[\u4e00-\u9fff]{2})")
+_ASKED_KIND = re.compile(
+    r"(?:哪(?![里儿])|几)[几些一二两三四五六七八九十\d]*[个大项类种条]?(?P<what>[\u4e00-\u9fff]{2})"
+)
 
 
 def asked_kind(question: str) -> str:
@@ -751,8 +778,8 @@ def asked_kind(question: str) -> str:
 
     >>> asked_kind("从哪几个方面帮助企业？"), asked_kind("做大哪几个战略性新兴产业？")
     ('方面', '战略')
-    >>> asked_kind("创享易是什么？")
-    ''
+    >>> asked_kind("从哪三个方面入手？"), asked_kind("哪两大方面？"), asked_kind("哪里有？")
+    ('方面', '方面', '')
     """
     m = _ASKED_KIND.search(normalize(question))
     return m.group("what") if m else ""
@@ -857,7 +884,7 @@ def leans(question: str) -> bool:
     >>> leans("跟上市有关的那条呢？")
     True
     """
-    return bool(_STANDS_FOR.search(question))
+    return bool(_STANDS_FOR.search(normalize(question)))
 
 
 def names_own_subject(question: str) -> bool:

@@ -67,46 +67,53 @@ def normalize(text: str) -> str:
 
 
 # Written Cantonese grammar words (a question typed in Hong Kong or Macao) and the
-# Mandarin ones the documents use; longer forms first. Only words Mandarin does not write
-# the same way: 係 is 是 except in 關係 / 體係 and the like, 呢 only as 呢個 (this).
-_CANTONESE = (
-    ("佢哋", "他们"),
-    ("佢地", "他们"),
-    ("佢們", "他们"),
-    ("佢", "它"),
-    ("乜嘢", "什么"),
-    ("乜野", "什么"),
-    ("咩嘢", "什么"),
-    ("咩野", "什么"),
-    ("咩", "什么"),
-    ("幾多", "多少"),
-    ("几多", "多少"),
-    ("而家", "现在"),
-    ("點樣", "怎样"),
-    ("点样", "怎样"),
-    ("點解", "为什么"),
-    ("点解", "为什么"),
-    ("邊度", "哪里"),
-    ("边度", "哪里"),
-    ("定係", "还是"),
-    ("唔係", "不是"),
-    ("嘅", "的"),
-    ("咗", "了"),
-    ("喺", "在"),
-    ("冇", "没有"),
-    ("唔", "不"),
-    ("嗰", "那"),
-    ("啲", "些"),
-    ("畀", "给"),
-    ("睇", "看"),
-    ("搵", "找"),
-    ("揾", "找"),
-)
-_CANTONESE_WORD = re.compile("|".join(re.escape(c) for c, _ in _CANTONESE))
+# Mandarin ones the documents use. Some are written only in Cantonese and are always read
+# (佢, 嘅, 咗); the others are also pieces of Mandarin words (重点解决, 周边度假区, 因而家庭)
+# and are read only in a question that has one of the first kind.
+_CANTONESE_ONLY = {
+    "佢哋": "他们",
+    "佢地": "他们",
+    "佢們": "他们",
+    "佢": "它",
+    "乜嘢": "什么",
+    "乜野": "什么",
+    "咩嘢": "什么",
+    "咩野": "什么",
+    "咩": "什么",
+    "唔係": "不是",
+    "係咪": "是不是",
+    "嘅": "的",
+    "咗": "了",
+    "喺": "在",
+    "冇": "没有",
+    "唔": "不",
+    "嗰": "那",
+    "啲": "些",
+    "畀": "给",
+    "睇": "看",
+    "搵": "找",
+    "揾": "找",
+}
+_CANTONESE_TOO = {
+    "幾多": "多少",
+    "几多": "多少",
+    "而家": "现在",
+    "點樣": "怎样",
+    "点样": "怎样",
+    "點解": "为什么",
+    "点解": "为什么",
+    "邊度": "哪里",
+    "边度": "哪里",
+    "呢度": "这里",
+    "定係": "还是",
+}
+_CANTONESE_WORD = re.compile("|".join(map(re.escape, sorted(_CANTONESE_ONLY, key=len)[::-1])))
+_CANTONESE_ALSO = re.compile("|".join(map(re.escape, sorted(_CANTONESE_TOO, key=len)[::-1])))
+# 係 is 是 except in 關係, 體係, 係數 and the like.
 _CANTONESE_IS = re.compile(r"(?<![關关聯联體体派幹干維维])係(?![統统列數数])")
-_CANTONESE_THIS = re.compile(r"呢(?=[個个啲些度間间])")
-# 邊 is also 边 (a side: 周邊, 邊境); which only before a measure word (邊個, 邊年).
-_CANTONESE_WHICH = re.compile(r"[邊边](?=[個个間间年位條条種种樣样一啲些])")
+_CANTONESE_THIS = re.compile(r"呢(?=[個个啲些間间份條条項项])")
+# 邊 is also 边 (a side: 周邊一帶, 旁邊位置); which only before a measure word (邊個, 邊年).
+_CANTONESE_WHICH = re.compile(r"[邊边](?=[個个間间年條条種种樣样啲些])")
 _CANTONESE_PARTICLE = re.compile(r"[㗎喎囉啩嘞咧]")
 
 
@@ -119,10 +126,14 @@ def mandarin(question: str) -> str:
     '它现在有多少商事主體註冊了？'
     >>> mandarin("廣清經濟特別合作區係乜嘢？呢個園區喺邊度？")
     '廣清經濟特別合作區是什么？这個園區在哪里？'
-    >>> mandarin("兩者的關係是什麼呢？"), mandarin("邊個部門負責深港邊境？")
-    ('兩者的關係是什麼呢？', '哪個部門負責深港邊境？')
+    >>> mandarin("兩者的關係是什麼呢？"), mandarin("如何重点解决周边度假区的问题？")
+    ('兩者的關係是什麼呢？', '如何重点解决周边度假区的问题？')
     """
-    text = _CANTONESE_WORD.sub(lambda m: dict(_CANTONESE)[m.group()], question)
+    cantonese = bool(_CANTONESE_WORD.search(question) or _CANTONESE_IS.search(question))
+    if not cantonese:
+        return question
+    text = _CANTONESE_ALSO.sub(lambda m: _CANTONESE_TOO[m.group()], question)
+    text = _CANTONESE_WORD.sub(lambda m: _CANTONESE_ONLY[m.group()], text)
     text = _CANTONESE_IS.sub("是", text)
     text = _CANTONESE_THIS.sub("这", text)
     text = _CANTONESE_WHICH.sub("哪", text)

@@ -454,9 +454,10 @@ def test_an_item_one_on_or_one_back_is_read_from_the_list_pointed_into(tmp_path)
     assert after.text.startswith("三是改造游客中心。"), after.text
     back = engine.ask("上一项呢？", mode="lexical", history=chain)
     assert back.text.startswith("一是修缮古道。"), back.text
-    # Past the end there is no item: the question is read in context instead.
+    # Past the end there is no item: the question is read in context instead, not
+    # taken for a question about a subject called 下一项.
     beyond = engine.ask("下一项呢？", mode="lexical", history=[asked, "第三项呢？"])
-    assert "上一回答所列" not in beyond.understood_as
+    assert "结合上文" in beyond.understood_as and "上一回答所列" not in beyond.understood_as
 
 
 def test_a_pronoun_for_a_document_named_by_its_title_reads_as_that_document(tmp_path):
@@ -486,7 +487,9 @@ def test_a_pronoun_for_a_document_named_by_its_title_reads_as_that_document(tmp_
     assert understand("该公司是哪年成立的？", history) == "该公司是哪年成立的？"
 
 
-def test_a_chinese_follow_up_after_an_english_question_reads_it_translated(tmp_path):
+def test_a_chinese_follow_up_after_an_english_question_is_read_with_its_words_translated(
+    tmp_path,
+):
     from tests.conftest import titled_library
 
     engine = titled_library(
@@ -540,4 +543,74 @@ def test_an_item_named_by_what_no_item_holds_is_read_with_the_conversation(tmp_p
     history = ["咨询机构对星河科技提了哪些建议？"]
     listed = engine.ask("跟上市有关的那条怎么说？", mode="lexical", history=history)
     assert "上市后备企业名单" in listed.text, listed.text
-    assert "结合上文" in listed.understood_as
+    # Read as what the item was named by, without the words pointing to it.
+    assert listed.understood_as.startswith("上市怎么说")
+
+
+def test_pronouns_that_name_a_place_stand_for_any_place_and_are_found_in_traditional():
+    from rag.followup import understand
+
+    assert understand("该市有多少律师？", ["深圳有多少家外资企业？"]) == "深圳有多少律师？"
+    assert understand("这个地方有多少律师？", ["南沙有多少家外资企业？"]) == "南沙有多少律师？"
+    assert understand("该区有多少律师？", ["深i企平台有哪些功能？"]) == "该区有多少律师？"
+    history = ["《清溪河保护条例》禁止哪些行为？"]
+    assert understand("該條例是哪年施行的？", history) == "《清溪河保护条例》是哪年施行的？"
+
+
+def test_a_counted_list_the_answer_did_not_quote_is_pointed_into(tmp_path):
+    from rag.records import Answer, Hit
+
+    engine = _zoo(tmp_path)
+    hits = [Hit(chunk, 1.0, "lexical") for chunk in engine.store.fetch(["seeds/清溪动物园.txt#0"])]
+    # The answer quoted a detail; a sentence it did not quote counts the aspects.
+    detail = "园方扩建了熊猫馆的室外活动场，种下了一片竹林。"
+    before = Answer("q", f"{detail}[1]", False, tuple(hits), ((1, detail),))
+    asked = "清溪动物园从哪几个方面改善了动物福利？"
+    lists, _ = engine._lists(before, list(hits), asked, "倒数第一块呢？")
+    assert [item for _, item in lists[0]] == ["饲养环境", "营养配餐", "行为训练"]
+    # Asked to count something else, that list is not the one pointed into.
+    lists, _ = engine._lists(before, list(hits), "清溪动物园有几只熊猫？", "最后一个呢？")
+    assert not any(group for group in lists)
+
+
+def test_a_question_that_leans_on_a_pronoun_stays_with_the_conversation(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            ("星河科技", "星河科技由林小舟于1998年创办。\n\n林小舟早年在渔港做过会计。"),
+            ("海港书店", "他早年做过的工作是渔港会计。海港书店由他经营。"),
+        ],
+    )
+    history = ["星河科技是谁创办的？"]
+    before = engine.ask(history[0], mode="lexical")
+    assert "林小舟" in before.text
+    # Asked alone, the bookshop's owner answers it surely; 他 is the founder just named.
+    assert "书店" in engine.ask("他早年做过什么工作？", mode="lexical").text
+    job = engine.ask("他早年做过什么工作？", mode="lexical", history=history)
+    assert job.hits[job.quotes[0][0] - 1].chunk.source.endswith("星河科技.txt"), job.text
+
+
+def test_what_follows_a_bare_item_comes_from_its_own_document_after_the_list(tmp_path):
+    from rag.records import Answer, Chunk, Hit
+
+    engine = _zoo(tmp_path)
+    listed = Hit(
+        Chunk("zoo.txt#3", "zoo.txt", "清溪动物园", "从甲、营养配餐和乙三大方面", 1, 1), 1.0, "x"
+    )
+    point = Answer("q", "营养配餐[1]", False, (listed,), ((1, "营养配餐"),))
+    said = {
+        "zoo.txt#2": "此前，营养配餐由饲养员负责。",
+        "zoo.txt#5": "在营养配餐方面，兽医定制了食谱。",
+        "school.txt#5": "学校食堂的营养配餐每周更新。",
+    }
+    hits = tuple(
+        Hit(Chunk(i, i.split("#")[0], "t", text, 1, 1), 1.0, "x") for i, text in said.items()
+    )
+    read = Answer("q", "", False, hits, tuple((n, h.chunk.text) for n, h in enumerate(hits, 1)))
+    engine._with_context = lambda *args, **kw: read  # what the reading in context quotes
+    details = engine._details("营养配餐那块展开说说", "营养配餐", point, point, "问", 10, "lexical")
+    # Only what its document says after the list: not before it, not elsewhere.
+    assert details.text == "营养配餐[1]在营养配餐方面，兽医定制了食谱。[2]"
+    assert details.hits[1].chunk.id == "zoo.txt#5"

@@ -58,3 +58,21 @@ def test_the_bm25_pass_gives_bm25s_own_scores_bit_for_bit():
     query = tokenize("大熊猫吃竹子吗")
     assert ours.search(query, 5) == LexicalIndex(theirs).search(query, 5)
     assert ours.df("竹子") == 2 * 3
+
+
+def test_written_cantonese_is_read_in_mandarin_and_mandarin_is_left_alone():
+    from rag.tokenize import mandarin
+
+    assert mandarin("佢而家有幾多間分店？") == "它现在有多少間分店？"
+    assert mandarin("呢份文件喺邊年出嘅？") == "这份文件在哪年出的？"
+    assert mandarin("呢度點樣申請？佢係咪免費㗎？") == "这里怎样申請？它是不是免費？"
+    for plain in (
+        "如何重点解决中小企业融资难问题？",
+        "试点样板工程在哪里？",
+        "周边度假区有几多家酒店？",
+        "因而家庭收入增加了多少？",
+        "深港邊境一带的海边一公里内有什么？",
+        "兩者的關係是什麼？",
+        "該條例的係數是多少？",
+    ):
+        assert mandarin(plain) == plain
