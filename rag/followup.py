@@ -41,6 +41,15 @@ _PRONOUN = re.compile(
     r"其(?=[^中他实余次])"
 )
 _PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
+# What a question about something else says around it (换成横琴呢？, 佛山那边呢？).
+_SWITCH_LEAD = re.compile(r"^(?:换成|换做|换到|改成|改为|如果是|要是|若是|假如是)")
+_SWITCH_TAIL = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|的情况|情况)$")
+# A year or a period of one (2023年, 2024年上半年, 去年1-10月).
+_WHEN = re.compile(
+    r"(?:(?:19|20)\d{2}年|今年|去年|前年|明年)"
+    r"(?:上半年|下半年|前三季度|第?[一二三四]季度|\d{1,2}(?:[-—~至到]\d{1,2})?月份?)?"
+    r"|上半年|下半年|前三季度"
+)
 # Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
 _OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
@@ -163,6 +172,14 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     'How many listed companies are there in Shenzhen?'
     >>> understand("它有多少家企业？", ["What is the Qianhai Legal Service Zone?"])
     '它有多少家企业？'
+    >>> understand("那2023年呢？", ["广州开发区2018年有多少家外资企业？"])
+    '广州开发区2023年有多少家外资企业？'
+    >>> understand("去年上半年的呢？", ["广州开发区有多少家外资企业？"])
+    '广州开发区去年上半年有多少家外资企业？'
+    >>> understand("换成横琴呢？", ["南沙的集群注册企业有多少家？"])
+    '横琴的集群注册企业有多少家？'
+    >>> understand("佛山那边呢？", ["深圳有多少家专精特新企业？"])
+    '佛山有多少家专精特新企业？'
     """
     if not history or ordinal(question) is not None or relative(question):
         # Words that count into a list (下一项呢？, 第三点呢？) name no subject.
@@ -176,6 +193,17 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     for pattern in (_ELLIPSIS, _ELLIPSIS_EN):
         m = pattern.match(question)
         other = m.group("x").strip() if m else ""
+        # 换成横琴呢？, 佛山那边呢？: the place is what is put in; after 换成 it is
+        # another subject, whatever its name ends in.
+        put_in = bool(_SWITCH_LEAD.match(other))
+        other = _SWITCH_TAIL.sub("", _SWITCH_LEAD.sub("", other)) or other
+        if _WHEN.fullmatch(other):
+            # Another year or period (那2023年呢？) takes the place of the one asked about,
+            # or joins the subject where none was.
+            when = _WHEN.search(previous)
+            if when:
+                return previous[: when.start()] + other + previous[when.end() :]
+            return previous.replace(topic, topic + other, 1)
         # A question of its own that merely ends in 呢 has a predicate: not elliptical.
         if other and other != topic and not _PRONOUN.search(other) and not _PREDICATE.search(other):
             whole = phrase(previous)
@@ -183,7 +211,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 # A thing with its owner (那前海的法务区呢？) takes the place of the one the
                 # question asked about with its owner (横琴的琴澳国际法务集聚区).
                 return previous.replace(whole, other, 1)
-            if is_entity(other):
+            if put_in or is_entity(other):
                 # A place or body takes the place of the one the question named, even
                 # when that one stood in its opening (在广州黄埔区，…事项推出了几个？).
                 opening = _OPENING.match(previous.strip())

@@ -614,3 +614,20 @@ def test_what_follows_a_bare_item_comes_from_its_own_document_after_the_list(tmp
     # Only what its document says after the list: not before it, not elsewhere.
     assert details.text == "营养配餐[1]在营养配餐方面，兽医定制了食谱。[2]"
     assert details.hits[1].chunk.id == "zoo.txt#5"
+
+
+def test_another_year_or_a_place_put_in_takes_the_place_of_the_one_asked_about(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            ("星河科技", "星河科技2022年营收为3.2亿元。星河科技2023年营收为4.5亿元。"),
+            ("海港书店", "海港书店2022年营收为800万元。"),
+        ],
+    )
+    history = ["星河科技的营收在2022年是多少？"]
+    later = engine.ask("那2023年呢？", mode="lexical", history=history)
+    assert later.understood_as == "星河科技的营收在2023年是多少？" and "4.5亿元" in later.text
+    shop = engine.ask("换成海港书店呢？", mode="lexical", history=history)
+    assert shop.understood_as == "海港书店的营收在2022年是多少？" and "800万元" in shop.text
