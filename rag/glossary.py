@@ -87,6 +87,26 @@ def _phrases() -> list[tuple[list[str], tuple[str, ...]]]:
     return sorted(entries, key=lambda e: -len(e[0]))
 
 
+# What a question asks for after "what" or "which" (what year, in which month): the slot
+# the answer fills, not a word the answer holds (2007年 says no 年度).
+_ASKED_SLOT = frozenset("year date day month century decade time".split())
+
+
+def _without_asked(words: list[str]) -> list[str]:
+    """English words without the slot a question asks for.
+
+    >>> _without_asked(["what", "year", "did", "they", "launch", "it"])
+    ['what', 'did', 'they', 'launch', 'it']
+    >>> _without_asked(["the", "year", "of", "the", "launch"])
+    ['the', 'year', 'of', 'the', 'launch']
+    """
+    return [
+        w
+        for i, w in enumerate(words)
+        if not (w in _ASKED_SLOT and i and words[i - 1] in ("what", "which"))
+    ]
+
+
 def translate(
     question: str, frequency: Callable[[str], float] | None = None
 ) -> list[tuple[str, ...]]:
@@ -98,7 +118,7 @@ def translate(
     >>> translate("How many national high-tech zones are there in China?")
     [('国家', '全国', '国家级'), ('高新区',), ('中国', '我国', '全国')]
     """
-    tokens = english_words(question)
+    tokens = _without_asked(english_words(question))
     found: list[tuple[str, ...]] = []
     i = 0
     while i < len(tokens):

@@ -77,3 +77,12 @@ def test_a_name_the_corpus_writes_with_one_character_otherwise_meets_it_by_its_p
     assert n == 1 and set(words) == {"亚里", "多德"}
     # A name none of whose pairs the corpus uses stays untranslated.
     assert look_up(english_words("Aristotle"), lambda w: 0) == (0, ())
+
+
+def test_the_slot_a_question_asks_for_is_not_translated_as_a_word_the_answer_holds():
+    used = {"年度": 5, "推出": 3, "计划": 4}.get
+    count = lambda w: used(w, 0)  # noqa: E731
+    groups = translate("What year did they launch the plan?", count)
+    assert ("年度",) not in groups and any("推出" in g for g in groups)
+    # Elsewhere "year" is a word of the question like any other.
+    assert ("年度",) in translate("How did the plan change over the year?", count)
