@@ -25,9 +25,11 @@ STOPWORDS = frozenset(
 # Question frames: removed from questions before segmentation, since jieba's search mode
 # would otherwise leave pieces such as 一年 (of 哪一年) that look like content.
 _QUESTION_FRAMES = re.compile(
-    r"哪一年|哪一天|哪一个|哪一种|哪一家|哪几个|哪几项|哪个|哪些|哪年|哪天|哪里|什么时候|什么样|"
-    r"什么|多少|第几|占多大|多大|多长|多久|几个|几家|几项|几种|几年|几次|怎么样|怎么|怎样|"
-    r"如何|为什么|为何|是否|有没有|请问|一共|总共|分别|之处"
+    r"哪一年|哪一天|哪一个|哪一种|哪一家|哪一位|哪几个|哪几项|哪几条|哪几点|哪几批|哪个|哪些|哪年|哪天|"
+    r"哪里|哪家|哪位|哪所|哪座|哪条|哪种|哪类|叫什么名字|什么名字|叫什么|什么时候|什么样|"
+    r"什么|多少|第几|占多大|多大|多长|多久|几个|几家|几项|几种|几年|几次|几条|几点|几位|几名|"
+    r"几所|几座|几批|几类|几岁|几成|几倍|怎么样|怎么|怎样|如何|为什么|为何|是否|有没有|请问|"
+    r"一共|总共|分别|之处"
 )
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 # Chinese characters (CJK Unified Ideographs and Extension A): one definition for all.

@@ -76,3 +76,17 @@ def test_written_cantonese_is_read_in_mandarin_and_mandarin_is_left_alone():
         "該條例的係數是多少？",
     ):
         assert mandarin(plain) == plain
+
+
+def test_question_words_of_every_kind_are_no_content():
+    from rag.query import Query
+
+    for question, content in (
+        ("《塞尔达传说》是哪家公司开发的？", {"公司", "开发"}),
+        ("孙中山享年几岁？", {"享年"}),
+        ("这只熊猫叫什么名字？", {"熊猫"}),
+        ("主要任务有几条？", {"任务"}),
+    ):
+        terms = {t for t in Query.of(question).terms if isinstance(t, str)}
+        assert not terms & {"哪家", "几岁", "名字", "几条", "叫"}, (question, terms)
+        assert content <= terms, (question, terms)
