@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from rag.query import asks_number
-from rag.tokenize import normalize
+from rag.tokenize import normalize, strip_question_frames, words
 
 _ELLIPSIS = re.compile(
     r"^\s*(?:那么|那|而|还有|其中|至于)?\s*(?P<x>[^，,。？?！!]{1,24}?)\s*(?:的)?"
@@ -227,6 +227,10 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 )
             # Another attribute of the same subject (那政务事项呢？).
             return f"{topic}的{other}{'有多少' if asks_number(previous) else '是什么'}？"
+    other = _switched_to(question, previous)
+    if other and other != topic:
+        # Another place or body asked the same of (深圳又是多少？, 龙华区有没有类似的？).
+        return previous.replace(topic, other, 1)
     pronoun = _PRONOUN_EN if question.isascii() else _PRONOUN
     # Found in the Simplified form (該 is 该), replaced in the question as typed.
     seen = normalize(question)
@@ -246,6 +250,37 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
 _DOCUMENTS = ("文件", "政策", "意见", "规划", "方案", "计划", "措施", "条例", "办法")
 _PLACE_KINDS = ("区", "市", "地方")
 _THING_KINDS = (*_DOCUMENTS, "平台", "项目", "企业", "机构", "公司", "集团", "部门", "中心", "服务")
+
+
+# How a body's name ends (…区, …院, …平台), 市 left out (上市, 城市 are no names).
+_BODY_END = re.compile(f"(?:{_NAME_END.pattern})$")
+# Words that ask the same again of another subject, with no content of their own.
+_AGAIN = frozenset("数字 数据 数量 情况 类似 对比 比较 同期 那边 这边 又 一下 差不多 一样".split())
+
+
+def _switched_to(question: str, previous: str) -> str:
+    """The place or body a question names when it asks nothing else (深圳又是多少？,
+    深圳龙华区有没有类似的？, 深圳的数字是多少？): the previous question, asked of it.
+    "" when the question says more, names no such thing, or names one the previous
+    question did.
+
+    >>> _switched_to("深圳又是多少？", "广州开发区有多少家外资企业？")
+    '深圳'
+    >>> _switched_to("深圳有多少名律师？", "广州开发区有多少家外资企业？")
+    ''
+    >>> _switched_to("上市的呢，有几家？", "广州经开区有多少家科技型企业？")
+    ''
+    """
+    if question.isascii():
+        return ""
+    named = re.sub(r"[呢吧啊]$", "", subject(question))
+    # A place the glossary knows or a name that ends as a body's does (…区, …院): jieba's
+    # tags call too much a name here (上市的呢？).
+    known = _BODY_END.search(named) or any(place in named for place in _places())
+    if not named or named in previous or not known:
+        return ""
+    rest = strip_question_frames(normalize(question.replace(named, " ", 1)))
+    return named if not set(words(rest)) - _AGAIN else ""
 
 
 def _agrees(pronoun: str, topic: str) -> bool:

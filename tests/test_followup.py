@@ -631,3 +631,16 @@ def test_another_year_or_a_place_put_in_takes_the_place_of_the_one_asked_about(t
     assert later.understood_as == "星河科技的营收在2023年是多少？" and "4.5亿元" in later.text
     shop = engine.ask("换成海港书店呢？", mode="lexical", history=history)
     assert shop.understood_as == "海港书店的营收在2022年是多少？" and "800万元" in shop.text
+
+
+def test_a_follow_up_that_only_names_another_body_asks_it_the_same(tmp_path):
+    from rag.followup import understand
+
+    asked = ["星河区有多少家外资企业？"]
+    assert understand("海港区又是多少？", asked) == "海港区有多少家外资企业？"
+    assert understand("海港区的数字呢，多少家？", asked) == "海港区有多少家外资企业？"
+    assert understand("海港区有没有类似的？", asked) == "海港区有多少家外资企业？"
+    # Saying something of its own, it is a question of its own.
+    assert understand("海港区有多少名律师？", asked) == "海港区有多少名律师？"
+    # 上市 is no body, though jieba may call it a name.
+    assert understand("上市的呢，有几家？", asked) == "上市的呢，有几家？"
