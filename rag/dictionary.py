@@ -166,8 +166,10 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
         # A phrase runs from content word to content word.
         if key[0] in _FUNCTION or key[-1] in _FUNCTION:
             continue
-        # The phrase as asked, then made a country's name where it is its adjective.
-        senses = [table[k] for k in (key, *_of_country(key)) if k in table]
+        # The phrase as asked, then made a country's name where it is its adjective
+        # (only names: "median" is no adjective of a country called "media").
+        senses = [table[key]] if key in table else []
+        senses += [table[k] & proper_names() for k in _of_country(key) if k in table]
         defined = frozenset().union(*senses)
         used = next(
             (found for sense in senses if (found := [w for w in sense if frequency(w) > 0])),
@@ -175,9 +177,10 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
         )
         if not used and n == 1:
             used = [w for w in _agents(key[0], table) if frequency(w) > 0]
-        if not used:
+        if not used and n == 1:
             # A name the corpus writes otherwise (亚里斯多德 for its 亚里士多德): the
-            # character pairs the two share.
+            # character pairs the two share. One word only: a phrase the dictionary
+            # names as a whole (World Trade Center) is better met word by word.
             names = sorted(w for w in defined if w in proper_names())
             alike = (_spelled_alike(w, frequency) for w in names)
             used = next((pairs for pairs in alike if pairs), [])
@@ -188,10 +191,10 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
 
 
 def _of_country(key: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """A phrase with its last word, an adjective of a country or continent, made the
-    name, in the ways English makes such adjectives ("south african" → "south africa",
-    "italian" → "italy", "egyptian" → "egypt", "european" → "europe"); [] for a word
-    that is none.
+    """The phrase with its last word made the name it would be the adjective of, in the
+    ways English makes such adjectives ("south african" → "south africa", "italian" →
+    "italy", "egyptian" → "egypt", "european" → "europe"): the keys to try, of which
+    ``look_up`` keeps only proper names; [] for a word without such an ending.
 
     >>> _of_country(("south", "african"))[0], _of_country(("italian",))[1]
     (('south', 'africa'), ('italy',))
@@ -210,8 +213,9 @@ def _of_country(key: tuple[str, ...]) -> list[tuple[str, ...]]:
 def _spelled_alike(name: str, frequency: Callable[[str], float]) -> list[str]:
     """How the corpus may write a name it does not use as a word: the name itself when
     the corpus uses all its character pairs (its words split it otherwise); for a name
-    of five characters or more with one character spelled otherwise (亚里斯多德 and
-    亚里士多德), the pairs they share; else [].
+    of five characters or more with one character in its middle written otherwise
+    (亚里斯多德 and 亚里士多德), the pairs around that character are missing, and the
+    name is met by the others; else []. A pair across 的 is no piece of a name.
 
     >>> used = {"亚里", "多德", "士多", "里士", "特斯", "斯拉"}.__contains__
     >>> _spelled_alike("亚里斯多德", lambda w: float(used(w)))
@@ -220,9 +224,12 @@ def _spelled_alike(name: str, frequency: Callable[[str], float]) -> list[str]:
     (['特斯拉'], [])
     """
     pairs = [name[i : i + 2] for i in range(len(name) - 1)]
+    if "的" in name:
+        return []
     missing = [i for i, pair in enumerate(pairs) if frequency(pair) <= 0]
     if not missing:
         return [name] if len(pairs) >= 2 else []
-    if len(pairs) < 4 or len(missing) > 2 or missing[-1] - missing[0] != len(missing) - 1:
+    middle = len(missing) == 2 and missing[1] == missing[0] + 1
+    if len(pairs) < 4 or not middle or missing[0] == 0 or missing[1] == len(pairs) - 1:
         return []
     return [pair for i, pair in enumerate(pairs) if i not in missing]

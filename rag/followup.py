@@ -4,7 +4,8 @@ retrieval ("那深圳呢？" after "广州开发区有多少家外资企业？" 
 Pure functions over text. Two shapes are completed, the two that users type:
 
 * **the same question about something else** — "那X呢？", "X呢？", "其中X的呢？",
-  "And X?", "What about X?": the subject of the previous question is replaced by X;
+  "换成X呢？", "X又是多少？", "And X?", "What about X?": the subject of the previous
+  question is replaced by X, or its year or period by another ("那2023年呢？");
 * **a pronoun for the previous subject** — "它的投资额是多少？", "该区……", "其……",
   "What is its …?": the pronoun is replaced by that subject, when it can stand for it
   (该文件 for a title in 《》, 该区 for …区; not 该中心 for a platform) and both are in one
@@ -44,12 +45,13 @@ _PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
 # What a question about something else says around it (换成横琴呢？, 佛山那边呢？).
 _SWITCH_LEAD = re.compile(r"^(?:换成|换做|换到|改成|改为|如果是|要是|若是|假如是)")
 _SWITCH_TAIL = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|的情况|情况)$")
-# A year or a period of one (2023年, 2024年上半年, 去年1-10月).
-_WHEN = re.compile(
-    r"(?:(?:19|20)\d{2}年|今年|去年|前年|明年)"
-    r"(?:上半年|下半年|前三季度|第?[一二三四]季度|\d{1,2}(?:[-—~至到]\d{1,2})?月份?)?"
-    r"|上半年|下半年|前三季度"
+# A year, a period of one (上半年, 1-10月, 12月31日), or both (2024年上半年).
+_YEAR = r"(?:(?:19|20)\d{2}年|今年|去年|前年|明年)"
+_PERIOD = (
+    r"(?:上半年|下半年|前三季度|第?[一二三四]季度|"
+    r"\d{1,2}(?:[-—~至到]\d{1,2})?月份?(?:\d{1,2}日)?)"
 )
+_WHEN = re.compile(f"(?P<year>{_YEAR})(?P<period>{_PERIOD})?|(?P<only>{_PERIOD})")
 # Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
 _OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
@@ -193,17 +195,11 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     for pattern in (_ELLIPSIS, _ELLIPSIS_EN):
         m = pattern.match(question)
         other = m.group("x").strip() if m else ""
-        # 换成横琴呢？, 佛山那边呢？: the place is what is put in; after 换成 it is
-        # another subject, whatever its name ends in.
-        put_in = bool(_SWITCH_LEAD.match(other))
-        other = _SWITCH_TAIL.sub("", _SWITCH_LEAD.sub("", other)) or other
+        # 换成横琴呢？, 佛山那边呢？: the place is what is put in.
+        if not other.isascii():
+            other = _SWITCH_TAIL.sub("", _SWITCH_LEAD.sub("", normalize(other))) or other
         if _WHEN.fullmatch(other):
-            # Another year or period (那2023年呢？) takes the place of the one asked about,
-            # or joins the subject where none was.
-            when = _WHEN.search(previous)
-            if when:
-                return previous[: when.start()] + other + previous[when.end() :]
-            return previous.replace(topic, topic + other, 1)
+            return _another_time(previous, topic, other) or question
         # A question of its own that merely ends in 呢 has a predicate: not elliptical.
         if other and other != topic and not _PRONOUN.search(other) and not _PREDICATE.search(other):
             whole = phrase(previous)
@@ -211,7 +207,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 # A thing with its owner (那前海的法务区呢？) takes the place of the one the
                 # question asked about with its owner (横琴的琴澳国际法务集聚区).
                 return previous.replace(whole, other, 1)
-            if put_in or is_entity(other):
+            if is_entity(other):
                 # A place or body takes the place of the one the question named, even
                 # when that one stood in its opening (在广州黄埔区，…事项推出了几个？).
                 opening = _OPENING.match(previous.strip())
@@ -228,7 +224,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
             # Another attribute of the same subject (那政务事项呢？).
             return f"{topic}的{other}{'有多少' if asks_number(previous) else '是什么'}？"
     other = _switched_to(question, previous)
-    if other and other != topic:
+    if other:
         # Another place or body asked the same of (深圳又是多少？, 龙华区有没有类似的？).
         return previous.replace(topic, other, 1)
     pronoun = _PRONOUN_EN if question.isascii() else _PRONOUN
@@ -252,35 +248,73 @@ _PLACE_KINDS = ("区", "市", "地方")
 _THING_KINDS = (*_DOCUMENTS, "平台", "项目", "企业", "机构", "公司", "集团", "部门", "中心", "服务")
 
 
+def _another_time(previous: str, topic: str, when: str) -> str:
+    """The previous question asked of another year or period (``when``): in place of
+    its own, a period alone keeping its year and a year alone its period; joined to the
+    subject where it had none. "" for a question over a range of years, which says not
+    which to replace.
+
+    >>> _another_time("广州开发区2018年有多少家外资企业？", "广州开发区", "2023年")
+    '广州开发区2023年有多少家外资企业？'
+    >>> _another_time("广州开发区2023年的GDP是多少？", "广州开发区", "上半年")
+    '广州开发区2023年上半年的GDP是多少？'
+    >>> _another_time("截至2023年12月31日，深圳有多少家企业？", "深圳", "2024年")
+    '截至2024年12月31日，深圳有多少家企业？'
+    >>> _another_time("2018年到2023年新增了多少家企业？", "", "2024年")
+    ''
+    """
+    asked = _WHEN.fullmatch(when)
+    times = list(_WHEN.finditer(previous))
+    if len([t for t in times if t.group("year")]) > 1:
+        return ""
+    if not times:
+        return previous.replace(topic, topic + when, 1) if topic else ""
+    held = times[0]
+    year = asked.group("year") or held.group("year") or ""
+    period = asked.group("period") or asked.group("only") or held.group("period") or ""
+    if asked.group("year") and not (asked.group("period") or asked.group("only")):
+        period = held.group("period") or ""
+    return previous[: held.start()] + year + period + previous[held.end() :]
+
+
 # How a body's name ends (…区, …院, …平台), 市 left out (上市, 城市 are no names).
 _BODY_END = re.compile(f"(?:{_NAME_END.pattern})$")
-# Words that ask the same again of another subject, with no content of their own.
-_AGAIN = frozenset("数字 数据 数量 情况 类似 对比 比较 同期 那边 这边 又 一下 差不多 一样".split())
+# Words that ask the same of another subject (又是多少, 有没有类似的, 数字呢): one must be
+# there, or a bare count (多少家？), and no other word of content.
+_AGAIN = frozenset("数字 数据 数量 类似 对比 比较 同期 那边 这边 差不多 一样 同样".split())
+_AGAIN_SAID = re.compile("又|也|" + "|".join(sorted(_AGAIN)))
+_COUNT = re.compile(r"多少|几")
 
 
 def _switched_to(question: str, previous: str) -> str:
-    """The place or body a question names when it asks nothing else (深圳又是多少？,
-    深圳龙华区有没有类似的？, 深圳的数字是多少？): the previous question, asked of it.
-    "" when the question says more, names no such thing, or names one the previous
-    question did.
+    """The place or body a question names when it asks the same again of it and nothing
+    else (深圳又是多少？, 深圳龙华区有没有类似的？, 深圳呢，多少家？): the previous question,
+    asked of it. "" when the question says more, names no such thing (a place the
+    glossary knows, alone or with a body's ending: 龙华区, 深圳国际仲裁院), or names one
+    the previous question did.
 
     >>> _switched_to("深圳又是多少？", "广州开发区有多少家外资企业？")
     '深圳'
-    >>> _switched_to("深圳有多少名律师？", "广州开发区有多少家外资企业？")
-    ''
-    >>> _switched_to("上市的呢，有几家？", "广州经开区有多少家科技型企业？")
-    ''
+    >>> [_switched_to(q, "广州开发区有多少家外资企业？") for q in
+    ...  ("深圳有多少名律师？", "深圳是什么？", "上市公司又有多少？", "澳门企业又有多少？")]
+    ['', '', '', '']
+    >>> _switched_to("龍華區又是多少？", "广州开发区有多少家外资企业？")
+    '龙华区'
     """
     if question.isascii():
         return ""
-    named = re.sub(r"[呢吧啊]$", "", subject(question))
-    # A place the glossary knows or a name that ends as a body's does (…区, …院): jieba's
-    # tags call too much a name here (上市的呢？).
-    known = _BODY_END.search(named) or any(place in named for place in _places())
-    if not named or named in previous or not known:
+    text = normalize(question)
+    named = re.sub(r"[呢吧啊]$", "", subject(text))
+    places = _places()
+    known = named in places or (
+        bool(_BODY_END.search(named)) and any(place in named for place in places)
+    )
+    if not named or named in normalize(previous) or not known:
         return ""
-    rest = strip_question_frames(normalize(question.replace(named, " ", 1)))
-    return named if not set(words(rest)) - _AGAIN else ""
+    rest = text.replace(named, " ", 1)
+    if set(words(strip_question_frames(rest))) - _AGAIN:
+        return ""
+    return named if _AGAIN_SAID.search(rest) or _COUNT.search(rest) else ""
 
 
 def _agrees(pronoun: str, topic: str) -> bool:

@@ -92,19 +92,14 @@ def _phrases() -> list[tuple[list[str], tuple[str, ...]]]:
 _ASKED_SLOT = frozenset("year date day month century decade time".split())
 
 
-def _without_asked(words: list[str]) -> list[str]:
-    """English words without the slot a question asks for.
+def _asked(words: list[str], i: int) -> bool:
+    """Whether ``words[i]`` is the slot a question asks for (what year), not part of a
+    longer phrase (what time zone: the caller looks those up first).
 
-    >>> _without_asked(["what", "year", "did", "they", "launch", "it"])
-    ['what', 'did', 'they', 'launch', 'it']
-    >>> _without_asked(["the", "year", "of", "the", "launch"])
-    ['the', 'year', 'of', 'the', 'launch']
+    >>> _asked(["what", "year", "did", "they", "launch"], 1), _asked(["the", "year"], 1)
+    (True, False)
     """
-    return [
-        w
-        for i, w in enumerate(words)
-        if not (w in _ASKED_SLOT and i and words[i - 1] in ("what", "which"))
-    ]
+    return words[i] in _ASKED_SLOT and i > 0 and words[i - 1] in ("what", "which")
 
 
 def translate(
@@ -118,7 +113,7 @@ def translate(
     >>> translate("How many national high-tech zones are there in China?")
     [('国家', '全国', '国家级'), ('高新区',), ('中国', '我国', '全国')]
     """
-    tokens = _without_asked(english_words(question))
+    tokens = english_words(question)
     found: list[tuple[str, ...]] = []
     i = 0
     while i < len(tokens):
@@ -127,6 +122,9 @@ def translate(
             m, general = dictionary.look_up(tokens[i:], frequency)
             if m > n:
                 n, zh = m, general
+        if n == 1 and _asked(tokens, i):
+            i += 1
+            continue
         if n:
             found.append(zh)
             i += n

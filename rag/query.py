@@ -92,8 +92,8 @@ class Query:
         # Callers refuse longer questions (rag.settings.check_length); the cap bounds
         # the work for a caller that did not, such as a search of a pasted text.
         question = question[:MAX_QUESTION]
-        framed = strip_question_frames(question)
-        norm = normalize(framed)
+        # Frames are Simplified: a Traditional question (幾條, 叫什麼名字) is normalised first.
+        norm = strip_question_frames(normalize(question))
         english = not CJK.search(norm)
         translations = glossary.translate(question, frequency)
         terms: dict[Term, float] = {}

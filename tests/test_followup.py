@@ -622,25 +622,35 @@ def test_another_year_or_a_place_put_in_takes_the_place_of_the_one_asked_about(t
     engine = titled_library(
         tmp_path,
         [
-            ("星河科技", "星河科技2022年营收为3.2亿元。星河科技2023年营收为4.5亿元。"),
-            ("海港书店", "海港书店2022年营收为800万元。"),
+            ("星河集团", "星河集团2022年营收为3.2亿元。星河集团2023年营收为4.5亿元。"),
+            ("海港集团", "海港集团2022年营收为800万元。"),
         ],
     )
-    history = ["星河科技的营收在2022年是多少？"]
+    history = ["星河集团的营收在2022年是多少？"]
     later = engine.ask("那2023年呢？", mode="lexical", history=history)
-    assert later.understood_as == "星河科技的营收在2023年是多少？" and "4.5亿元" in later.text
-    shop = engine.ask("换成海港书店呢？", mode="lexical", history=history)
-    assert shop.understood_as == "海港书店的营收在2022年是多少？" and "800万元" in shop.text
-
-
-def test_a_follow_up_that_only_names_another_body_asks_it_the_same(tmp_path):
+    assert later.understood_as == "星河集团的营收在2023年是多少？" and "4.5亿元" in later.text
+    other = engine.ask("換成海港集團呢？", mode="lexical", history=history)
+    assert other.understood_as == "海港集团的营收在2022年是多少？" and "800万元" in other.text
+    # An attribute after 换成 is another attribute of the same subject.
     from rag.followup import understand
 
-    asked = ["星河区有多少家外资企业？"]
-    assert understand("海港区又是多少？", asked) == "海港区有多少家外资企业？"
-    assert understand("海港区的数字呢，多少家？", asked) == "海港区有多少家外资企业？"
-    assert understand("海港区有没有类似的？", asked) == "海港区有多少家外资企业？"
-    # Saying something of its own, it is a question of its own.
-    assert understand("海港区有多少名律师？", asked) == "海港区有多少名律师？"
-    # 上市 is no body, though jieba may call it a name.
-    assert understand("上市的呢，有几家？", asked) == "上市的呢，有几家？"
+    assert understand("换成利润呢？", history) == "星河集团的利润有多少？"
+    # A period alone keeps the year; a question over a range of years is left alone.
+    assert understand("上半年呢？", history) == "星河集团的营收在2022年上半年是多少？"
+    ranged = ["星河集团2018年到2023年营收增长了多少？"]
+    assert understand("那2024年呢？", ranged) == "那2024年呢？"
+
+
+def test_a_follow_up_that_only_names_another_place_asks_it_the_same():
+    from rag.followup import understand
+
+    asked = ["广州开发区有多少家外资企业？"]
+    assert understand("深圳又是多少？", asked) == "深圳有多少家外资企业？"
+    assert understand("龍華區有沒有類似的？", asked) == "龙华区有多少家外资企业？"
+    assert understand("横琴的数字呢，多少家？", asked) == "横琴有多少家外资企业？"
+    # Asking something of its own, it is a question of its own.
+    for own in ("深圳有多少名律师？", "深圳是什么？", "前海在哪里？"):
+        assert understand(own, asked) == own
+    # Kinds of bodies and things are no place (上市公司, 澳门企业, 上市).
+    for kind in ("上市公司又有多少？", "澳门企业又有多少？", "上市的呢，有几家？"):
+        assert understand(kind, asked) == kind

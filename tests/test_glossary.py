@@ -61,11 +61,13 @@ def test_chinese_questions_get_no_translations_and_english_ones_search_chinese_t
 
 
 def test_an_adjective_of_a_country_meets_the_country_s_name():
-    used = {"南非": 3, "意大利": 2, "南方": 9}.get
+    used = {"南非": 3, "意大利": 2, "南方": 9, "传媒": 5, "媒介": 4}.get
     count = lambda w: used(w, 0)  # noqa: E731
     # "South African" has no entry of its own; "South Africa" has.
     assert look_up(english_words("South African schools"), count) == (2, ("南非",))
     assert look_up(english_words("Italian"), count) == (1, ("意大利",))
+    # Only to a proper name: "median" is no adjective of "media".
+    assert look_up(english_words("median"), count) == (0, ())
 
 
 def test_a_name_the_corpus_writes_with_one_character_otherwise_meets_it_by_its_pairs():
@@ -84,5 +86,8 @@ def test_the_slot_a_question_asks_for_is_not_translated_as_a_word_the_answer_hol
     count = lambda w: used(w, 0)  # noqa: E731
     groups = translate("What year did they launch the plan?", count)
     assert ("年度",) not in groups and any("推出" in g for g in groups)
-    # Elsewhere "year" is a word of the question like any other.
+    # Elsewhere "year" is a word of the question like any other, and a phrase it opens
+    # is looked up whole.
     assert ("年度",) in translate("How did the plan change over the year?", count)
+    zone = lambda w: 1 if w == "时区" else 0  # noqa: E731
+    assert translate("What time zone is it in?", zone) == [("时区",)]
