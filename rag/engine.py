@@ -262,8 +262,7 @@ class Engine:
             return alone
         # An item named by what no item of the list holds (跟上市有关的那条): what it is
         # named by is what the question asks about, without the words pointing to it.
-        named_by = which if isinstance(which, str) and which else ""
-        reading = named_by + without_ordinal(question) if named_by else ""
+        reading = which + without_ordinal(question) if isinstance(which, str) and which else ""
         read = self._with_context(question, history[-1], k, mode, before, reading)
         if read.abstained or alone.abstained:
             # Answered one way only, that way; refused both ways, the reply says what
@@ -641,6 +640,7 @@ def _followed(point: Answer, read: Answer) -> Answer | None:
     True
     """
     shown = [point.hits[point.quotes[0][0] - 1]]
+    ids = [shown[0].chunk.id]
     quotes = [(1, point.quotes[0][1])]
     room = MAX_ANSWER - len(point.quotes[0][1]) - 4
     for number, quote in read.quotes:
@@ -648,14 +648,12 @@ def _followed(point: Answer, read: Answer) -> Answer | None:
         if room < 0:
             break
         hit = read.hits[number - 1]
-        ids = [h.chunk.id for h in shown]
         if hit.chunk.id not in ids:
             shown.append(hit)
             ids.append(hit.chunk.id)
         quotes.append((ids.index(hit.chunk.id) + 1, quote))
     if len(quotes) == 1:
         return None
-    ids = {h.chunk.id for h in shown}
     rest = [h for h in (*point.hits, *read.hits) if h.chunk.id not in ids]
     return replace(
         point,
@@ -707,6 +705,13 @@ def _counted_runs(hits: Sequence[Hit], asking: str) -> list[list[tuple[int, str]
     return runs
 
 
+def _place(chunk_id: str) -> tuple[str, int] | None:
+    """A passage's document and its place there, from its id (``seeds/a.txt#3``); None
+    for an id that says no place."""
+    source, _, index = chunk_id.rpartition("#")
+    return (source, int(index)) if index.isdigit() else None
+
+
 def _steps(start: str, end: str) -> int:
     """How many passages on from passage ``start`` passage ``end`` is in the same
     document; -1 when it is before it, or in another document.
@@ -714,11 +719,10 @@ def _steps(start: str, end: str) -> int:
     >>> _steps("a.txt#3", "a.txt#5"), _steps("a.txt#3", "a.txt#1"), _steps("a.txt#3", "b.txt#5")
     (2, -1, -1)
     """
-    source, _, first = start.rpartition("#")
-    other, _, last = end.rpartition("#")
-    if source != other or not (first.isdigit() and last.isdigit()):
+    first, last = _place(start), _place(end)
+    if first is None or last is None or first[0] != last[0]:
         return -1
-    return max(int(last) - int(first), -1)
+    return max(last[1] - first[1], -1)
 
 
 def _neighbour(chunk_id: str, step: int) -> str | None:
@@ -728,10 +732,10 @@ def _neighbour(chunk_id: str, step: int) -> str | None:
     >>> _neighbour("seeds/a.txt#3", 2), _neighbour("seeds/a.txt#0", -1), _neighbour("x", 1)
     ('seeds/a.txt#5', None, None)
     """
-    source, _, index = chunk_id.rpartition("#")
-    if not index.isdigit() or int(index) + step < 0:
+    place = _place(chunk_id)
+    if place is None or place[1] + step < 0:
         return None
-    return f"{source}#{int(index) + step}"
+    return f"{place[0]}#{place[1] + step}"
 
 
 def open_engine(
