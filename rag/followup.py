@@ -36,10 +36,14 @@ _ELLIPSIS_EN = re.compile(
 )
 # Pronouns that stand for the previous question's subject (其 only as a pronoun: not 其中,
 # 其他, 其实, 其余, 其次).
+# The kinds a pronoun may name (该文件, 该市, 该平台): a document's, which a title in 《》
+# is one of; a place's; and the others.
+_DOCUMENTS = ("文件", "政策", "意见", "规划", "方案", "计划", "措施", "条例", "办法")
+_PLACE_KINDS = ("区", "市", "地方")
+_THING_KINDS = (*_DOCUMENTS, "平台", "项目", "企业", "机构", "公司", "集团", "部门", "中心", "服务")
 _PRONOUN = re.compile(
-    r"它们|它|该(?:区|市|平台|项目|企业|机构|公司|集团|部门|中心|园区|文件|政策|意见|规划|方案|"
-    r"计划|措施|条例|办法|服务)|这(?:份|个|项|一)(?:文件|政策|规划|方案|计划)|这个地方|这里|那里|"
-    r"其(?=[^中他实余次])"
+    f"它们|它|该(?:{'|'.join(('区', '市', '园区', *_THING_KINDS))})|"
+    r"这(?:份|个|项|一)(?:文件|政策|规划|方案|计划)|这个地方|这里|那里|其(?=[^中他实余次])"
 )
 _PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
 # What a question about something else says around it (换成横琴呢？, 佛山那边呢？).
@@ -239,13 +243,6 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
             meant = named_thing(previous) or topic
         return question[: m.start()] + meant + question[m.end() :]
     return question
-
-
-# A document's kinds, which a title in 《》 is one of; a place's; and the other kinds a
-# pronoun may name (该平台, 该公司).
-_DOCUMENTS = ("文件", "政策", "意见", "规划", "方案", "计划", "措施", "条例", "办法")
-_PLACE_KINDS = ("区", "市", "地方")
-_THING_KINDS = (*_DOCUMENTS, "平台", "项目", "企业", "机构", "公司", "集团", "部门", "中心", "服务")
 
 
 def _another_time(previous: str, topic: str, when: str) -> str:
@@ -526,6 +523,17 @@ NAMED = 0.6
 ALSO_NAMED = 0.5
 
 
+def pair_share(name: str, text: str) -> float:
+    """The share of ``name``'s character pairs (the name itself, for one character) that
+    ``text`` holds: how far it speaks of the name, in other words than the name's own.
+
+    >>> pair_share("交通网", "建综合交通网"), pair_share("资源优化", "资源的有效配置优化")
+    (1.0, 0.6666666666666666)
+    """
+    pairs = {name[i : i + 2] for i in range(len(name) - 1)} or {name}
+    return sum(p in text for p in pairs) / len(pairs)
+
+
 def pointed(question: str) -> str:
     """What a follow-up names the list item it asks about by (normalised), or "".
 
@@ -552,9 +560,8 @@ def about(lists: Sequence[list[str]], what: str) -> tuple[int, str] | None:
     """
     for start in range(max(len(what) - 1, 1)):
         end = what[start:]
-        pairs = {end[i : i + 2] for i in range(len(end) - 1)} or {end}
         for i, found in enumerate(lists):
-            shares = [sum(p in normalize(item) for p in pairs) / len(pairs) for item in found]
+            shares = [pair_share(end, normalize(item)) for item in found]
             held = [item for item, share in zip(found, shares) if share >= ALSO_NAMED]
             if len(held) == 1 and max(shares) >= NAMED:
                 return i, held[0]
@@ -860,8 +867,7 @@ def names_item(quote: str, item: str) -> bool:
     quote, item = normalize(quote), normalize(item)
     if re.search(f"{re.escape(item)}[、和与及]|[、和与及]{re.escape(item)}", quote):
         return False
-    pairs = {item[i : i + 2] for i in range(len(item) - 1)} or {item}
-    return sum(p in quote for p in pairs) / len(pairs) >= NAMED
+    return pair_share(item, quote) >= NAMED
 
 
 _ASKED_KIND = re.compile(
