@@ -59,36 +59,32 @@ def test_a_second_sentence_joins_only_when_the_model_is_torn():
     assert compose(q, sure)[0] == "大熊猫主要吃竹子。[1]"
 
 
-def test_a_sentence_that_mostly_restates_the_question_brings_the_next_one():
+def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
     from rag.answer import candidates
 
-    q = Query.of("磁暴会在地球的磁极附近创造出什么？")
+    storm = Query.of("磁暴会在地球的磁极附近创造出什么？")
     hit = _hit("磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会创造出极光。")
-    restating, after = candidates(q, [hit])
-    assert restating.features["novelty"] < 0.4 <= after.features["novelty"]
+    restating, after = candidates(storm, [hit])
     verdict = Verdict([restating, after], np.array([0.9, 0.25]), 0.9, True)
-    assert compose(q, verdict)[0] == restating.sentence + "[1]" + after.sentence + "[1]"
-    # ...when the model gives it some chance of answering.
+    assert compose(storm, verdict)[0] == restating.sentence + "[1]" + after.sentence + "[1]"
     unlikely = Verdict([restating, after], np.array([0.9, 0.1]), 0.9, True)
-    assert compose(q, unlikely)[0] == restating.sentence + "[1]"
+    assert compose(storm, unlikely)[0] == restating.sentence + "[1]"
+    # The sentence before it too: 他 is named there.
+    q = Query.of("何人呼吁在繁殖季节立法禁止狩猎？")
+    text = (
+        "动物学家牛顿调查了当地的鸟类。\n他呼吁在繁殖季节立法禁止狩猎来保护动物。\n此后协会成立。"
+    )
+    named, calling, later = candidates(q, [_hit(text)])
+    verdict = Verdict([named, calling, later], np.array([0.25, 0.9, 0.2]), 0.9, True)
+    assert compose(q, verdict)[0] == calling.sentence + "[1]" + named.sentence + "[1]"
     # A short sentence that took the next one along already gets it once.
-    joined, after = candidates(q, [_hit(hit.chunk.text.replace("\n", ""))])
+    joined, after = candidates(storm, [_hit(hit.chunk.text.replace("\n", ""))])
     assert joined.features["joined"] and after.sentence in joined.sentence
     verdict = Verdict([joined, after], np.array([0.9, 0.25]), 0.9, True)
-    assert compose(q, verdict)[0] == joined.sentence + "[1]"
-    # One that restates the question but gives the figure asked for stands alone.
-    panda = Query.of("熊猫每天吃多少公斤竹子？")
-    figure, nap = candidates(panda, [_hit("熊猫每天吃12公斤竹子。\n熊猫也爱爬树。")])
-    assert figure.features["novelty"] < 0.4 and figure.features["type_match"]
-    verdict = Verdict([figure, nap], np.array([0.9, 0.25]), 0.9, True)
-    assert compose(panda, verdict)[0] == figure.sentence + "[1]"
-    # A best sentence that says something new stands alone.
-    fox = Query.of("狐狸吃什么？")
-    hit = _hit("狐狸主要捕食野兔和田鼠。\n它们也会创造出洞穴。")
-    new, other = candidates(fox, [hit])
-    assert new.features["novelty"] >= 0.4
-    verdict = Verdict([new, other], np.array([0.9, 0.25]), 0.9, True)
-    assert compose(fox, verdict)[0] == new.sentence + "[1]"
+    assert compose(storm, verdict)[0] == joined.sentence + "[1]"
+    # A sentence of another passage is no neighbour.
+    apart = _verdict([(1, "大熊猫主要吃竹子。", 0.9), (2, "它偶尔也吃竹鼠。", 0.25)])
+    assert compose(Query.of("大熊猫吃什么？"), apart)[0] == "大熊猫主要吃竹子。[1]"
 
 
 def test_a_sentence_cut_at_a_passage_edge_never_joins_as_the_second():
