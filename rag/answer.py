@@ -43,8 +43,8 @@ MAX_ANSWER = 240
 # half the best's). Validation split: a right sentence quoted 0.875 -> 0.919, with two
 # sentences in a third of the answers (mean 75 characters).
 SECOND = 0.3
-# When the model is not torn, a sentence beside the best one in its passage (before or
-# after it) joins when the model gives it at least this chance: an answer often stands
+# When no second sentence joined, a sentence beside the best one in its passage (before
+# or after it) joins when the model gives it at least this chance: an answer often stands
 # next to the sentence that restates the question (他呼吁…, 当磁暴…。它们也会…创造出极光).
 # Of the 74 DRCD validation questions whose best sentence missed, 42 had the answer in the
 # next sentence. Counting the second sentence as shipped, quoted-right went 0.915 -> 0.925
@@ -145,12 +145,18 @@ class Candidate:
     passage: int
     sentence: str
     features: dict[str, float]
+    # Where it stands in its passage: the first and last of the passage's sentences it
+    # holds (one, or two when a short sentence took the next along), and whether one of
+    # them was cut at the passage's edge. Not read by the model.
+    span: tuple[int, int] = (0, 0)
+    cut: bool = False
 
 
 def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Query, title: str):
-    """(sentence, closeness, fragment, heading, joined, neighbour) for each sentence of a
-    passage. A bare heading, or a sentence that names the subject of a figure the next one
-    gives, takes the next sentence with it. ``neighbour`` is how much of the question the
+    """(sentence, closeness, fragment, heading, joined, neighbour, span, cut) for each
+    sentence of a passage (``Candidate`` says what ``span`` and ``cut`` are). A bare
+    heading, or a sentence that names the subject of a figure the next one gives, takes
+    the next sentence with it. ``neighbour`` is how much of the question the
     sentences either side hold: an answer often stands next to the sentence that
     restates the question (他呼吁…, 同年9月…). The document's title line (``title``,
     normalised), which the chunker keeps with the passage it heads, is no answer and is
@@ -184,7 +190,9 @@ def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Que
         after = j + 2 if joined else j + 1
         sides = share[j - 1 : j] + share[after : after + 1]
         text = sentence + following if joined else sentence
-        yield text, c, fragment, heading, joined, max(sides, default=0.0)
+        end = j + 1 if joined else j
+        cut_off = fragment or (joined and end == len(parts) - 1 and tail)
+        yield text, c, fragment, heading, joined, max(sides, default=0.0), (j, end), cut_off
 
 
 def _line_breaks(text: str, parts: list[str]) -> list[bool]:
@@ -255,7 +263,7 @@ def candidates(
         edges = (cut or {}).get(hit.chunk.id, (False, False))
         rows = list(_sentences(hit, edges, meaning, q, title))
         passage_close = max((r[1] for r in rows), default=0.0)
-        for sentence, close, fragment, heading, joined, neighbour in rows:
+        for sentence, close, fragment, heading, joined, neighbour, span, cut_off in rows:
             if sentence in seen or heard_before(sentence, heard):
                 continue
             seen.add(sentence)
@@ -296,6 +304,8 @@ def candidates(
                         "english": float(q.english),
                         "english_close": close if q.english else 0.0,
                     },
+                    span,
+                    cut_off,
                 )
             )
     best_rule = max((c.features["rule"] for c in out), default=0.0)
@@ -446,8 +456,9 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     between them (its chance at least ``SECOND`` and half the best's) and it is a whole
     sentence, not one the splitter cut at a passage's edge. Else the likelier of the
     whole sentences beside the best one in its passage, when the model gives it at least
-    ``BESIDE``. Each is followed by its citation marker ``[n]``, all within
-    ``MAX_ANSWER``.
+    ``BESIDE``. The best sentence is always quoted first (follow-ups read ``quotes[0]``
+    as the answer), a neighbour after it wherever it stands in the text. Each is
+    followed by its citation marker ``[n]``, all within ``MAX_ANSWER``.
 
     Returns the answer text and the (passage number, sentence) pairs it quotes.
     """
@@ -463,9 +474,11 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
         whole = not c.features.get("fragment")
         if chance >= max(SECOND, first_chance / 2) and fits and apart and whole:
             chosen.append((c.passage, c.sentence))
-    # Never a sentence that only restates the question (_ranked leaves those out).
+    # Never a sentence that only restates the question (_ranked leaves those out, unless
+    # the question is answered yes or no), nor beside a sentence _clip cut.
     eligible = [c for _, c in ranked]
-    beside = _beside(verdict, first, eligible) if len(chosen) == 1 else None
+    whole = chosen[0][1] == first.sentence
+    beside = _beside(verdict, first, eligible) if len(chosen) == 1 and whole else None
     if beside is not None and beside[0] >= BESIDE:
         c = beside[1]
         if len(chosen[0][1]) + len(c.sentence) + 8 <= MAX_ANSWER:
@@ -477,25 +490,21 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
 def _beside(
     verdict: Verdict, c: Candidate, eligible: list[Candidate]
 ) -> tuple[float, Candidate] | None:
-    """The likelier of the whole sentences just before and just after ``c`` in its
-    passage, among the candidates (which keep each passage's order), with the model's
-    chance for it; None when there is neither among those ``eligible``. A sentence ``c``
-    holds, or that holds ``c`` (a short sentence is read with the next, see
-    ``_sentences``), does not count."""
-    at = next(i for i, other in enumerate(verdict.candidates) if other is c)
+    """The likelier of the sentences just before and just after ``c`` in its passage,
+    among the candidates ``eligible``, with the model's chance for it; None when there is
+    neither. Only a whole sentence next to ``c`` in the passage's text counts: none cut at
+    the passage's edge, no heading, none that shares a sentence with ``c`` (a short
+    sentence is read with the next, see ``_sentences``), and none across a sentence that
+    is no candidate (one the conversation has heard)."""
+    first, last = c.span
     beside = [
-        (float(verdict.chances[i]), verdict.candidates[i])
-        for i in (at - 1, at + 1)
-        if 0 <= i < len(verdict.candidates)
-    ]
-    beside = [
-        (chance, other)
-        for chance, other in beside
+        (float(chance), other)
+        for chance, other in zip(verdict.chances, verdict.candidates)
         if other.passage == c.passage
+        and (other.span[0] == last + 1 or other.span[1] == first - 1)
+        and not other.cut
+        and not other.features.get("heading")
         and any(other is e for e in eligible)
-        and not other.features.get("fragment")
-        and other.sentence not in c.sentence
-        and c.sentence not in other.sentence
     ]
     return max(beside, key=lambda pair: pair[0], default=None)
 

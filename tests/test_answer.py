@@ -60,8 +60,6 @@ def test_a_second_sentence_joins_only_when_the_model_is_torn():
 
 
 def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
-    from rag.answer import candidates
-
     storm = Query.of("磁暴会在地球的磁极附近创造出什么？")
     hit = _hit("磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会创造出极光。")
     restating, after = candidates(storm, [hit])
@@ -69,7 +67,7 @@ def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
     assert compose(storm, verdict)[0] == restating.sentence + "[1]" + after.sentence + "[1]"
     unlikely = Verdict([restating, after], np.array([0.9, 0.1]), 0.9, True)
     assert compose(storm, unlikely)[0] == restating.sentence + "[1]"
-    # The sentence before it too: 他 is named there.
+    # The sentence before it too (他 is named there); the best is still quoted first.
     q = Query.of("何人呼吁在繁殖季节立法禁止狩猎？")
     text = (
         "动物学家牛顿调查了当地的鸟类。\n他呼吁在繁殖季节立法禁止狩猎来保护动物。\n此后协会成立。"
@@ -77,14 +75,30 @@ def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
     named, calling, later = candidates(q, [_hit(text)])
     verdict = Verdict([named, calling, later], np.array([0.25, 0.9, 0.2]), 0.9, True)
     assert compose(q, verdict)[0] == calling.sentence + "[1]" + named.sentence + "[1]"
-    # A short sentence that took the next one along already gets it once.
-    joined, after = candidates(storm, [_hit(hit.chunk.text.replace("\n", ""))])
-    assert joined.features["joined"] and after.sentence in joined.sentence
-    verdict = Verdict([joined, after], np.array([0.9, 0.25]), 0.9, True)
-    assert compose(storm, verdict)[0] == joined.sentence + "[1]"
     # A sentence of another passage is no neighbour.
     apart = _verdict([(1, "大熊猫主要吃竹子。", 0.9), (2, "它偶尔也吃竹鼠。", 0.25)])
     assert compose(Query.of("大熊猫吃什么？"), apart)[0] == "大熊猫主要吃竹子。[1]"
+
+
+def test_a_neighbour_is_a_whole_sentence_next_to_the_best_and_never_repeats_it():
+    q = Query.of("磁暴会在地球的磁极附近创造出什么？")
+
+    def answer(text: str, chances: list[float], **kw) -> str:
+        cands = candidates(q, [_hit(text)], **kw)
+        return compose(q, Verdict(cands, np.array(chances[: len(cands)]), 0.9, True))[0]
+
+    # Short sentences on one line are read two at a time (甲乙, 乙丙, 丙): the one after
+    # 甲乙 is 丙, never 乙丙, which would quote 乙 twice.
+    short = "磁暴会造成扰动。它们创造出极光。极光多为绿色。"
+    assert answer(short, [0.9, 0.3, 0.25]) == "磁暴会造成扰动。它们创造出极光。[1]极光多为绿色。[1]"
+    # A sentence the conversation heard leaves a gap: what lies across it is not beside.
+    lines = "磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会创造出极光。\n极光多为绿色的光带。"
+    heard = ("它们也会创造出极光。",)
+    assert answer(lines, [0.9, 0.25], heard=heard) == "磁暴会在地球的磁极附近造成强烈的扰动。[1]"
+    # Nor does a sentence cut at the passage's edge join, alone or taken along.
+    cut = {"s#0": (False, True)}
+    tail = "磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会。创造出极光和其他的一些"
+    assert answer(tail, [0.9, 0.3], cut=cut) == "磁暴会在地球的磁极附近造成强烈的扰动。[1]"
 
 
 def test_a_sentence_cut_at_a_passage_edge_never_joins_as_the_second():
