@@ -467,46 +467,43 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
         return "", ()
     first_chance, first = ranked[0]
     chosen = [(first.passage, _clip(first.sentence, q, MAX_ANSWER - 8))]
+
+    def fits(sentence: str) -> bool:
+        return len(chosen[0][1]) + len(sentence) + 8 <= MAX_ANSWER
+
     if len(ranked) > 1:
         chance, c = ranked[1]
-        fits = len(chosen[0][1]) + len(c.sentence) + 8 <= MAX_ANSWER
         apart = c.sentence not in chosen[0][1] and first.sentence not in c.sentence
         whole = not c.features.get("fragment")
-        if chance >= max(SECOND, first_chance / 2) and fits and apart and whole:
+        if chance >= max(SECOND, first_chance / 2) and fits(c.sentence) and apart and whole:
             chosen.append((c.passage, c.sentence))
-    # Never a sentence that only restates the question (_ranked leaves those out, unless
-    # the question is answered yes or no), nor beside a sentence _clip cut.
-    eligible = [c for _, c in ranked]
-    whole = chosen[0][1] == first.sentence
-    beside = _beside(verdict, first, eligible) if len(chosen) == 1 and whole else None
-    if beside is not None and beside[0] >= BESIDE:
-        c = beside[1]
-        if len(chosen[0][1]) + len(c.sentence) + 8 <= MAX_ANSWER:
-            chosen.append((c.passage, c.sentence))
+    # Nothing joins beside a best sentence _clip cut.
+    if len(chosen) == 1 and chosen[0][1] == first.sentence:
+        beside = _beside(ranked, first)
+        if beside is not None and beside[0] >= BESIDE and fits(beside[1].sentence):
+            chosen.append((beside[1].passage, beside[1].sentence))
     text = "".join(f"{s}[{m}]" for m, s in chosen)
     return text, tuple(chosen)
 
 
-def _beside(
-    verdict: Verdict, c: Candidate, eligible: list[Candidate]
-) -> tuple[float, Candidate] | None:
+def _beside(ranked: list[tuple[float, Candidate]], c: Candidate) -> tuple[float, Candidate] | None:
     """The likelier of the sentences just before and just after ``c`` in its passage,
-    among the candidates ``eligible``, with the model's chance for it; None when there is
-    neither. Only a whole sentence next to ``c`` in the passage's text counts: none cut at
-    the passage's edge, no heading, none that shares a sentence with ``c`` (a short
-    sentence is read with the next, see ``_sentences``), and none across a sentence that
-    is no candidate (one the conversation has heard)."""
+    with the model's chance for it, among those ``ranked`` (``_ranked``: none that only
+    restates the question, unless it is answered yes or no); the one before on a tie.
+    None when there is neither. Only a whole sentence next to ``c`` in the passage's
+    text counts: none cut at the passage's edge, no heading, none that shares a sentence
+    with ``c`` (a short sentence is read with the next, see ``_sentences``), and none
+    across a sentence that is no candidate (one the conversation has heard)."""
     first, last = c.span
     beside = [
-        (float(chance), other)
-        for chance, other in zip(verdict.chances, verdict.candidates)
+        (chance, other)
+        for chance, other in ranked
         if other.passage == c.passage
         and (other.span[0] == last + 1 or other.span[1] == first - 1)
         and not other.cut
         and not other.features.get("heading")
-        and any(other is e for e in eligible)
     ]
-    return max(beside, key=lambda pair: pair[0], default=None)
+    return max(beside, key=lambda pair: (pair[0], -pair[1].span[0]), default=None)
 
 
 _BROAD = re.compile(
