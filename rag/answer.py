@@ -10,6 +10,7 @@ answered at all. Below the model's threshold the answer says "not found" instead
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,12 +153,32 @@ class Candidate:
     cut: bool = False
 
 
-def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Query, title: str):
-    """(sentence, closeness, fragment, heading, joined, neighbour, span, cut) for each
-    sentence of a passage (``Candidate`` says what ``span`` and ``cut`` are). A bare
-    heading, or a sentence that names the subject of a figure the next one gives, takes
-    the next sentence with it. ``neighbour`` is how much of the question the
-    sentences either side hold: an answer often stands next to the sentence that
+@dataclass(frozen=True)
+class _Piece:
+    """A sentence of a passage as ``candidates`` reads it, before its features."""
+
+    text: str
+    # The model's closeness of the question to it (0 without vectors).
+    close: float
+    # Cut by the splitter at the passage's edge.
+    fragment: bool
+    # A bare heading closing the passage.
+    heading: bool
+    # It took the next sentence along (a short one, or a figure's subject).
+    joined: bool
+    # How much of the question the sentences either side hold.
+    neighbour: float
+    # As in ``Candidate``.
+    span: tuple[int, int]
+    cut: bool
+
+
+def _sentences(
+    hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Query, title: str
+) -> Iterator[_Piece]:
+    """Each sentence of a passage, as a ``_Piece``. A bare heading, or a sentence that
+    names the subject of a figure the next one gives, takes the next sentence with it.
+    ``neighbour`` is there because an answer often stands next to the sentence that
     restates the question (他呼吁…, 同年9月…). The document's title line (``title``,
     normalised), which the chunker keeps with the passage it heads, is no answer and is
     not offered."""
@@ -192,7 +213,7 @@ def _sentences(hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Que
         text = sentence + following if joined else sentence
         end = j + 1 if joined else j
         cut_off = fragment or (joined and end == len(parts) - 1 and tail)
-        yield text, c, fragment, heading, joined, max(sides, default=0.0), (j, end), cut_off
+        yield _Piece(text, c, fragment, heading, joined, max(sides, default=0.0), (j, end), cut_off)
 
 
 def _line_breaks(text: str, parts: list[str]) -> list[bool]:
@@ -261,9 +282,10 @@ def candidates(
             "passage_pins_missing": pins_missing(pinned, passage),
         }
         edges = (cut or {}).get(hit.chunk.id, (False, False))
-        rows = list(_sentences(hit, edges, meaning, q, title))
-        passage_close = max((r[1] for r in rows), default=0.0)
-        for sentence, close, fragment, heading, joined, neighbour, span, cut_off in rows:
+        pieces = list(_sentences(hit, edges, meaning, q, title))
+        passage_close = max((p.close for p in pieces), default=0.0)
+        for piece in pieces:
+            sentence = piece.text
             if sentence in seen or heard_before(sentence, heard):
                 continue
             seen.add(sentence)
@@ -281,17 +303,17 @@ def candidates(
                         "rule": _score(sentence, q),
                         "terms": term_coverage(q.terms, said),
                         "bigrams": term_coverage(q.bigrams, said),
-                        "close": close,
+                        "close": piece.close,
                         "passage_close": passage_close,
                         "type_match": float(match),
                         "type_miss": float(bool(kind) and not match),
-                        "neighbour": neighbour,
-                        "type_near": neighbour if match else 0.0,
+                        "neighbour": piece.neighbour,
+                        "type_near": piece.neighbour if match else 0.0,
                         "novelty": novelty(said, asked),
                         "length": length(sentence),
-                        "fragment": float(fragment),
-                        "heading": float(heading or said.strip("# ") == title),
-                        "joined": float(joined),
+                        "fragment": float(piece.fragment),
+                        "heading": float(piece.heading or said.strip("# ") == title),
+                        "joined": float(piece.joined),
                         "focus_missing": float(bool(q.focus) and q.focus not in said),
                         "other_place": float(other_place),
                         "pins_missing": pins_missing(pinned, said + title),
@@ -302,10 +324,10 @@ def candidates(
                         "unit_match": float(given),
                         "unit_miss": float(bool(units) and not given),
                         "english": float(q.english),
-                        "english_close": close if q.english else 0.0,
+                        "english_close": piece.close if q.english else 0.0,
                     },
-                    span,
-                    cut_off,
+                    piece.span,
+                    piece.cut,
                 )
             )
     best_rule = max((c.features["rule"] for c in out), default=0.0)
