@@ -496,8 +496,7 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     if len(ranked) > 1:
         chance, c = ranked[1]
         apart = c.sentence not in chosen[0][1] and first.sentence not in c.sentence
-        whole = not c.features.get("fragment")
-        if chance >= max(SECOND, first_chance / 2) and fits(c.sentence) and apart and whole:
+        if chance >= max(SECOND, first_chance / 2) and fits(c.sentence) and apart and not c.cut:
             chosen.append((c.passage, c.sentence))
     # Nothing joins beside a best sentence _clip cut.
     if len(chosen) == 1 and chosen[0][1] == first.sentence:

@@ -103,12 +103,22 @@ def test_a_neighbour_is_a_whole_sentence_next_to_the_best_and_never_repeats_it()
 
 def test_a_sentence_cut_at_a_passage_edge_never_joins_as_the_second():
     q = Query.of("前海为香港律师提供什么？")
-    first = (1, "前海允许香港律师事务所与内地律师事务所联营。", 0.6)
-    cut = Candidate(2, "务业合作区开展联营试点。", {"fragment": 1.0})
-    verdict = _verdict([first, (2, cut.sentence, 0.5)])
-    torn = Verdict([verdict.candidates[0], cut], verdict.chances, 0.9, True)
-    assert compose(q, torn)[0] == first[1] + "[1]"
-    assert compose(q, verdict)[0] == first[1] + "[1]" + cut.sentence + "[2]"
+    best = _hit("前海允许香港律师事务所与内地律师事务所联营。", 0)
+    # The second passage ends mid-sentence; its short first sentence takes that cut one
+    # along, which is no whole sentence either.
+    edge = _hit("联营试点已经启动。务业合作区开展联营试点和其他", 1)
+    cands = candidates(q, [best, edge], cut={"s#1": (False, True)})
+    assert [(c.sentence, c.cut) for c in cands[1:]] == [
+        ("联营试点已经启动。务业合作区开展联营试点和其他", True),
+        ("务业合作区开展联营试点和其他", True),
+    ]
+    for torn in ([0.6, 0.5, 0.1], [0.6, 0.1, 0.5]):
+        verdict = Verdict(cands, np.array(torn), 0.9, True)
+        assert compose(q, verdict)[0] == best.chunk.text + "[1]"
+    # Whole, the same sentence joins.
+    whole = candidates(q, [best, edge])
+    verdict = Verdict(whole, np.array([0.6, 0.5, 0.1]), 0.9, True)
+    assert compose(q, verdict)[0] == best.chunk.text + "[1]" + whole[1].sentence + "[2]"
 
 
 def test_a_second_sentence_that_holds_the_first_is_not_added_after_it():
