@@ -65,8 +65,10 @@ _TIME = re.compile(
     r"(?:\d{1,4}|[〇零一二两三四五六七八九十百千]+)\s*(?:年|月|日|世纪|年代)|月\s*\d{1,2}\s*号|"
     r"朝|时期|期间|初|末"
 )
+# A count in Chinese numerals, with what it counts (二十年, 三家), or a fraction (三分之二).
 _FIGURE = re.compile(
-    r"\d|[一二两三四五六七八九十百千万亿]+\s*[个家项次位件种名倍天月条人岁年只座部本场届所台米公里吨元%]"
+    r"[一二两三四五六七八九十百千万亿]+\s*[个家项次位件种名倍天月条人岁年只座部本场届所台米公里吨元%]|"
+    r"[一二两三四五六七八九十百千万]+分之[一二两三四五六七八九十点]+"
 )
 
 # A transliterated foreign name (弗拉基米尔·佐利金): jieba rarely tags one as a person.
@@ -121,19 +123,32 @@ def holds(kind: str, sentence: str, question: str) -> bool:
     False
     >>> holds("time", "地铁7号线二期开工", "哪一年通车"), holds("time", "3月8号开通", "哪天开通")
     (False, True)
+    >>> holds("number", "成立于2009年", "有多少员工"), holds("number", "员工约2300人", "有多少员工")
+    (False, True)
     """
     if kind == "time":
         return any(m.group() not in question for m in _TIME.finditer(sentence))
     if kind == "number":
-        return any(m.group() not in question for m in NUMBER.finditer(sentence)) or bool(
-            _FIGURE.search(sentence)
-        )
+        return any(
+            m.group() not in question and not _dates(m, sentence) for m in NUMBER.finditer(sentence)
+        ) or any(m.group() not in question for m in _FIGURE.finditer(sentence))
     if kind == "person" and any(m.group() not in question for m in _FOREIGN.finditer(sentence)):
         return True
     if kind in ("person", "place"):
         tag = "nr" if kind == "person" else "ns"
         return any(w not in question for w in names(sentence, tag))
     return False
+
+
+def _dates(figure: re.Match, sentence: str) -> bool:
+    """Whether a figure found in ``sentence`` is a year, month or day rather than a
+    count: a year of four digits before 年, one or two digits before 月, 日 or 号 (30年
+    counts years)."""
+    after = sentence[figure.end() :].lstrip()[:1]
+    digits = figure.group()
+    if len(digits) == 4 and YEAR.fullmatch(digits):
+        return after == "年"
+    return len(digits) <= 2 and after in ("月", "日", "号")
 
 
 # Units a figure is counted in, for "how many <unit>" questions; each with the spellings
@@ -149,6 +164,9 @@ _UNIT_SPELLINGS = (
     ("港元", "港币", "HK$", "HKD"),
     ("澳门元", "澳门币", "MOP"),
     ("人民币", "元"),
+    # People are counted in any of these; money (多少钱) in any currency.
+    ("名", "人", "位"),
+    ("钱", "元", "美元", "港元", "港币", "澳门元", "欧元", "日元", "英镑"),
 )
 _UNITS = sorted(
     {u for group in _UNIT_SPELLINGS for u in group if not u.isascii()}

@@ -114,6 +114,30 @@ def test_a_how_many_question_is_matched_by_a_figure_in_its_unit():
     assert holds_unit("公斤", "每天吃12到38kg竹子") and not holds_unit("名", "任天堂成立于1889年")
 
 
+COMPANY = "星辰科技"
+COMPANY_TEXT = (
+    "星辰科技有限公司成立于2009年，总部位于深圳。\n公司现有员工约2300人。\n"
+    "2023年，公司实现营业收入18.6亿元，净利润2.1亿元。"
+)
+
+
+def test_people_and_money_are_counted_in_any_of_their_words_and_a_year_is_no_count():
+    feats = _features("星辰科技有多少名员工？", [_hit(COMPANY, COMPANY_TEXT)])
+    founded, staff, income = (next(f for s, f in feats.items() if w in s) for w in "成员收")
+    # 名, 人 and 位 count people; a year is a date, not a figure of anything.
+    assert (staff["unit_match"], staff["type_match"]) == (1.0, 1.0)
+    assert (founded["unit_match"], founded["type_match"]) == (0.0, 0.0)
+    feats = _features("星辰科技去年赚了多少钱？", [_hit(COMPANY, COMPANY_TEXT)])
+    income = next(f for s, f in feats.items() if "净利润" in s)
+    staff = next(f for s, f in feats.items() if "员工" in s)
+    assert (income["unit_match"], staff["unit_match"]) == (1.0, 0.0)
+    assert holds_unit("钱", "融资5000万美元") and not holds_unit("钱", "员工约2300人")
+    # Thirty years is a count of years; 3月8日 a date.
+    assert holds("number", "公司已成立30年", "公司成立多少年了")
+    assert not holds("number", "公司于3月8日上市", "公司有多少员工")
+    assert holds("number", "须获得三分之二多数通过", "须获得多少多数票")
+
+
 def test_a_question_asking_two_counts_is_matched_by_a_figure_in_either_unit():
     text = (
         "大熊猫保护区分为三大片区，共设立了67个保护站。保护区内有1864只野生大熊猫。它们以竹子为食。"
