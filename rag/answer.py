@@ -148,9 +148,11 @@ class Candidate:
     features: dict[str, float]
     # Where it stands in its passage: the first and last of the passage's sentences it
     # holds (one, or two when a short sentence took the next along), and whether one of
-    # them was cut at the passage's edge. Not read by the model.
+    # them was cut at the passage's edge, and whether a blank line (the end of a
+    # paragraph) follows it. Not read by the model.
     span: tuple[int, int] = (0, 0)
     cut: bool = False
+    closes: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class _Piece:
     # As in ``Candidate``.
     span: tuple[int, int]
     cut: bool
+    closes: bool
 
 
 def _sentences(
@@ -184,6 +187,7 @@ def _sentences(
     not offered."""
     parts = sentences(hit.chunk.text)
     broken = _line_breaks(hit.chunk.text, parts)
+    closing = _line_breaks(hit.chunk.text, parts, _PARAGRAPH)
     title = title.strip()
     close = meaning.sentences(hit.chunk) if meaning is not None else [0.0] * len(parts)
     share = [term_coverage(q.bigrams, normalize(s)) for s in parts]
@@ -213,10 +217,24 @@ def _sentences(
         text = sentence + following if joined else sentence
         end = j + 1 if joined else j
         cut_off = fragment or (joined and end == len(parts) - 1 and tail)
-        yield _Piece(text, c, fragment, heading, joined, max(sides, default=0.0), (j, end), cut_off)
+        yield _Piece(
+            text,
+            c,
+            fragment,
+            heading,
+            joined,
+            max(sides, default=0.0),
+            (j, end),
+            cut_off,
+            closing[end],
+        )
 
 
-def _line_breaks(text: str, parts: list[str]) -> list[bool]:
+_LINE = re.compile(r"\n")
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+def _line_breaks(text: str, parts: list[str], brk: re.Pattern = _LINE) -> list[bool]:
     """For each sentence of ``text`` (``parts``, in order), whether a line break follows
     it: a sentence takes the next one with it only on the same line, so that what is
     quoted stays a piece of the passage.
@@ -231,7 +249,7 @@ def _line_breaks(text: str, parts: list[str]) -> list[bool]:
         starts.append(at)
         at += len(part)
     ends = [start + len(part) for start, part in zip(starts, parts)]
-    return ["\n" in text[end:after] for end, after in zip(ends, starts[1:] + [len(text)])]
+    return [bool(brk.search(text[end:after])) for end, after in zip(ends, starts[1:] + [len(text)])]
 
 
 def heard_before(sentence: str, heard: tuple[str, ...]) -> bool:
@@ -328,6 +346,7 @@ def candidates(
                     },
                     piece.span,
                     piece.cut,
+                    piece.closes,
                 )
             )
     best_rule = max((c.features["rule"] for c in out), default=0.0)
@@ -513,14 +532,18 @@ def _beside(ranked: list[tuple[float, Candidate]], c: Candidate) -> tuple[float,
     restates the question, unless it is answered yes or no); the one before on a tie.
     None when there is neither. Only a whole sentence next to ``c`` in the passage's
     text counts: none cut at the passage's edge, no heading, none that shares a sentence
-    with ``c`` (a short sentence is read with the next, see ``_sentences``), and none
-    across a sentence that is no candidate (one the conversation has heard)."""
+    with ``c`` (a short sentence is read with the next, see ``_sentences``), none
+    across a sentence that is no candidate (one the conversation has heard), and none
+    across a blank line (another paragraph)."""
     first, last = c.span
     beside = [
         (chance, other)
         for chance, other in ranked
         if other.passage == c.passage
-        and (other.span[0] == last + 1 or other.span[1] == first - 1)
+        and (
+            (other.span[0] == last + 1 and not c.closes)
+            or (other.span[1] == first - 1 and not other.closes)
+        )
         and not other.cut
         and not other.features.get("heading")
     ]

@@ -101,6 +101,21 @@ def test_a_neighbour_is_a_whole_sentence_next_to_the_best_and_never_repeats_it()
     assert answer(tail, [0.9, 0.3], cut=cut) == "磁暴会在地球的磁极附近造成强烈的扰动。[1]"
 
 
+def test_a_neighbour_stays_in_the_paragraph_of_the_best_sentence():
+    q = Query.of("员工辞职要提前几天通知？")
+    law = (
+        "第二十条 试用期工资不得低于约定工资的百分之八十。\n\n"
+        "第三十七条 劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。"
+        "劳动者在试用期内提前三日通知用人单位，可以解除劳动合同。"
+    )
+    wage, notice, probation = candidates(q, [_hit(law)])
+    # The article before, across a blank line, is no neighbour however likely.
+    verdict = Verdict([wage, notice, probation], np.array([0.3, 0.9, 0.25]), 0.9, True)
+    assert compose(q, verdict)[0] == notice.sentence + "[1]" + probation.sentence + "[1]"
+    verdict = Verdict([wage, notice, probation], np.array([0.3, 0.9, 0.1]), 0.9, True)
+    assert compose(q, verdict)[0] == notice.sentence + "[1]"
+
+
 def test_a_sentence_cut_at_a_passage_edge_never_joins_as_the_second():
     q = Query.of("前海为香港律师提供什么？")
     best = _hit("前海允许香港律师事务所与内地律师事务所联营。", 0)
