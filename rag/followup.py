@@ -79,6 +79,9 @@ _NAME_END = re.compile(r"区|省|县|局|院|平台|公司|集团|银行|中心|
 _OPEN, _CLOSE = "“「《", "”」》"
 
 
+_YEAR_IN = re.compile(r"(?:19|20)\d{2}年")
+
+
 def _trim(span: str) -> str:
     """The subject inside the span before a predicate: up to its first 的 (广州经开区的
     地区生产总值), or its last name ending (深圳地方征信平台 of 深圳地方征信平台服务企业
@@ -186,6 +189,8 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     '横琴的集群注册企业有多少家？'
     >>> understand("佛山那边呢？", ["深圳有多少家专精特新企业？"])
     '佛山有多少家专精特新企业？'
+    >>> understand("净利润呢？", ["星辰科技2023年营收多少？"])
+    '星辰科技2023年的净利润有多少？'
     """
     if not history or ordinal(question) is not None or relative(question):
         # Words that count into a list (下一项呢？, 第三点呢？) name no subject.
@@ -225,8 +230,14 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                     if _PRONOUN_EN.search(question)
                     else f"{question.rstrip(' ?')} of {topic}?"
                 )
-            # Another attribute of the same subject (那政务事项呢？).
-            return f"{topic}的{other}{'有多少' if asks_number(previous) else '是什么'}？"
+            # Another attribute of the same subject (那政务事项呢？), of the year the
+            # previous question named, if any.
+            when = _YEAR_IN.search(previous)
+            year = when.group() if when and not _WHEN.search(other) else ""
+            # A year inside the subject begins what was asked of it (星辰科技2023年营收).
+            inside = _YEAR_IN.search(topic, 2)
+            owner = topic[: inside.start()] if inside else topic
+            return f"{owner}{year}的{other}{'有多少' if asks_number(previous) else '是什么'}？"
     other = _switched_to(question, previous)
     if other:
         # Another place or body asked the same of (深圳又是多少？, 龙华区有没有类似的？).

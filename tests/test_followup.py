@@ -631,10 +631,15 @@ def test_another_year_or_a_place_put_in_takes_the_place_of_the_one_asked_about(t
     assert later.understood_as == "星河集团的营收在2023年是多少？" and "4.5亿元" in later.text
     other = engine.ask("換成海港集團呢？", mode="lexical", history=history)
     assert other.understood_as == "海港集团的营收在2022年是多少？" and "800万元" in other.text
-    # An attribute after 换成 is another attribute of the same subject.
+    # An attribute after 换成 is another attribute of the same subject, in the same year.
     from rag.followup import understand
 
-    assert understand("换成利润呢？", history) == "星河集团的利润有多少？"
+    assert understand("换成利润呢？", history) == "星河集团2022年的利润有多少？"
+    assert understand("利润呢？", ["星河集团的营收是多少？"]) == "星河集团的利润有多少？"
+    # The subject ends where the year asked about begins.
+    assert (
+        understand("净利润呢？", ["星河集团2023年营收多少？"]) == "星河集团2023年的净利润有多少？"
+    )
     # A period alone keeps the year; a question over a range of years is left alone.
     assert understand("上半年呢？", history) == "星河集团的营收在2022年上半年是多少？"
     ranged = ["星河集团2018年到2023年营收增长了多少？"]
