@@ -39,6 +39,7 @@ def test_what_a_question_asks_for_is_read_from_its_question_words():
     assert wants("大熊猫生活在哪里？") == "place"
     assert wants("大熊猫每天吃多少公斤竹子？") == "number"
     assert wants("How old was Sun Yat-sen in 1911?") == "number"
+    assert wants("How heavy is a giant panda?") == wants("How often does it eat?") == "number"
     assert wants("大熊猫吃什么？") == ""
 
 
