@@ -235,13 +235,17 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
 def _line_breaks(text: str, parts: list[str], brk: re.Pattern = _LINE) -> list[bool]:
-    """For each sentence of ``text`` (``parts``, in order), whether a line break follows
-    it: a sentence takes the next one with it only on the same line, so that what is
-    quoted stays a piece of the passage.
+    """For each sentence of ``text`` (``parts``, in order), whether a break (``brk``: a
+    line break, or a blank line) follows it: a sentence takes the next one with it only
+    on the same line, so that what is quoted stays a piece of the passage, and a
+    neighbour joins only from the same paragraph.
 
     >>> parts = ["南方日报", "2023年，广州发布。", "二是开放。"]
     >>> _line_breaks("南方日报\\n\\n2023年，广州发布。二是开放。", parts)
     [True, False, False]
+    >>> points = ["一是改革。", "二是开放。", "三是创新。"]
+    >>> _line_breaks("一是改革。\\n二是开放。\\n\\n三是创新。", points, _PARAGRAPH)
+    [False, True, False]
     """
     starts, at = [], 0
     for part in parts:  # each a stripped piece of text, in order: always found

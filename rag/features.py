@@ -68,7 +68,7 @@ _TIME = re.compile(
 # A count in Chinese numerals, with what it counts (二十年, 三家), or a fraction (三分之二).
 _FIGURE = re.compile(
     r"[一二两三四五六七八九十百千万亿]+\s*[个家项次位件种名倍天月条人岁年只座部本场届所台米公里吨元%]|"
-    r"[一二两三四五六七八九十百千万]+分之[一二两三四五六七八九十点]+"
+    r"[一二两三四五六七八九十百千万]+分之[〇零一二两三四五六七八九十点]+"
 )
 
 # A transliterated foreign name (弗拉基米尔·佐利金): jieba rarely tags one as a person.
@@ -141,14 +141,22 @@ def holds(kind: str, sentence: str, question: str) -> bool:
 
 
 def _dates(figure: re.Match, sentence: str) -> bool:
-    """Whether a figure found in ``sentence`` is a year, month or day rather than a
-    count: a year of four digits before 年, one or two digits before 月, 日 or 号 (30年
-    counts years)."""
+    """Whether a figure in Arabic digits found in ``sentence`` is a year, month or day
+    rather than a count: a year of four digits before 年, a month (1–12) before 月, a day
+    before 日 or 号 right after a month. 30年, 3个月, 提前30日 and 7号线 count.
+
+    >>> [_dates(m, "2009年3月8日起，提前30日") for m in NUMBER.finditer("2009年3月8日起，提前30日")]
+    [True, True, True, False]
+    """
     after = sentence[figure.end() :].lstrip()[:1]
     digits = figure.group()
     if len(digits) == 4 and YEAR.fullmatch(digits):
         return after == "年"
-    return len(digits) <= 2 and after in ("月", "日", "号")
+    if not digits.isdigit() or len(digits) > 2:
+        return False
+    if after == "月":
+        return 1 <= int(digits) <= 12
+    return after in ("日", "号") and sentence[: figure.start()].rstrip().endswith("月")
 
 
 # Units a figure is counted in, for "how many <unit>" questions; each with the spellings
@@ -164,10 +172,13 @@ _UNIT_SPELLINGS = (
     ("港元", "港币", "HK$", "HKD"),
     ("澳门元", "澳门币", "MOP"),
     ("人民币", "元"),
-    # People are counted in any of these; money (多少钱) in any currency.
+    # People are counted in any of these (not 人民币, 位于: see _NOT_A_UNIT).
     ("名", "人", "位"),
-    ("钱", "元", "美元", "港元", "港币", "澳门元", "欧元", "日元", "英镑"),
+    # Money (多少钱) is counted in any currency.
+    tuple("钱 元 人民币 美元 美金 港元 港币 澳门元 新台币 台币 欧元 日元 英镑 韩元".split()),
 )
+# A spelling of a unit that begins other words: 人民币, 位于.
+_NOT_A_UNIT = {"人": "人(?!民币)", "位": "位(?!于)"}
 _UNITS = sorted(
     {u for group in _UNIT_SPELLINGS for u in group if not u.isascii()}
     | set(
@@ -207,12 +218,17 @@ def holds_unit(unit: str, sentence: str) -> bool:
     (True, False)
     >>> holds_unit("公里", "全长约12km"), holds_unit("%", "同比增长6.5%")
     (True, True)
+    >>> holds_unit("名", "员工约2300人"), holds_unit("名", "排名第3位")
+    (True, False)
+    >>> holds_unit("钱", "售价500新台币"), holds_unit("名", "投资5000万人民币")
+    (True, False)
     """
     if unit == "%":
         return bool(_SHARE.search(sentence))
     spellings = next((g for g in _UNIT_SPELLINGS if unit in g), (unit,))
-    either = "|".join(re.escape(u) for u in spellings)
-    return bool(re.search(f"{_COUNT}(?:{either})", sentence, re.IGNORECASE))
+    either = "|".join(_NOT_A_UNIT.get(u, re.escape(u)) for u in spellings)
+    # A figure read whole (not from its middle digit), and no ordinal (第3位).
+    return bool(re.search(f"(?<![第\\d.]){_COUNT}(?:{either})", sentence, re.IGNORECASE))
 
 
 def missing_weight(q: Query, text: str, max_idf: float) -> float:

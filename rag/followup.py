@@ -79,7 +79,7 @@ _NAME_END = re.compile(r"区|省|县|局|院|平台|公司|集团|银行|中心|
 _OPEN, _CLOSE = "“「《", "”」》"
 
 
-_YEAR_IN = re.compile(r"(?:19|20)\d{2}年")
+_CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 
 
 def _trim(span: str) -> str:
@@ -230,14 +230,10 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                     if _PRONOUN_EN.search(question)
                     else f"{question.rstrip(' ?')} of {topic}?"
                 )
-            # Another attribute of the same subject (那政务事项呢？), of the year the
-            # previous question named, if any.
-            when = _YEAR_IN.search(previous)
-            year = when.group() if when and not _WHEN.search(other) else ""
-            # A year inside the subject begins what was asked of it (星辰科技2023年营收).
-            inside = _YEAR_IN.search(topic, 2)
-            owner = topic[: inside.start()] if inside else topic
-            return f"{owner}{year}的{other}{'有多少' if asks_number(previous) else '是什么'}？"
+            # Another attribute of the same subject (那政务事项呢？), of the time the
+            # previous question named (2023年上半年), where it named one calendar year.
+            asks = "有多少" if asks_number(previous) else "是什么"
+            return f"{_of_time(topic, previous, other)}的{other}{asks}？"
     other = _switched_to(question, previous)
     if other:
         # Another place or body asked the same of (深圳又是多少？, 龙华区有没有类似的？).
@@ -254,6 +250,31 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
             meant = named_thing(previous) or topic
         return question[: m.start()] + meant + question[m.end() :]
     return question
+
+
+def _of_time(topic: str, previous: str, other: str) -> str:
+    """The subject of the previous question with the time it asked about, for another
+    attribute of it (``other``) that names no time of its own. A time the subject ran
+    into (星辰科技2023年营收) ends it. Only a single calendar year is carried (2023年,
+    2023年上半年): a range, or 今年 and the like, is not.
+
+    >>> _of_time("星辰科技2023年营", "星辰科技2023年上半年营收多少？", "净利润")
+    '星辰科技2023年上半年'
+    >>> _of_time("星辰科技", "2023年星辰科技营收多少？", "净利润")
+    '2023年星辰科技'
+    >>> _of_time("星辰科技", "星辰科技2018年到2023年营收增长了多少？", "净利润")
+    '星辰科技'
+    """
+    inside = _WHEN.search(topic)
+    owner = topic[: inside.start()] if inside and inside.start() else topic
+    times = list(_WHEN.finditer(previous))
+    if (
+        len(times) != 1
+        or _WHEN.search(other)
+        or not _CALENDAR_YEAR.fullmatch(times[0].group("year") or "")
+    ):
+        return owner
+    return times[0].group() + owner if times[0].start() == 0 else owner + times[0].group()
 
 
 def _another_time(previous: str, topic: str, when: str) -> str:

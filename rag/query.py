@@ -26,7 +26,9 @@ Term = str | tuple[str, ...]
 
 _ASKS_NUMBER = re.compile(
     r"多少|几[个家项次年位件种名倍天月]|多大|多高|多长|比例|比重|占比|排名|第几|规模|金额|"
-    r"增长了|成效|成果|成绩|效果如何|how (many|much)|what (percentage|share|proportion)|rank",
+    r"增长了|成效|成果|成绩|效果如何|"
+    r"how (?:many|much|long|old|far|big|tall|high|heavy|large|wide|deep|fast|often)|"
+    r"what (percentage|share|proportion)|rank",
     re.IGNORECASE,
 )
 _COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条亿万元户人批版所只台座])")

@@ -114,6 +114,11 @@ def test_a_neighbour_stays_in_the_paragraph_of_the_best_sentence():
     assert compose(q, verdict)[0] == notice.sentence + "[1]" + probation.sentence + "[1]"
     verdict = Verdict([wage, notice, probation], np.array([0.3, 0.9, 0.1]), 0.9, True)
     assert compose(q, verdict)[0] == notice.sentence + "[1]"
+    # Nor the article after one that ends its paragraph.
+    q = Query.of("试用期工资最低是多少？")
+    wage, notice, probation = candidates(q, [_hit(law)])
+    verdict = Verdict([wage, notice, probation], np.array([0.9, 0.3, 0.1]), 0.9, True)
+    assert compose(q, verdict)[0] == wage.sentence + "[1]"
 
 
 def test_a_sentence_cut_at_a_passage_edge_never_joins_as_the_second():

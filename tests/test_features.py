@@ -122,21 +122,33 @@ COMPANY_TEXT = (
 )
 
 
-def test_people_and_money_are_counted_in_any_of_their_words_and_a_year_is_no_count():
+def test_people_are_counted_in_any_of_their_measure_words():
     feats = _features("星辰科技有多少名员工？", [_hit(COMPANY, COMPANY_TEXT)])
-    founded, staff, income = (next(f for s, f in feats.items() if w in s) for w in "成员收")
-    # 名, 人 and 位 count people; a year is a date, not a figure of anything.
+    staff = next(f for s, f in feats.items() if "员工" in s)
     assert (staff["unit_match"], staff["type_match"]) == (1.0, 1.0)
-    assert (founded["unit_match"], founded["type_match"]) == (0.0, 0.0)
+    assert holds_unit("名", "共有30位专家") and holds_unit("位", "员工约2300人")
+    # 人民币 and 位于 are no people; 第3位 is a rank.
+    for text in ("投资5000万人民币", "它是唯一位于热带的园区", "排名第3位"):
+        assert not holds_unit("名", text), text
+
+
+def test_money_is_counted_in_any_currency():
     feats = _features("星辰科技去年赚了多少钱？", [_hit(COMPANY, COMPANY_TEXT)])
     income = next(f for s, f in feats.items() if "净利润" in s)
     staff = next(f for s, f in feats.items() if "员工" in s)
     assert (income["unit_match"], staff["unit_match"]) == (1.0, 0.0)
-    assert holds_unit("钱", "融资5000万美元") and not holds_unit("钱", "员工约2300人")
-    # Thirty years is a count of years; 3月8日 a date.
-    assert holds("number", "公司已成立30年", "公司成立多少年了")
-    assert not holds("number", "公司于3月8日上市", "公司有多少员工")
-    assert holds("number", "须获得三分之二多数通过", "须获得多少多数票")
+    for text in ("融资5000万美元", "售价500新台币", "罚款2万元"):
+        assert holds_unit("钱", text), text
+
+
+def test_a_date_is_no_count_and_a_count_of_days_or_months_is():
+    feats = _features("星辰科技有多少名员工？", [_hit(COMPANY, COMPANY_TEXT)])
+    founded = next(f for s, f in feats.items() if "成立" in s)
+    assert (founded["unit_match"], founded["type_match"]) == (0.0, 0.0)
+    for dated in ("公司于3月8日上市", "公司12月开业", "公司成立于2009年"):
+        assert not holds("number", dated, "公司有多少员工"), dated
+    for counted in ("公司已成立30年", "应提前30日通知", "试用期为3个月", "须获得三分之二多数通过"):
+        assert holds("number", counted, "要多少"), counted
 
 
 def test_a_question_asking_two_counts_is_matched_by_a_figure_in_either_unit():
