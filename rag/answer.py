@@ -186,8 +186,9 @@ def _sentences(
     normalised), which the chunker keeps with the passage it heads, is no answer and is
     not offered."""
     parts = sentences(hit.chunk.text)
-    broken = _line_breaks(hit.chunk.text, parts)
-    closing = _line_breaks(hit.chunk.text, parts, _PARAGRAPH)
+    gaps = _gaps(hit.chunk.text, parts)
+    broken = ["\n" in gap for gap in gaps]
+    closing = [bool(_PARAGRAPH.search(gap)) for gap in gaps]
     title = title.strip()
     close = meaning.sentences(hit.chunk) if meaning is not None else [0.0] * len(parts)
     share = [term_coverage(q.bigrams, normalize(s)) for s in parts]
@@ -230,22 +231,18 @@ def _sentences(
         )
 
 
-_LINE = re.compile(r"\n")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
-def _line_breaks(text: str, parts: list[str], brk: re.Pattern = _LINE) -> list[bool]:
-    """For each sentence of ``text`` (``parts``, in order), whether a break (``brk``: a
-    line break, or a blank line) follows it: a sentence takes the next one with it only
-    on the same line, so that what is quoted stays a piece of the passage, and a
-    neighbour joins only from the same paragraph.
+def _gaps(text: str, parts: list[str]) -> list[str]:
+    """For each sentence of ``text`` (``parts``, in order), what stands between it and
+    the next (or the end): a sentence takes the next one with it only where no line
+    break does, so that what is quoted stays a piece of the passage, and a neighbour
+    joins only where no blank line (another paragraph) does.
 
-    >>> parts = ["南方日报", "2023年，广州发布。", "二是开放。"]
-    >>> _line_breaks("南方日报\\n\\n2023年，广州发布。二是开放。", parts)
-    [True, False, False]
-    >>> points = ["一是改革。", "二是开放。", "三是创新。"]
-    >>> _line_breaks("一是改革。\\n二是开放。\\n\\n三是创新。", points, _PARAGRAPH)
-    [False, True, False]
+    >>> parts = ["南方日报", "2023年，广州发布。", "二是开放。", "三是创新。"]
+    >>> _gaps("南方日报\\n2023年，广州发布。二是开放。\\n\\n三是创新。", parts)
+    ['\\n', '', '\\n\\n', '']
     """
     starts, at = [], 0
     for part in parts:  # each a stripped piece of text, in order: always found
@@ -253,7 +250,7 @@ def _line_breaks(text: str, parts: list[str], brk: re.Pattern = _LINE) -> list[b
         starts.append(at)
         at += len(part)
     ends = [start + len(part) for start, part in zip(starts, parts)]
-    return [bool(brk.search(text[end:after])) for end, after in zip(ends, starts[1:] + [len(text)])]
+    return [text[end:after] for end, after in zip(ends, starts[1:] + [len(text)])]
 
 
 def heard_before(sentence: str, heard: tuple[str, ...]) -> bool:

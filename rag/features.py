@@ -19,7 +19,7 @@ import math
 import re
 from functools import lru_cache
 
-from rag.query import NUMBER, YEAR, Query, present, term_coverage
+from rag.query import HOW_MUCH, NUMBER, YEAR, Query, present, term_coverage
 from rag.tokenize import CJK, CJK_RUN, HAN, normalize
 
 # What a question asks for, from its question words (Simplified after normalisation).
@@ -53,7 +53,7 @@ _WANTS = (
         re.compile(
             r"多少|几[个家项次位件种名倍天月条人岁年只座部本场届所台]|多大|多高|多长|多久|多重|多远|"
             r"多深|多宽|比例|比重|占比|百分之|第几|排名|"
-            r"how (?:many|much|long|old|far|big|tall|high|heavy|large|wide|deep|fast|often)|"
+            rf"{HOW_MUCH}|"
             r"what (?:percentage|share|proportion|number)",
             re.IGNORECASE,
         ),

@@ -56,6 +56,8 @@ _PERIOD = (
     r"\d{1,2}(?:[-—~至到]\d{1,2})?月份?(?:\d{1,2}日)?)"
 )
 _WHEN = re.compile(f"(?P<year>{_YEAR})(?P<period>{_PERIOD})?|(?P<only>{_PERIOD})")
+# A year of the calendar, as against 今年, 去年 (what a follow-up may carry over).
+_CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 # Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
 _OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
@@ -77,9 +79,6 @@ _ENTITY_END = re.compile(f"(?:{_NAMES})$")
 # Where a name ends inside a longer span (市 left out: 上市, 城市 are no names).
 _NAME_END = re.compile(r"区|省|县|局|院|平台|公司|集团|银行|中心|委员会|协会|大学|园区")
 _OPEN, _CLOSE = "“「《", "”」》"
-
-
-_CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 
 
 def _trim(span: str) -> str:

@@ -24,11 +24,11 @@ from rag.tokenize import (
 # A term is a word, or a tuple of alternatives (the translations of one English phrase).
 Term = str | tuple[str, ...]
 
+# An English question for a figure (how many, how heavy …); rag.features reads it too.
+HOW_MUCH = r"how (?:many|much|long|old|far|big|tall|high|heavy|large|wide|deep|fast|often)"
 _ASKS_NUMBER = re.compile(
     r"多少|几[个家项次年位件种名倍天月]|多大|多高|多长|比例|比重|占比|排名|第几|规模|金额|"
-    r"增长了|成效|成果|成绩|效果如何|"
-    r"how (?:many|much|long|old|far|big|tall|high|heavy|large|wide|deep|fast|often)|"
-    r"what (percentage|share|proportion)|rank",
+    rf"增长了|成效|成果|成绩|效果如何|{HOW_MUCH}|what (percentage|share|proportion)|rank",
     re.IGNORECASE,
 )
 _COUNTER = re.compile(r"(?:多少|几)([个家项次年位件种名倍天月条亿万元户人批版所只台座])")
