@@ -89,6 +89,9 @@ class Query:
         >>> q = Query.of("广州经开区累计设立了多少家外资企业？")
         >>> q.asks_number, q.counter, sorted(q.terms)[:3]
         (True, '家', ['企业', '外资', '外资企业'])
+        >>> q = Query.of("廣州經開區有幾家外資企業？")
+        >>> q.asks_number, q.counter, q.asks_count
+        (True, '家', True)
         """
         idf = idf or (lambda _term: 1.0)
         # Callers refuse longer questions (rag.settings.check_length); the cap bounds
@@ -114,16 +117,18 @@ class Query:
             tokens = content + words(extra) + grams + bigrams(extra)
         else:
             tokens = content + grams
-        counter = _COUNTER.search(question)
+        # Simplified, as the patterns are written: 幾家, 多少個 ask how many as 几家 does.
+        simple = normalize(question)
+        counter = _COUNTER.search(simple)
         return cls(
             text=question,
             norm=norm,
             tokens=tokens,
             terms=terms,
             bigrams={b: idf(b) for b in grams},
-            asks_number=asks_number(question),
+            asks_number=asks_number(simple),
             counter=counter.group(1) if counter else "",
-            asks_count=bool(_ASKS_COUNT.search(question)),
+            asks_count=bool(_ASKS_COUNT.search(simple)),
             numbers=frozenset(NUMBER.findall(question)),
             years=frozenset(YEAR.findall(unicodedata.normalize("NFKC", question))),
             focus=focus(normalize(question)),
