@@ -31,6 +31,7 @@ from rag.followup import (
     asks_for,
     continuation,
     counted,
+    elliptical,
     enumerated,
     inline,
     is_bare,
@@ -336,7 +337,12 @@ class Engine:
         quoted again."""
         query = self._in_context(reading or question, context)
         said = f"{reading or question}（结合上文：{context}）"
-        quoted = tuple(s for _, s in before.quotes)
+        # A sentence already quoted may answer again when it holds the rarest word the
+        # question adds (已经兑现了多少钱？ after 推出了多少项事项？, both said in one
+        # sentence); not when the question asks the same of something else (那深圳呢？).
+        new = [] if elliptical(question) else self._new_words(reading or question, context)
+        rarest = max(new, key=self.store.idf) if new else None
+        quoted = tuple(s for _, s in before.quotes if not rarest or rarest not in normalize(s))
         return self._answer(question, query, k, mode, said, _favour(before), quoted)
 
     def _in_context(self, question: str, context: str) -> Query:
@@ -611,6 +617,16 @@ class Engine:
             confidence=confidence,
             mode=searched,
         )
+
+    def _new_words(self, question: str, asked: str) -> list[str]:
+        """The words of ``question`` (two characters or more) that the library uses and
+        the earlier question (``asked``) does not."""
+        earlier = self.analyze(asked).terms
+        return [
+            t
+            for t in self.analyze(question).terms
+            if isinstance(t, str) and len(t) > 1 and t not in earlier and self.store.df(t) > 0
+        ]
 
     def _added(self, question: str, asked: str) -> list[tuple[float, str]]:
         """The nouns an ordinal follow-up adds, with their weights: those the library

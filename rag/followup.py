@@ -23,9 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 from rag.query import asks_number
-from rag.tokenize import normalize, strip_question_frames, words
+from rag.tokenize import normalize, segment, strip_question_frames, words
 
 _ELLIPSIS = re.compile(
     r"^\s*(?:那么|那|而|还有|其中|至于)?\s*(?P<x>[^，,。？?！!]{1,24}?)\s*(?:的)?"
@@ -159,6 +160,33 @@ def subject(question: str) -> str:
     m = _PREDICATE.search(body)
     span = _trim(body[: m.start()].strip(" ，,。？?")) if m else ""
     return span if 2 <= len(span) <= 24 else ""
+
+
+def elliptical(question: str) -> bool:
+    """Whether the question asks what was asked before of something else (那深圳呢？,
+    要素市场化那份呢？, And Shenzhen?): its only words name that thing.
+
+    >>> elliptical("那深圳呢？"), elliptical("And Shenzhen?"), elliptical("已经兑现了多少钱？")
+    (True, True, False)
+    >>> elliptical("它们分别是什么呢？"), elliptical("要素市场化那份呢？")
+    (False, True)
+    """
+    for pattern in (_ELLIPSIS, _ELLIPSIS_EN):
+        m = pattern.match(question)
+        if not m:
+            continue
+        if not _has_predicate(m.group("x")):
+            return True
+    return False
+
+
+def _has_predicate(text: str) -> bool:
+    """Whether ``text`` holds a predicate or question word of its own: in Chinese, one
+    that begins and ends where jieba's words do (要 in 要怎么, not in 要素)."""
+    if text.isascii():
+        return bool(_PREDICATE.search(text))
+    ends = {0, *accumulate(len(w) for w in segment(text))}
+    return any(m.start() in ends and m.end() in ends for m in _PREDICATE.finditer(text))
 
 
 def understand(question: str, history: Sequence[str] = ()) -> str:
@@ -993,17 +1021,24 @@ def names_new(question: str, heard: str) -> bool:
     return any(normalize(w).lower() not in heard for w in _named(question))
 
 
+_THEN = re.compile(r"^\s*(?:那么|那)(?![里边儿些个样么])")
+
+
 def _named(question: str) -> list[str]:
     """What a question names: in English, its capitalised words after the first; in
     Chinese, the names jieba tags, titles in 《》, quoted terms and places.
 
     >>> _named("深圳的《若干措施》里“免申即享”是什么？")
     ['深圳', '若干措施', '免申即享', '深圳']
+    >>> _named("那港企贷款拿了多少？")
+    []
     """
     from rag.features import tagged_names
 
     if question.isascii():
         return [w.strip("?,.!\"'") for w in question.split()[1:] if w[:1].isupper()]
+    # An opening 那 (then) is no part of a name: jieba reads 那港企 as the place 那港.
+    question = _THEN.sub("", question)
     named = [w for w, _ in tagged_names(question)]
     named += [a or b for a, b in re.findall(r"《([^》]+)》|“([^”]{2,})”", question)]
     return named + [p for p in _places() if p in question]

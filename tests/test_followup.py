@@ -659,3 +659,40 @@ def test_a_follow_up_that_only_names_another_place_asks_it_the_same():
     # Kinds of bodies and things are no place (上市公司, 澳门企业, 上市).
     for kind in ("上市公司又有多少？", "澳门企业又有多少？", "上市的呢，有几家？"):
         assert understand(kind, asked) == kind
+
+
+def test_a_sentence_already_quoted_answers_again_what_the_follow_up_adds(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "龙舟镇便民服务",
+                "龙舟镇今年推出了84项便民事项，已兑现补贴11亿元，惠及3万户居民。\n\n"
+                "龙舟镇的便民事项由镇政务中心统一受理。",
+            ),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["龙舟镇推出了多少项便民事项？"]
+    before = engine.ask(history[0], mode="lexical")
+    assert "84项" in before.text
+    # Both figures stand in one sentence: the follow-up's own word (兑现) is in it.
+    paid = engine.ask("已经兑现了多少钱？", mode="lexical", history=history)
+    assert "11亿元" in paid.text and not paid.abstained, paid.text
+    # Asked what was already said, in other words, it is not quoted again as news.
+    who = engine.ask("由哪个部门受理？", mode="lexical", history=history)
+    assert "政务中心" in who.text and "84项" not in who.text
+
+
+def test_an_opening_then_is_no_part_of_the_subject_a_follow_up_names():
+    from rag.followup import elliptical, names_own_subject
+
+    # jieba reads 那港企 as a place 那港: the question would stand alone, read without
+    # the conversation it continues.
+    assert not names_own_subject("那港企那边贷款拿了多少？")
+    assert names_own_subject("那港企在前海贷款拿了多少？")
+    assert not names_own_subject("那里有多少家企业？")
+    # 要 opens 要素 here, no verb: the question asks the same of another document.
+    assert elliptical("要素市场化配置那份呢？") and not elliptical("那要怎么申请呢？")
