@@ -280,11 +280,14 @@ def candidates(
     ['大熊猫是中国', '它们如今生活']
     """
     asked = normalize(q.text)
-    kind = wants(asked)
+    # A follow-up read in context asks for what its own words ask for (到现在涵盖了多少个
+    # 部门？ after 是哪一年推出的？ wants a figure, not a year); when they ask for nothing
+    # in particular (他做过什么工作？ after 是谁创办的？), for what the conversation did.
+    kind = wants(q.asking) or wants(asked)
     asked_places = names(asked, "ns") if asked else set()
     pinned = pins(asked)
     figures = frozenset(p for p in pinned if p.isdigit())
-    units = asked_units(asked)
+    units = asked_units(normalize(q.asking)) or asked_units(asked)
     out: list[Candidate] = []
     seen: set[str] = set()
     for n, hit in enumerate(hits[:top], start=1):
@@ -408,7 +411,7 @@ def question_features(
         "max_title_terms": most("title_terms"),
         "agree": float(agree),
         "english": float(q.english),
-        "wants_known": float(bool(wants(q.text))),
+        "wants_known": float(bool(wants(q.asking) or wants(q.text))),
     }
 
 
@@ -482,7 +485,7 @@ def _ranked(verdict: Verdict, question: str = "") -> list[tuple[float, Candidate
     """Candidates by the model's chance, best first; ties to the shorter sentence. None
     that only restates the ``question`` is an answer, however likely it looks, unless the
     question is answered yes or no (前海是否设立了国际仲裁院？)."""
-    keep = not question or _YES_NO.search(question)
+    keep = not question or _YES_NO.search(normalize(question))
     asked = set() if keep else _words(question)
     pairs = [
         (chance, c)
@@ -583,9 +586,9 @@ def compose_points(
     if not ranked:
         return "", ()
     floor = BROAD_FLOOR * ranked[0][0]
-    if not _ASKS_PLAN.search(q.text):
+    if not _ASKS_PLAN.search(normalize(q.text)):
         # What was done, not what is planned: plans only when nothing else is there.
-        ranked = [p for p in ranked if not _PLAN.search(p[1].sentence)] or ranked
+        ranked = [p for p in ranked if not _PLAN.search(normalize(p[1].sentence))] or ranked
     by_passage: dict[int, list[tuple[float, str]]] = {}
     for chance, c in ranked:
         if chance >= floor and not c.sentence.rstrip("”’」』）)").endswith(("？", "?")):

@@ -339,8 +339,9 @@ class Engine:
         said = f"{reading or question}（结合上文：{context}）"
         # A sentence already quoted may answer again when it holds the rarest word the
         # question adds (已经兑现了多少钱？ after 推出了多少项事项？, both said in one
-        # sentence); not when the question asks the same of something else (那深圳呢？).
-        new = [] if elliptical(question) else self._new_words(reading or question, context)
+        # sentence); not when the question asks the same of something else (那深圳呢？),
+        # nor when it asks after an item of a list already quoted (``reading``).
+        new = [] if reading or elliptical(question) else self._new_words(question, context)
         rarest = max(new, key=self.store.idf) if new else None
         quoted = tuple(s for _, s in before.quotes if not rarest or rarest not in normalize(s))
         return self._answer(question, query, k, mode, said, _favour(before), quoted)
@@ -384,6 +385,7 @@ class Engine:
             numbers=own.numbers,
             years=own.years or both.years,
             focus=own.focus,
+            own=own.text,
         )
 
     def _narrowed(self, question: str, point: Answer, choose: bool) -> Answer:

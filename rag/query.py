@@ -46,7 +46,9 @@ class Query:
     ``terms`` and ``bigrams`` map each content term to its weight (IDF) for evidence and
     abstention; ``tokens`` are what BM25 searches; ``counter`` is the measure word of a
     figure asked for (家 in 多少家); ``asks_count`` says the question asks how many;
-    ``numbers`` are the figures the question itself states.
+    ``numbers`` are the figures the question itself states. ``own`` is the question's
+    own text when ``text`` also holds the conversation's (a follow-up read in context):
+    what is asked for (a time, a place, a figure in some unit) is read from it alone.
     """
 
     text: str
@@ -63,6 +65,12 @@ class Query:
     max_idf: float = 0.0
     english: bool = False
     translations: list[tuple[str, ...]] = field(default_factory=list)
+    own: str = ""
+
+    @property
+    def asking(self) -> str:
+        """The words that say what the question asks for: its own, not the context's."""
+        return self.own or self.text
 
     @property
     def embed_text(self) -> str:

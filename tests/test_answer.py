@@ -288,6 +288,9 @@ def test_a_broad_question_about_what_was_done_lists_no_plans_one_about_plans_doe
     assert plan not in done and "弹性工作制" in done and "季度奖金" in done
     ahead, _ = compose_points(Query.of("远航公司接下来有哪些举措？"), _verdict(pairs))
     assert plan in ahead
+    # Asked in Traditional characters, a question about plans is one still.
+    ahead, _ = compose_points(Query.of("遠航公司接下來有哪些舉措？"), _verdict(pairs))
+    assert plan in ahead
 
 
 def test_an_english_sentence_or_the_yes_to_a_yes_no_question_is_not_taken_for_a_restatement():
@@ -300,6 +303,8 @@ def test_an_english_sentence_or_the_yes_to_a_yes_no_question_is_not_taken_for_a_
         compose(Query.of("前海是否设立了国际仲裁院？"), _verdict([(1, yes, 0.9)]))[0] == yes + "[1]"
     )
     assert compose(Query.of("前海设立了国际仲裁院在哪里？"), _verdict([(1, yes, 0.9)]))[0] == ""
+    traditional = compose(Query.of("前海設立了國際仲裁院嗎？"), _verdict([(1, yes, 0.9)]))
+    assert traditional[0] == yes + "[1]"
 
 
 def test_plans_are_listed_when_nothing_else_answers_a_broad_question():

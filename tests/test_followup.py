@@ -696,3 +696,26 @@ def test_an_opening_then_is_no_part_of_the_subject_a_follow_up_names():
     assert not names_own_subject("那里有多少家企业？")
     # 要 opens 要素 here, no verb: the question asks the same of another document.
     assert elliptical("要素市场化配置那份呢？") and not elliptical("那要怎么申请呢？")
+
+
+def test_a_follow_up_read_in_context_asks_for_what_its_own_words_ask_for(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "精明规管",
+                "精明规管计划由市政府于2007年推出，适用于各个部门。\n\n"
+                "2022年，精明规管计划的会议吸引了28个部门参与。\n\n"
+                "精明规管计划至今已覆盖了29个部门。",
+            ),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["精明规管计划是哪一年推出的？"]
+    assert "2007年" in engine.ask(history[0], mode="lexical").text
+    # The earlier question asked for a year; this one asks how many.
+    read = engine.ask("到现在涵盖了多少个部门？", mode="lexical", history=history)
+    assert read.text.startswith("精明规管计划至今已覆盖了29个部门"), read.text
+    assert "结合上文" in read.understood_as
