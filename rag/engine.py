@@ -312,16 +312,24 @@ class Engine:
         rest = without_ordinal(question)
         asks = any(self.store.df(t) > 0 for t in self.analyze(rest).terms)
         reading = item + rest if asks else item
-        read = self._with_context(question, asked, k, mode, before, reading)
-        if read.abstained:
-            return None
-        naming = tuple(
-            (n, s)
-            for n, s in read.quotes
-            if 0 <= _steps(holder.id, read.hits[n - 1].chunk.id) <= COUNTED_REACH
-            and names_item(s, item)
+        reads = (
+            lambda: self._with_context(question, asked, k, mode, before, reading),
+            # The conversation's words may draw the reading to the list's first item (第1条
+            # to 第7条 围绕…): the item by itself finds what its document says of it.
+            lambda: self._answer(question, self.analyze(item), k, mode),
         )
-        return _followed(point, replace(read, quotes=naming)) if naming else None
+        for read_with in reads:
+            read = read_with()
+            naming = tuple(
+                (n, s)
+                for n, s in read.quotes
+                if not read.abstained
+                and 0 <= _steps(holder.id, read.hits[n - 1].chunk.id) <= COUNTED_REACH
+                and names_item(s, item)
+            )
+            if naming:
+                return _followed(point, replace(read, quotes=naming))
+        return None
 
     def _with_context(
         self,

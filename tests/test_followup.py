@@ -719,3 +719,25 @@ def test_a_follow_up_read_in_context_asks_for_what_its_own_words_ask_for(tmp_pat
     read = engine.ask("到现在涵盖了多少个部门？", mode="lexical", history=history)
     assert read.text.startswith("精明规管计划至今已覆盖了29个部门"), read.text
     assert "结合上文" in read.understood_as
+
+
+def test_a_bare_item_is_followed_by_what_its_document_says_of_it_not_the_first_item(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "若干措施",
+                "《若干措施》从政策支持、发展环境和社会氛围三个维度提出20条措施。\n\n"
+                "《若干措施》第1条到第7条，围绕政策支持维度，提出健全贷款风险补偿机制。\n\n"
+                "第8条到第18条围绕发展环境，提出优化审批服务。\n\n"
+                "第19条到第20条提出，以更浓厚的社会氛围提振信心，强调弘扬企业家精神。",
+            ),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["《若干措施》是从哪几个维度提出措施的？"]
+    last = engine.ask("最后那个维度对应哪几条？主要讲了啥", mode="lexical", history=history)
+    assert last.text.startswith("社会氛围"), last.text
+    assert "弘扬企业家精神" in last.text
