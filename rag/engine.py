@@ -41,6 +41,7 @@ from rag.followup import (
     names_own_subject,
     nouns,
     ordinal,
+    parted,
     pick,
     pointed,
     relative,
@@ -527,6 +528,11 @@ class Engine:
         run = [(first, item) for item in inline(before.quotes[0][1])]
         kind = counted(before.quotes[0][1])[1]
         asking = normalize(asked + question)
+        # The quote opens a list parted by semicolons (建议：加强甲；开展乙；…): that list
+        # is the one the answer gave the start of.
+        opened = [(first, item) for item in parted(cited.text, before.quotes[0][1])]
+        if opened:
+            lists.append(opened)
         if bool(kind) and asks_for(kind, asking):
             lists += [run, listed]
         else:

@@ -978,6 +978,35 @@ def inline(sentence: str) -> list[str]:
     return counted(sentence)[0]
 
 
+# The longest clause a list parted by semicolons may have as an item.
+CLAUSE_ITEM = 60
+
+
+def parted(text: str, quoted: str) -> list[str]:
+    """The items of a list that the ``quoted`` sentence opens in ``text``: set out after
+    its colon and parted by semicolons up to the sentence's end (建议：加强甲；开展乙；加大
+    丙。), each as it stands; [] when the quote opens no such list.
+
+    >>> text = "他提出三方面建议：加强产业链融通；开展产学研合作；加大基金投资。其后。"
+    >>> parted(text, "他提出三方面建议：加强产业链融通；")
+    ['加强产业链融通；', '开展产学研合作；', '加大基金投资。']
+    >>> parted(text, "其后。"), parted("甲：乙。", "甲：乙。")
+    ([], [])
+    """
+    at = text.find(quoted)
+    colon = max(quoted.rfind("："), quoted.rfind(":"))
+    if at < 0 or colon < 0 or not quoted.rstrip().endswith(("；", ";")):
+        return []
+    start = at + colon + 1
+    end = _SENTENCE_END.search(text, start)
+    run = text[start : end.end() if end else len(text)]
+    found = [m.group().strip() for m in re.finditer(r"[^；;]+[；;]?", run)]
+    found = [item for item in found if item.strip("；;。")]
+    if len(found) < 2 or any(len(item) > CLAUSE_ITEM for item in found):
+        return []
+    return found
+
+
 def pick(lists: Sequence[list[str]], n: int) -> tuple[int, str] | None:
     """The ``n``-th item (as ``ordinal`` counts) of the first list long enough, with the
     index of that list; the middle one only of a list that has one.

@@ -741,3 +741,27 @@ def test_a_bare_item_is_followed_by_what_its_document_says_of_it_not_the_first_i
     last = engine.ask("最后那个维度对应哪几条？主要讲了啥", mode="lexical", history=history)
     assert last.text.startswith("社会氛围"), last.text
     assert "弘扬企业家精神" in last.text
+
+
+def test_an_ordinal_points_into_the_list_of_clauses_the_quoted_sentence_opens(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "动物园建议",
+                "专家对青山动物园提出改进动物福利的几个方面建议：扩建熊猫馆的活动场地；"
+                "为大象增设泥浴池；为猛禽更换更大的笼舍；加强饲养员培训。\n\n"
+                "目前青山动物园的动物具有以下特征：一是品种多，二是数量大，三是来源广，四是年龄老。",
+            ),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["专家对青山动物园提了哪几条建议？"]
+    before = engine.ask(history[0], mode="lexical")
+    assert before.text.startswith("专家对青山动物园提出"), before.text
+    third = engine.ask("第三条是啥？", mode="lexical", history=history)
+    assert third.text.startswith("为猛禽更换更大的笼舍"), third.text
+    last = engine.ask("最后一条呢？", mode="lexical", history=history)
+    assert last.text.startswith("加强饲养员培训"), last.text
