@@ -283,11 +283,11 @@ def candidates(
     # A follow-up read in context asks for what its own words ask for (到现在涵盖了多少个
     # 部门？ after 是哪一年推出的？ wants a figure, not a year); when they ask for nothing
     # in particular (他做过什么工作？ after 是谁创办的？), for what the conversation did.
-    kind = wants(q.asking) or wants(asked)
+    kind = wants(q.own_question) or wants(asked)
     asked_places = names(asked, "ns") if asked else set()
     pinned = pins(asked)
     figures = frozenset(p for p in pinned if p.isdigit())
-    units = asked_units(normalize(q.asking)) or asked_units(asked)
+    units = asked_units(asked)
     out: list[Candidate] = []
     seen: set[str] = set()
     for n, hit in enumerate(hits[:top], start=1):
@@ -411,7 +411,7 @@ def question_features(
         "max_title_terms": most("title_terms"),
         "agree": float(agree),
         "english": float(q.english),
-        "wants_known": float(bool(wants(q.asking) or wants(q.text))),
+        "wants_known": float(bool(wants(q.text))),
     }
 
 

@@ -31,7 +31,6 @@ from rag.followup import (
     asks_for,
     continuation,
     counted,
-    elliptical,
     enumerated,
     inline,
     is_bare,
@@ -41,10 +40,10 @@ from rag.followup import (
     names_own_subject,
     nouns,
     ordinal,
-    parted,
     pick,
     pointed,
     relative,
+    semicolon_items,
     sentence_count,
     stated_count,
     stepped,
@@ -222,9 +221,11 @@ class Engine:
         4. Otherwise the question is read with the previous one as context: its own words
            lead, the earlier question's count for half, and the passages the previous
            answer cited, with their neighbours, are favoured; the sentences it quoted are
-           not quoted again. The reading with context is kept when it answers, unless
-           the question alone is answered, surer, from a document the previous answer
-           did not cite, and leans on no word for what was said before (他, 该文件).
+           not quoted again unless one holds the rarest word the question adds (已经兑现
+           了多少钱？ after 推出了多少项？). The reading with context is kept when it
+           answers, unless the question alone is answered, surer, from a document the
+           previous answer did not cite, and leans on no word for what was said before
+           (他, 该文件).
         """
         stepped = self._stepped(question, history, k, mode)
         if stepped is not None:
@@ -307,25 +308,27 @@ class Engine:
         """An item that is only a name (资源优化, of 从…三大方面) says little by itself:
         the item followed by what its document says of it, after the list, where that
         names it; None when nothing does. The item is what the question asks about,
-        with what the question adds (下面有哪些举措); a question that adds nothing the
-        library holds (展开说说) asks about the item alone."""
+        with what the question adds (下面有哪些举措), read with the conversation; a question
+        that adds nothing the library holds (展开说说) asks about the item alone. When that
+        reading names the item nowhere (the conversation's words drew it to the list's
+        first item), the item is read by itself."""
         holder = point.hits[point.quotes[0][0] - 1].chunk
         rest = without_ordinal(question)
         asks = any(self.store.df(t) > 0 for t in self.analyze(rest).terms)
         reading = item + rest if asks else item
-        reads = (
-            lambda: self._with_context(question, asked, k, mode, before, reading),
-            # The conversation's words may draw the reading to the list's first item (第1条
-            # to 第7条 围绕…): the item by itself finds what its document says of it.
-            lambda: self._answer(question, self.analyze(item), k, mode),
-        )
-        for read_with in reads:
-            read = read_with()
+        heard = tuple(s for _, s in before.quotes)
+
+        def reads():
+            yield self._with_context(question, asked, k, mode, before, reading)
+            yield self._answer(question, self.analyze(item), k, mode, quoted=heard)
+
+        for read in reads():
+            if read.abstained:
+                continue
             naming = tuple(
                 (n, s)
                 for n, s in read.quotes
-                if not read.abstained
-                and 0 <= _steps(holder.id, read.hits[n - 1].chunk.id) <= COUNTED_REACH
+                if 0 <= _steps(holder.id, read.hits[n - 1].chunk.id) <= COUNTED_REACH
                 and names_item(s, item)
             )
             if naming:
@@ -343,15 +346,15 @@ class Engine:
     ) -> Answer:
         """The question (as ``reading`` says it, when given) read with the previous one
         (``context``), whose answer was ``before``: its passages favoured, its quotes not
-        quoted again."""
+        quoted again, unless one holds the rarest word the question adds."""
         query = self._in_context(reading or question, context)
         said = f"{reading or question}（结合上文：{context}）"
         # A sentence already quoted may answer again when it holds the rarest word the
         # question adds (已经兑现了多少钱？ after 推出了多少项事项？, both said in one
-        # sentence); not when the question asks the same of something else (那深圳呢？),
-        # nor when it asks after an item of a list already quoted (``reading``).
-        new = [] if reading or elliptical(question) else self._new_words(question, context)
-        rarest = max(new, key=self.store.idf) if new else None
+        # sentence).
+        new = self._adds(reading or question, context)
+        longer = [(weight, term) for weight, term in new if len(term) > 1]
+        rarest = max(longer)[1] if longer else None
         quoted = tuple(s for _, s in before.quotes if not rarest or rarest not in normalize(s))
         return self._answer(question, query, k, mode, said, _favour(before), quoted)
 
@@ -394,7 +397,7 @@ class Engine:
             numbers=own.numbers,
             years=own.years or both.years,
             focus=own.focus,
-            own=own.text,
+            own_text=own.text,
         )
 
     def _narrowed(self, question: str, point: Answer, choose: bool) -> Answer:
@@ -525,14 +528,14 @@ class Engine:
         # A list run into the sentence quoted (分为四个阶段：甲、乙、丙、丁) comes before
         # the passages' own when its items are what was asked about (从…四个维度, after
         # 分成哪几个维度？); else after them.
+        # The quote opens a list parted by semicolons (建议：加强甲；开展乙；…): that list
+        # is the one the answer gave the start of.
+        opened = [(first, item) for item in semicolon_items(cited.text, before.quotes[0][1])]
+        if opened:
+            lists.append(opened)
         run = [(first, item) for item in inline(before.quotes[0][1])]
         kind = counted(before.quotes[0][1])[1]
         asking = normalize(asked + question)
-        # The quote opens a list parted by semicolons (建议：加强甲；开展乙；…): that list
-        # is the one the answer gave the start of.
-        opened = [(first, item) for item in parted(cited.text, before.quotes[0][1])]
-        if opened:
-            lists.append(opened)
         if bool(kind) and asks_for(kind, asking):
             lists += [run, listed]
         else:
@@ -634,28 +637,23 @@ class Engine:
             mode=searched,
         )
 
-    def _new_words(self, question: str, asked: str) -> list[str]:
-        """The words of ``question`` (two characters or more) that the library uses and
-        the earlier question (``asked``) does not."""
+    def _adds(self, question: str, asked: str) -> list[tuple[float, str]]:
+        """The words ``question`` adds to the earlier question (``asked``), with their
+        weights: those the library uses that the earlier question does not."""
         earlier = self.analyze(asked).terms
         return [
-            t
-            for t in self.analyze(question).terms
-            if isinstance(t, str) and len(t) > 1 and t not in earlier and self.store.df(t) > 0
+            (weight, term)
+            for term, weight in self.analyze(question).terms.items()
+            if isinstance(term, str) and term not in earlier and self.store.df(term) > 0
         ]
 
     def _added(self, question: str, asked: str) -> list[tuple[float, str]]:
         """The nouns an ordinal follow-up adds, with their weights: those the library
         uses which neither the earlier question (``asked``) nor the words pointing into
         the list hold (第二点引用的数字 adds 数字)."""
-        query = self.analyze(without_ordinal(question))
-        earlier = self.analyze(asked).terms
-        named = {normalize(w) for w in nouns(query.text)}
-        return [
-            (weight, term)
-            for term, weight in query.terms.items()
-            if term in named and term not in earlier and self.store.df(term) > 0
-        ]
+        rest = without_ordinal(question)
+        named = {normalize(w) for w in nouns(rest)}
+        return [(weight, term) for weight, term in self._adds(rest, asked) if term in named]
 
 
 def _followed(point: Answer, read: Answer) -> Answer | None:

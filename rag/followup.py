@@ -23,10 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import accumulate
 
 from rag.query import asks_number
-from rag.tokenize import normalize, segment, strip_question_frames, words
+from rag.tokenize import normalize, strip_question_frames, words
 
 _ELLIPSIS = re.compile(
     r"^\s*(?:那么|那|而|还有|其中|至于)?\s*(?P<x>[^，,。？?！!]{1,24}?)\s*(?:的)?"
@@ -162,31 +161,29 @@ def subject(question: str) -> str:
     return span if 2 <= len(span) <= 24 else ""
 
 
-def elliptical(question: str) -> bool:
-    """Whether the question asks what was asked before of something else (那深圳呢？,
-    要素市场化那份呢？, And Shenzhen?): its only words name that thing.
-
-    >>> elliptical("那深圳呢？"), elliptical("And Shenzhen?"), elliptical("已经兑现了多少钱？")
-    (True, True, False)
-    >>> elliptical("它们分别是什么呢？"), elliptical("要素市场化那份呢？")
-    (False, True)
-    """
-    for pattern in (_ELLIPSIS, _ELLIPSIS_EN):
-        m = pattern.match(question)
-        if not m:
-            continue
-        if not _has_predicate(m.group("x")):
-            return True
-    return False
+_EN_ASKS = re.compile(r"\b(?:how|what|when|where|which|who|whom|whose|why)\b", re.I)
 
 
 def _has_predicate(text: str) -> bool:
     """Whether ``text`` holds a predicate or question word of its own: in Chinese, one
-    that begins and ends where jieba's words do (要 in 要怎么, not in 要素)."""
+    that starts a word jieba does not read as a noun (几家, 为什么, 要 in 要怎么; not 要
+    in 要素).
+
+    >>> _has_predicate("要素市场化那份"), _has_predicate("几家"), _has_predicate("how many")
+    (False, True, True)
+    """
+    import jieba.posseg
+
     if text.isascii():
-        return bool(_PREDICATE.search(text))
-    ends = {0, *accumulate(len(w) for w in segment(text))}
-    return any(m.start() in ends and m.end() in ends for m in _PREDICATE.finditer(text))
+        return bool(_PREDICATE.search(text) or _EN_ASKS.search(text))
+    flags, at = {}, 0
+    for w in jieba.posseg.lcut(text):
+        flags[at] = w.flag
+        at += len(w.word)
+    return any(
+        m.start() in flags and not flags[m.start()].startswith("n")
+        for m in _PREDICATE.finditer(text)
+    )
 
 
 def understand(question: str, history: Sequence[str] = ()) -> str:
@@ -237,7 +234,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
         if _WHEN.fullmatch(other):
             return _another_time(previous, topic, other) or question
         # A question of its own that merely ends in 呢 has a predicate: not elliptical.
-        if other and other != topic and not _PRONOUN.search(other) and not _PREDICATE.search(other):
+        if other and other != topic and not _PRONOUN.search(other) and not _has_predicate(other):
             whole = phrase(previous)
             if "的" in other and whole and is_entity(other.split("的")[0]):
                 # A thing with its owner (那前海的法务区呢？) takes the place of the one the
@@ -980,26 +977,36 @@ def inline(sentence: str) -> list[str]:
 
 # The longest clause a list parted by semicolons may have as an item.
 CLAUSE_ITEM = 60
+# The colon that opens such a list (not one between the figures of a time, 10:30).
+_LIST_COLON = re.compile(r"(?<!\d)[：:](?!\d)")
+_LINE_OR_SENTENCE_END = re.compile(_SENTENCE_END.pattern + r"|\n")
 
 
-def parted(text: str, quoted: str) -> list[str]:
+def semicolon_items(text: str, quoted: str) -> list[str]:
     """The items of a list that the ``quoted`` sentence opens in ``text``: set out after
     its colon and parted by semicolons up to the sentence's end (建议：加强甲；开展乙；加大
-    丙。), each as it stands; [] when the quote opens no such list.
+    丙。), each as it stands; [] when the quote opens no such list, or the sentence ends
+    past the text (a passage cut short) or at a line break before the list does.
 
     >>> text = "他提出三方面建议：加强产业链融通；开展产学研合作；加大基金投资。其后。"
-    >>> parted(text, "他提出三方面建议：加强产业链融通；")
+    >>> semicolon_items(text, "他提出三方面建议：加强产业链融通；")
     ['加强产业链融通；', '开展产学研合作；', '加大基金投资。']
-    >>> parted(text, "其后。"), parted("甲：乙。", "甲：乙。")
+    >>> semicolon_items(text, "其后。"), semicolon_items("甲：乙。", "甲：乙。")
     ([], [])
+    >>> semicolon_items("建议：加强甲；开展乙；加大丙\\n\\n二、其他。", "建议：加强甲；")
+    []
+    >>> semicolon_items("会议于10:30召开；议程两项；", "会议于10:30召开；")
+    []
     """
     at = text.find(quoted)
-    colon = max(quoted.rfind("："), quoted.rfind(":"))
-    if at < 0 or colon < 0 or not quoted.rstrip().endswith(("；", ";")):
+    colons = list(_LIST_COLON.finditer(quoted))
+    if at < 0 or not colons or not quoted.rstrip().endswith(("；", ";")):
         return []
-    start = at + colon + 1
-    end = _SENTENCE_END.search(text, start)
-    run = text[start : end.end() if end else len(text)]
+    start = at + colons[-1].end()
+    end = _LINE_OR_SENTENCE_END.search(text, start)
+    if end is None or end.group() == "\n":
+        return []
+    run = text[start : end.end()]
     found = [m.group().strip() for m in re.finditer(r"[^；;]+[；;]?", run)]
     found = [item for item in found if item.strip("；;。")]
     if len(found) < 2 or any(len(item) > CLAUSE_ITEM for item in found):
@@ -1050,25 +1057,24 @@ def names_new(question: str, heard: str) -> bool:
     return any(normalize(w).lower() not in heard for w in _named(question))
 
 
-_THEN = re.compile(r"^\s*(?:那么|那)(?![里边儿些个样么])")
-
-
 def _named(question: str) -> list[str]:
     """What a question names: in English, its capitalised words after the first; in
     Chinese, the names jieba tags, titles in 《》, quoted terms and places.
 
     >>> _named("深圳的《若干措施》里“免申即享”是什么？")
     ['深圳', '若干措施', '免申即享', '深圳']
-    >>> _named("那港企贷款拿了多少？")
-    []
+    >>> _named("那港企贷款拿了多少？"), _named("那坡县有多少家企业？")
+    ([], ['那坡县'])
     """
     from rag.features import tagged_names
 
     if question.isascii():
         return [w.strip("?,.!\"'") for w in question.split()[1:] if w[:1].isupper()]
-    # An opening 那 (then) is no part of a name: jieba reads 那港企 as the place 那港.
-    question = _THEN.sub("", question)
     named = [w for w, _ in tagged_names(question)]
+    # An opening 那 (then) is no part of a name: jieba reads 那港企 as the place 那港
+    # (那坡县 is a name).
+    if named and named[0][0] == "那" and question.lstrip().startswith(named[0]):
+        named = named if is_entity(named[0]) else named[1:]
     named += [a or b for a, b in re.findall(r"《([^》]+)》|“([^”]{2,})”", question)]
     return named + [p for p in _places() if p in question]
 

@@ -46,9 +46,10 @@ class Query:
     ``terms`` and ``bigrams`` map each content term to its weight (IDF) for evidence and
     abstention; ``tokens`` are what BM25 searches; ``counter`` is the measure word of a
     figure asked for (家 in 多少家); ``asks_count`` says the question asks how many;
-    ``numbers`` are the figures the question itself states. ``own`` is the question's
-    own text when ``text`` also holds the conversation's (a follow-up read in context):
-    what is asked for (a time, a place, a figure in some unit) is read from it alone.
+    ``numbers`` are the figures the question itself states. ``own_text`` is the
+    question's own text when ``text`` also holds the conversation's (a follow-up read in
+    context): what is asked for (a time, a place, a figure in some unit) is read from it
+    first.
     """
 
     text: str
@@ -65,12 +66,12 @@ class Query:
     max_idf: float = 0.0
     english: bool = False
     translations: list[tuple[str, ...]] = field(default_factory=list)
-    own: str = ""
+    own_text: str = ""
 
     @property
-    def asking(self) -> str:
-        """The words that say what the question asks for: its own, not the context's."""
-        return self.own or self.text
+    def own_question(self) -> str:
+        """The question's own words, without the conversation's."""
+        return self.own_text or self.text
 
     @property
     def embed_text(self) -> str:
@@ -105,8 +106,10 @@ class Query:
         # Callers refuse longer questions (rag.settings.check_length); the cap bounds
         # the work for a caller that did not, such as a search of a pasted text.
         question = question[:MAX_QUESTION]
-        # Frames are Simplified: a Traditional question (幾條, 叫什麼名字) is normalised first.
-        norm = strip_question_frames(normalize(question))
+        # The patterns are Simplified: a Traditional question (幾條, 叫什麼名字, 幾家) is
+        # normalised first.
+        simple = normalize(question)
+        norm = strip_question_frames(simple)
         english = not CJK.search(norm)
         translations = glossary.translate(question, frequency)
         terms: dict[Term, float] = {}
@@ -125,8 +128,6 @@ class Query:
             tokens = content + words(extra) + grams + bigrams(extra)
         else:
             tokens = content + grams
-        # Simplified, as the patterns are written: 幾家, 多少個 ask how many as 几家 does.
-        simple = normalize(question)
         counter = _COUNTER.search(simple)
         return cls(
             text=question,
@@ -134,12 +135,12 @@ class Query:
             tokens=tokens,
             terms=terms,
             bigrams={b: idf(b) for b in grams},
-            asks_number=asks_number(simple),
+            asks_number=bool(_ASKS_NUMBER.search(simple)),
             counter=counter.group(1) if counter else "",
             asks_count=bool(_ASKS_COUNT.search(simple)),
             numbers=frozenset(NUMBER.findall(question)),
             years=frozenset(YEAR.findall(unicodedata.normalize("NFKC", question))),
-            focus=focus(normalize(question)),
+            focus=focus(simple),
             max_idf=max_idf,
             english=english,
             translations=translations,
@@ -181,8 +182,10 @@ def asks_number(question: str) -> bool:
 
     >>> asks_number("广州经开区的上市企业有多少家？"), asks_number("前海法务区是哪天启用的？")
     (True, False)
+    >>> asks_number("廣州開發區有幾家外資企業？")
+    True
     """
-    return bool(_ASKS_NUMBER.search(question))
+    return bool(_ASKS_NUMBER.search(normalize(question)))
 
 
 def term_coverage(terms: dict[Term, float], text: str) -> float:

@@ -288,9 +288,13 @@ def test_a_broad_question_about_what_was_done_lists_no_plans_one_about_plans_doe
     assert plan not in done and "弹性工作制" in done and "季度奖金" in done
     ahead, _ = compose_points(Query.of("远航公司接下来有哪些举措？"), _verdict(pairs))
     assert plan in ahead
-    # Asked in Traditional characters, a question about plans is one still.
+    # Asked in Traditional characters, a question about plans is one still, and a plan
+    # written in them is one.
     ahead, _ = compose_points(Query.of("遠航公司接下來有哪些舉措？"), _verdict(pairs))
     assert plan in ahead
+    written = [(1, "接下來，公司將繼續擴建蘇州工廠。", 0.9), *pairs[1:]]
+    done, _ = compose_points(Query.of("遠航公司有哪些改革舉措？"), _verdict(written))
+    assert "蘇州工廠" not in done and "弹性工作制" in done
 
 
 def test_an_english_sentence_or_the_yes_to_a_yes_no_question_is_not_taken_for_a_restatement():

@@ -687,15 +687,21 @@ def test_a_sentence_already_quoted_answers_again_what_the_follow_up_adds(tmp_pat
 
 
 def test_an_opening_then_is_no_part_of_the_subject_a_follow_up_names():
-    from rag.followup import elliptical, names_own_subject
+    from rag.followup import names_own_subject
 
     # jieba reads 那港企 as a place 那港: the question would stand alone, read without
-    # the conversation it continues.
+    # the conversation it continues. 那坡县 is a county's name.
     assert not names_own_subject("那港企那边贷款拿了多少？")
     assert names_own_subject("那港企在前海贷款拿了多少？")
-    assert not names_own_subject("那里有多少家企业？")
+    assert names_own_subject("那坡县有多少家企业？")
+
+
+def test_a_word_that_only_begins_like_a_verb_leaves_a_follow_up_elliptical():
+    previous = ["统一大市场那个意见是哪天发的？"]
     # 要 opens 要素 here, no verb: the question asks the same of another document.
-    assert elliptical("要素市场化配置那份呢？") and not elliptical("那要怎么申请呢？")
+    assert understand("要素市场化配置那份呢？", previous) != "要素市场化配置那份呢？"
+    for own in ("那要怎么申请呢？", "几家呢？", "为什么呢？"):
+        assert understand(own, previous) == own
 
 
 def test_a_follow_up_read_in_context_asks_for_what_its_own_words_ask_for(tmp_path):
