@@ -489,12 +489,17 @@ class Engine:
             lists.append(list(before.quotes))
         first = before.quotes[0][0]
         cited = hits[first - 1].chunk
-        family, found = enumerated(cited.text)
+        # A quote that announces a list (主要任务包括5个方面：) is followed by it: what its
+        # passage sets out before it (the section's own heading, （一）…) is no part of it.
+        text, quote = cited.text, before.quotes[0][1]
+        if quote.rstrip().endswith(("：", ":")) and (at := text.find(quote)) >= 0:
+            text = text[at + len(quote) :]
+        family, found = enumerated(text)
         # A list set out one item a passage starts here with its first item alone: taken
         # only when the passages after it go on with the second.
         lone = not found
         if lone:
-            family, found = enumerated(cited.text, least=1)
+            family, found = enumerated(text, least=1)
         listed = [(first, item) for item in found]
         # How long the items are whose end was seen (the last of a passage may be cut).
         longest = max(map(sentence_count, found[:-1]), default=0)

@@ -613,6 +613,11 @@ def about(lists: Sequence[list[str]], what: str) -> tuple[int, str] | None:
     (0, '二是建综合交通网；')
     >>> about([["一是广州修路；", "二是广州建桥。"]], "广州") is None
     True
+
+    Named in several items, it is the one whose opening clause (its headline) names it:
+
+    >>> about([["1. 培育企业，加大融资支持。", "2. 创新融资模式，设立银行。"]], "融资")
+    (0, '2. 创新融资模式，设立银行。')
     """
     for start in range(max(len(what) - 1, 1)):
         end = what[start:]
@@ -622,8 +627,17 @@ def about(lists: Sequence[list[str]], what: str) -> tuple[int, str] | None:
             if len(held) == 1 and max(shares) >= NAMED:
                 return i, held[0]
             if len(held) > 1:
-                return None  # it names several: none of them
+                headed = [
+                    item
+                    for item in held
+                    if pair_share(end, normalize(_CLAUSE_END.split(item, maxsplit=1)[0])) >= NAMED
+                ]
+                # It names several: the one it heads, else none of them.
+                return (i, headed[0]) if len(headed) == 1 else None
     return None
+
+
+_CLAUSE_END = re.compile(r"[，,。；;：:！？!?]")
 
 
 # Where an enumerated item begins, by family: 一是, （一）, 一、, 1. / 1、, ①, 第一，,

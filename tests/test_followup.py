@@ -771,3 +771,30 @@ def test_an_ordinal_points_into_the_list_of_clauses_the_quoted_sentence_opens(tm
     assert third.text.startswith("为猛禽更换更大的笼舍"), third.text
     last = engine.ask("最后一条呢？", mode="lexical", history=history)
     assert last.text.startswith("加强饲养员培训"), last.text
+
+
+def test_a_quote_that_announces_a_list_is_followed_by_that_list_not_the_sections(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "动物园规划",
+                "（一）建设熊猫保育示范区\n\n"
+                "青山动物园将熊猫馆建成保育示范区。主要任务包括3个方面：\n\n"
+                "1. 扩建熊猫的活动场地，种植竹林，为繁育留出空间。\n\n"
+                "2. 创新熊猫繁育模式，设立繁育研究中心。\n\n"
+                "3. 加强熊猫科普教育，开设夜间讲解。\n\n"
+                "（二）建设海洋馆\n\n（三）建设猛禽园\n\n（四）建设儿童农场",
+            ),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["青山动物园熊猫保育示范区的主要任务有哪几个方面？"]
+    assert "主要任务包括3个方面" in engine.ask(history[0], mode="lexical").text
+    second = engine.ask("第二个呢？", mode="lexical", history=history)
+    assert second.text.startswith("2. 创新熊猫繁育模式"), second.text
+    # Named by what it is about, the item whose headline names it (繁育 is in two).
+    named = engine.ask("繁育那块具体怎么做？", mode="lexical", history=history)
+    assert named.text.startswith("2. 创新熊猫繁育模式"), named.text
