@@ -31,6 +31,7 @@ from rag.followup import (
     asks_for,
     continuation,
     counted,
+    elliptical,
     enumerated,
     inline,
     is_bare,
@@ -352,7 +353,7 @@ class Engine:
         # A sentence already quoted may answer again when it holds the rarest word the
         # question adds (已经兑现了多少钱？ after 推出了多少项事项？, both said in one
         # sentence).
-        new = self._adds(reading or question, context)
+        new = [] if elliptical(question) else self._adds(reading or question, context)
         longer = [(weight, term) for weight, term in new if len(term) > 1]
         rarest = max(longer)[1] if longer else None
         quoted = tuple(s for _, s in before.quotes if not rarest or rarest not in normalize(s))

@@ -161,6 +161,26 @@ def subject(question: str) -> str:
     return span if 2 <= len(span) <= 24 else ""
 
 
+def elliptical(question: str) -> bool:
+    """Whether the question asks what was asked before of something else (那深圳呢？,
+    要素市场化那份呢？, And Shenzhen?): its only words name that thing, with no
+    predicate, question word or pronoun of their own.
+
+    >>> [elliptical(q) for q in ("那深圳呢？", "And Shenzhen?", "要素市场化那份呢？")]
+    [True, True, True]
+    >>> [elliptical(q) for q in ("已经兑现了多少钱？", "几家呢？", "它们呢？", "那為什麼呢？")]
+    [False, False, False, False]
+    >>> elliptical("And how many?")
+    False
+    """
+    question = normalize(question)
+    for pattern in (_ELLIPSIS, _ELLIPSIS_EN):
+        m = pattern.match(question)
+        if m and not _PRONOUN.search(m.group("x")) and not _has_predicate(m.group("x")):
+            return True
+    return False
+
+
 _EN_ASKS = re.compile(r"\b(?:how|what|when|where|which|who|whom|whose|why)\b", re.I)
 
 
@@ -234,7 +254,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
         if _WHEN.fullmatch(other):
             return _another_time(previous, topic, other) or question
         # A question of its own that merely ends in 呢 has a predicate: not elliptical.
-        if other and other != topic and not _PRONOUN.search(other) and not _has_predicate(other):
+        if other and other != topic and not _PRONOUN.search(other) and not _PREDICATE.search(other):
             whole = phrase(previous)
             if "的" in other and whole and is_entity(other.split("的")[0]):
                 # A thing with its owner (那前海的法务区呢？) takes the place of the one the
