@@ -661,19 +661,25 @@ def test_a_follow_up_that_only_names_another_place_asks_it_the_same():
         assert understand(kind, asked) == kind
 
 
-def test_a_sentence_already_quoted_answers_again_what_the_follow_up_adds(tmp_path):
+# A document no follow-up below is about, so that the library holds more than one.
+BOOKSHOP = ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。")
+
+
+def _beside_a_bookshop(folder, *articles):
+    """A keyword engine over ``articles`` ((title, text) pairs) and ``BOOKSHOP``."""
     from tests.conftest import titled_library
 
-    engine = titled_library(
+    return titled_library(folder, [*articles, BOOKSHOP])
+
+
+def test_a_sentence_already_quoted_answers_again_what_the_follow_up_adds(tmp_path):
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            (
-                "龙舟镇便民服务",
-                "龙舟镇今年推出了84项便民事项，已兑现补贴11亿元，惠及3万户居民。\n\n"
-                "龙舟镇的便民事项由镇政务中心统一受理。",
-            ),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        (
+            "龙舟镇便民服务",
+            "龙舟镇今年推出了84项便民事项，已兑现补贴11亿元，惠及3万户居民。\n\n"
+            "龙舟镇的便民事项由镇政务中心统一受理。",
+        ),
     )
     history = ["龙舟镇推出了多少项便民事项？"]
     before = engine.ask(history[0], mode="lexical")
@@ -700,17 +706,13 @@ def test_a_follow_up_asking_the_same_of_another_thing_does_not_hear_the_last_ans
     tmp_path,
 ):
     from rag.followup import elliptical
-    from tests.conftest import titled_library
 
     # 要 opens 要素 here, no verb: the question asks the same of another document.
     assert elliptical("要素市场化那份呢？") and not elliptical("那要怎么申请呢？")
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            ("统一大市场", "《统一大市场意见》于2022年4月10日发布，提出深化要素市场化配置改革。"),
-            ("要素市场化", "《要素市场化意见》于2020年3月20日出台。"),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        ("统一大市场", "《统一大市场意见》于2022年4月10日发布，提出深化要素市场化配置改革。"),
+        ("要素市场化", "《要素市场化意见》于2020年3月20日出台。"),
     )
     asked = "《统一大市场意见》是哪天发布的？"
     before = engine.ask(asked, mode="lexical")
@@ -722,19 +724,14 @@ def test_a_follow_up_asking_the_same_of_another_thing_does_not_hear_the_last_ans
 
 
 def test_a_follow_up_read_in_context_asks_for_what_its_own_words_ask_for(tmp_path):
-    from tests.conftest import titled_library
-
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            (
-                "精明规管",
-                "精明规管计划由市政府于2007年推出，适用于各个部门。\n\n"
-                "2022年，精明规管计划的会议吸引了28个部门参与。\n\n"
-                "精明规管计划至今已覆盖了29个部门。",
-            ),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        (
+            "精明规管",
+            "精明规管计划由市政府于2007年推出，适用于各个部门。\n\n"
+            "2022年，精明规管计划的会议吸引了28个部门参与。\n\n"
+            "精明规管计划至今已覆盖了29个部门。",
+        ),
     )
     history = ["精明规管计划是哪一年推出的？"]
     assert "2007年" in engine.ask(history[0], mode="lexical").text
@@ -745,20 +742,15 @@ def test_a_follow_up_read_in_context_asks_for_what_its_own_words_ask_for(tmp_pat
 
 
 def test_a_bare_item_is_followed_by_what_its_document_says_of_it_not_the_first_item(tmp_path):
-    from tests.conftest import titled_library
-
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            (
-                "若干措施",
-                "《若干措施》从政策支持、发展环境和社会氛围三个维度提出20条措施。\n\n"
-                "《若干措施》第1条到第7条，围绕政策支持维度，提出健全贷款风险补偿机制。\n\n"
-                "第8条到第18条围绕发展环境，提出优化审批服务。\n\n"
-                "第19条到第20条提出，以更浓厚的社会氛围提振信心，强调弘扬企业家精神。",
-            ),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        (
+            "若干措施",
+            "《若干措施》从政策支持、发展环境和社会氛围三个维度提出20条措施。\n\n"
+            "《若干措施》第1条到第7条，围绕政策支持维度，提出健全贷款风险补偿机制。\n\n"
+            "第8条到第18条围绕发展环境，提出优化审批服务。\n\n"
+            "第19条到第20条提出，以更浓厚的社会氛围提振信心，强调弘扬企业家精神。",
+        ),
     )
     history = ["《若干措施》是从哪几个维度提出措施的？"]
     last = engine.ask("最后那个维度对应哪几条？主要讲了啥", mode="lexical", history=history)
@@ -767,19 +759,14 @@ def test_a_bare_item_is_followed_by_what_its_document_says_of_it_not_the_first_i
 
 
 def test_an_ordinal_points_into_the_list_of_clauses_the_quoted_sentence_opens(tmp_path):
-    from tests.conftest import titled_library
-
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            (
-                "动物园建议",
-                "专家对青山动物园提出改进动物福利的几个方面建议：扩建熊猫馆的活动场地；"
-                "为大象增设泥浴池；为猛禽更换更大的笼舍；加强饲养员培训。\n\n"
-                "目前青山动物园的动物具有以下特征：一是品种多，二是数量大，三是来源广，四是年龄老。",
-            ),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        (
+            "动物园建议",
+            "专家对青山动物园提出改进动物福利的几个方面建议：扩建熊猫馆的活动场地；"
+            "为大象增设泥浴池；为猛禽更换更大的笼舍；加强饲养员培训。\n\n"
+            "目前青山动物园的动物具有以下特征：一是品种多，二是数量大，三是来源广，四是年龄老。",
+        ),
     )
     history = ["专家对青山动物园提了哪几条建议？"]
     before = engine.ask(history[0], mode="lexical")
@@ -791,22 +778,17 @@ def test_an_ordinal_points_into_the_list_of_clauses_the_quoted_sentence_opens(tm
 
 
 def test_a_quote_that_announces_a_list_is_followed_by_that_list_not_the_sections(tmp_path):
-    from tests.conftest import titled_library
-
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            (
-                "动物园规划",
-                "（一）建设熊猫保育示范区\n\n"
-                "青山动物园将熊猫馆建成保育示范区。主要任务包括3个方面：\n\n"
-                "1. 扩建熊猫的活动场地，种植竹林，为繁育留出空间。\n\n"
-                "2. 创新熊猫繁育模式，设立繁育研究中心。\n\n"
-                "3. 加强熊猫科普教育，开设夜间讲解。\n\n"
-                "（二）建设海洋馆\n\n（三）建设猛禽园\n\n（四）建设儿童农场",
-            ),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        (
+            "动物园规划",
+            "（一）建设熊猫保育示范区\n\n"
+            "青山动物园将熊猫馆建成保育示范区。主要任务包括3个方面：\n\n"
+            "1. 扩建熊猫的活动场地，种植竹林，为繁育留出空间。\n\n"
+            "2. 创新熊猫繁育模式，设立繁育研究中心。\n\n"
+            "3. 加强熊猫科普教育，开设夜间讲解。\n\n"
+            "（二）建设海洋馆\n\n（三）建设猛禽园\n\n（四）建设儿童农场",
+        ),
     )
     history = ["青山动物园熊猫保育示范区的主要任务有哪几个方面？"]
     assert "主要任务包括3个方面" in engine.ask(history[0], mode="lexical").text
