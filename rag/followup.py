@@ -260,6 +260,9 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 # A thing with its owner (那前海的法务区呢？) takes the place of the one the
                 # question asked about with its owner (横琴的琴澳国际法务集聚区).
                 return previous.replace(whole, other, 1)
+            if alike := alike_span(previous, other):
+                # A document or body takes the place of the one of its kind.
+                return previous.replace(alike, other, 1)
             if is_entity(other):
                 # A place or body takes the place of the one the question named, even
                 # when that one stood in its opening (在广州黄埔区，…事项推出了几个？).
@@ -281,7 +284,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     other = _switched_to(question, previous)
     if other:
         # Another place or body asked the same of (深圳又是多少？, 龙华区有没有类似的？).
-        return previous.replace(topic, other, 1)
+        return previous.replace(alike_span(previous, other) or topic, other, 1)
     pronoun = _PRONOUN_EN if question.isascii() else _PRONOUN
     # Found in the Simplified form (該 is 该), replaced in the question as typed.
     seen = normalize(question)
@@ -357,6 +360,46 @@ _BODY_END = re.compile(f"(?:{_NAME_END.pattern})$")
 _AGAIN = frozenset("数字 数据 数量 类似 对比 比较 同期 那边 这边 差不多 一样 同样".split())
 _AGAIN_SAID = re.compile("又|也|" + "|".join(sorted(_AGAIN)))
 _COUNT = re.compile(r"多少|几")
+
+
+_DOCUMENT = re.compile(r"《[^》]+》|[^，,。？?：:《》]{2,12}?[那这][篇份]")
+_DOCUMENT_END = re.compile(r"《[^》]+》$|[那这][篇份]$|文章$|报道$")
+_CLAUSE_START = re.compile(r"[，,。；;：:？?！!]")
+
+
+def alike_span(previous: str, other: str) -> str:
+    """The words of the previous question that ``other`` takes the place of because it
+    is the same kind of thing: a document for a document (经济日报那篇 for 《…》), a body
+    for the body of the same ending (深圳地方征信平台 for 广州的“信易贷”平台, 国家高新区 for
+    我国的国家级经济技术开发区), from where its clause starts; "" when there is none.
+
+    >>> alike_span("广州的“信易贷”平台累计促成了多少融资放款？", "深圳地方征信平台")
+    '广州的“信易贷”平台'
+    >>> alike_span("我国的国家级经济技术开发区现在一共有多少家？", "国家高新区")
+    '我国的国家级经济技术开发区'
+    >>> alike_span("《创建引领之地》里提到多少个项目？", "经济日报那篇")
+    '《创建引领之地》'
+    >>> alike_span("在广州黄埔区，事项推出了几个？", "深圳龙华区")
+    '广州黄埔区'
+    >>> alike_span("深圳有多少家？", "广州")
+    ''
+    """
+    if _DOCUMENT_END.search(other):
+        found = _DOCUMENT.search(previous)
+        return found.group().strip() if found else ""
+    end = _BODY_END.search(other)
+    at = previous.rfind(end.group()) if end else -1
+    if at < 0:
+        return ""
+    stop = at + len(end.group())
+    starts = [m.end() for m in _CLAUSE_START.finditer(previous, 0, at)]
+    span = previous[starts[-1] if starts else 0 : stop].strip()
+    opening = _OPENING_WORD.match(span)
+    span = span[opening.end() :] if opening else span
+    return span if span != other and len(span) >= 2 else ""
+
+
+_OPENING_WORD = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)")
 
 
 def _switched_to(question: str, previous: str) -> str:

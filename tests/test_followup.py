@@ -797,3 +797,17 @@ def test_a_quote_that_announces_a_list_is_followed_by_that_list_not_the_sections
     # Named by what it is about, the item whose headline names it (繁育 is in two).
     named = engine.ask("繁育那块具体怎么做？", mode="lexical", history=history)
     assert named.text.startswith("2. 创新熊猫繁育模式"), named.text
+
+
+def test_a_thing_asked_the_same_of_takes_the_place_of_the_one_of_its_kind():
+    # A platform for a platform, a zone for a zone, a document for a document: not the
+    # owner or the country before it.
+    assert understand("深圳地方征信平台呢？", ["广州的“信易贷”平台累计促成了多少融资放款？"]) == (
+        "深圳地方征信平台累计促成了多少融资放款？"
+    )
+    assert understand(
+        "国家高新区又有多少家？", ["我国的国家级经济技术开发区现在一共有多少家？"]
+    ) == ("国家高新区现在一共有多少家？")
+    assert understand("经济日报那篇呢？", ["《动物园年报》里提到多少只熊猫？"]) == (
+        "经济日报那篇里提到多少只熊猫？"
+    )
