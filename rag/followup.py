@@ -28,7 +28,8 @@ from rag.query import asks_number
 from rag.tokenize import normalize, strip_question_frames, words
 
 _ELLIPSIS = re.compile(
-    r"^\s*(?:那么|那|而|还有|其中|至于)?\s*(?P<x>[^，,。？?！!]{1,24}?)\s*(?:的)?"
+    # 那 is "then", not the 那 of 那篇 / 那份 (that article), which is part of what is named.
+    r"^\s*(?:那么|那(?![篇份本])|而|还有|其中|至于)?\s*(?P<x>[^，,。？?！!]{1,24}?)\s*(?:的)?"
     r"(?:呢|又如何|又怎样|怎么样|情况如何)\s*[？?]?\s*$"
 )
 _ELLIPSIS_EN = re.compile(

@@ -811,3 +811,9 @@ def test_a_thing_asked_the_same_of_takes_the_place_of_the_one_of_its_kind():
     assert understand("经济日报那篇呢？", ["《动物园年报》里提到多少只熊猫？"]) == (
         "经济日报那篇里提到多少只熊猫？"
     )
+
+
+def test_the_that_of_that_article_stays_with_what_it_names():
+    # 那篇 is "that article": its 那 is not the "then" a follow-up may open with.
+    previous = ["《动物园年报》里提到多少只熊猫？"]
+    assert understand("那篇海洋馆的报道呢？", previous) == "那篇海洋馆的报道里提到多少只熊猫？"
