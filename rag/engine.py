@@ -531,16 +531,16 @@ class Engine:
                 longest = max([longest, *map(sentence_count, more[:-1])])
         if lone and len(listed) < 2:
             listed = []
+        # The quote opens a list parted by semicolons (建议：加强甲；开展乙；…): that list
+        # is the one the answer gave the start of.
+        opened = [(first, item) for item in semicolon_items(cited.text, quote)]
+        if opened:
+            lists.append(opened)
         # A list run into the sentence quoted (分为四个阶段：甲、乙、丙、丁) comes before
         # the passages' own when its items are what was asked about (从…四个维度, after
         # 分成哪几个维度？); else after them.
-        # The quote opens a list parted by semicolons (建议：加强甲；开展乙；…): that list
-        # is the one the answer gave the start of.
-        opened = [(first, item) for item in semicolon_items(cited.text, before.quotes[0][1])]
-        if opened:
-            lists.append(opened)
-        run = [(first, item) for item in inline(before.quotes[0][1])]
-        kind = counted(before.quotes[0][1])[1]
+        run = [(first, item) for item in inline(quote)]
+        kind = counted(quote)[1]
         asking = normalize(asked + question)
         if bool(kind) and asks_for(kind, asking):
             lists += [run, listed]

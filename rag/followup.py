@@ -60,7 +60,8 @@ _WHEN = re.compile(f"(?P<year>{_YEAR})(?P<period>{_PERIOD})?|(?P<only>{_PERIOD})
 # A year of the calendar, as against 今年, 去年 (what a follow-up may carry over).
 _CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 # Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
-_OPENING = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)(?P<what>[^，,]{0,20})[，,]\s*")
+_OPENING_WORD = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)")
+_OPENING = re.compile(_OPENING_WORD.pattern + r"(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
 _PREDICATE = re.compile(
     r"有(?!限)|是|在|为|于|将|已|共|累计|一共|总共|多少|几|哪|什么|如何|怎么|能否|可以|要|"
@@ -398,9 +399,6 @@ def alike_span(previous: str, other: str) -> str:
     opening = _OPENING_WORD.match(span)
     span = span[opening.end() :] if opening else span
     return span if span != other and len(span) >= 2 else ""
-
-
-_OPENING_WORD = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)")
 
 
 def _switched_to(question: str, previous: str) -> str:
