@@ -87,6 +87,22 @@ LIST_REACH = 4
 COUNTED_REACH = 12
 CITED_BONUS = 0.2
 NEIGHBOUR_BONUS = 0.1
+# understood_as names the earlier question it read a follow-up with; one longer than this
+# (a pasted paragraph) is named by its opening words.
+CONTEXT_ECHO = 40
+
+
+def _brief(text: str) -> str:
+    """An earlier question as understood_as names it: a long one by its opening words.
+
+    >>> _brief("星河游戏公司是哪一年成立的？")
+    '星河游戏公司是哪一年成立的？'
+    >>> _brief("啊" * 50)[38:]
+    '啊啊…（共 50 字）'
+    """
+    if len(text) <= CONTEXT_ECHO:
+        return text
+    return f"{text[:CONTEXT_ECHO]}…（共 {len(text)} 字）"
 
 
 class Engine:
@@ -349,7 +365,7 @@ class Engine:
         (``context``), whose answer was ``before``: its passages favoured, its quotes not
         quoted again, unless one holds the rarest word the question adds."""
         query = self._in_context(reading or question, context)
-        said = f"{reading or question}（结合上文：{context}）"
+        said = f"{reading or question}（结合上文：{_brief(context)}）"
         # A sentence already quoted may answer again when it holds the rarest word the
         # question adds (已经兑现了多少钱？ after 推出了多少项事项？, both said in one
         # sentence).

@@ -97,6 +97,16 @@ def test_a_question_that_leaves_out_its_subject_is_read_with_the_one_before(libr
     assert alone.understood_as == ""  # nothing to read it with
 
 
+def test_a_long_earlier_turn_is_named_by_its_opening_words(library_engine):
+    earlier = "星河游戏公司是哪一年成立的？" + "请结合公司的发展历程详细说明。" * 100
+    before = library_engine.ask("星河游戏公司是哪一年成立的？", mode="lexical")
+    read = library_engine._with_context("目前共有多少名员工？", earlier, 5, "lexical", before)
+    assert "860人" in read.text
+    assert read.understood_as == (
+        f"目前共有多少名员工？（结合上文：{earlier[:40]}…（共 {len(earlier)} 字））"
+    )
+
+
 def test_a_follow_up_does_not_quote_again_what_the_previous_answer_said(library_engine):
     history = ["星河游戏公司的创始人是谁？"]
     before = library_engine.ask(history[0], mode="lexical")
