@@ -24,6 +24,15 @@ from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
 from rag.followup import (
+    elliptical,
+    leans,
+    names_new,
+    names_own_subject,
+    understand,
+)
+from rag.fuse import dense_weight, fuse
+from rag.lexical import LexicalIndex
+from rag.lists import (
     INLINE_ITEM,
     MIDDLE,
     about,
@@ -31,14 +40,10 @@ from rag.followup import (
     asks_for,
     continuation,
     counted,
-    elliptical,
     enumerated,
     inline,
     is_bare,
-    leans,
     names_item,
-    names_new,
-    names_own_subject,
     nouns,
     ordinal,
     pick,
@@ -48,11 +53,8 @@ from rag.followup import (
     sentence_count,
     stated_count,
     stepped,
-    understand,
     without_ordinal,
 )
-from rag.fuse import dense_weight, fuse
-from rag.lexical import LexicalIndex
 from rag.query import Query
 from rag.records import Answer, Chunk, Hit
 from rag.settings import Settings, check_length

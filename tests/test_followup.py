@@ -125,7 +125,8 @@ def test_a_question_that_names_its_own_subject_is_answered_as_without_history(li
 
 
 def test_ordinals_and_lists_are_read_from_the_text():
-    from rag.followup import items, names_own_subject, ordinal
+    from rag.followup import names_own_subject
+    from rag.lists import items, ordinal
 
     assert ordinal("其中第二条具体是什么？") == 2 and ordinal("第二批名单有哪些企业？") is None
     assert items("（一）创新；（二）开放；（三）共享。") == [
@@ -143,7 +144,7 @@ def test_a_question_asked_again_in_other_words_gets_the_same_answer(library_engi
 
 
 def test_an_ordinal_word_inside_a_name_points_to_no_list(library_engine):
-    from rag.followup import ordinal
+    from rag.lists import ordinal
 
     history = ["星河游戏公司今年准备从哪几个方面发力？"]
     answer = library_engine.ask("第三方机构参与了吗？", mode="lexical", history=history)
