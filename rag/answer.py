@@ -341,6 +341,9 @@ def candidates(
                         "pins_missing": pins_missing(pinned, said + title),
                         "figures_missing": pins_missing(figures, said + title),
                         "year_conflict": float(year_conflict(q.years, said)),
+                        # The year asked stated in the sentence itself: no year and the
+                        # one asked read alike to year_conflict alone.
+                        "year_match": float(bool(q.years) and all(y in said for y in q.years)),
                         "sentence_missing": missing_weight(q, said + title, q.max_idf),
                         "untitled_terms": untitled_share(q, title, said),
                         "unit_match": float(given),

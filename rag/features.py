@@ -414,6 +414,7 @@ SENTENCE_FEATURES = (
     "unit_miss",
     "english",
     "english_close",
+    "year_match",
 )
 
 QUESTION_FEATURES = (

@@ -94,6 +94,19 @@ def test_a_sentence_about_another_place_is_marked():
     assert f[panda]["other_place"] == 1.0 and f[bear]["other_place"] == 0.0
 
 
+def test_the_year_asked_is_told_apart_from_no_year_and_another_year():
+    asked = "孙中山1912年就任了什么职务？"
+    same = "1912年，孙中山就任中华民国临时大总统。"
+    other = "1921年，孙中山在广州就任非常大总统。"
+    none = "孙中山早年学医。"
+    f = _features(asked, [_hit(PERSON, same + other + none)])
+    assert f[same]["year_match"] == 1.0 and f[same]["year_conflict"] == 0.0
+    assert f[other]["year_match"] == 0.0 and f[other]["year_conflict"] == 1.0
+    # No year in the sentence: neither, as for a question that names none.
+    assert f[none]["year_match"] == 0.0 and f[none]["year_conflict"] == 0.0
+    assert _features("孙中山就任了什么职务？", [_hit(PERSON, same)])[same]["year_match"] == 0.0
+
+
 def test_question_features_summarise_the_best_candidates():
     q = Query.of("大熊猫吃什么？")
     cands = candidates(q, [_hit(PANDA, PANDA_TEXT)])
