@@ -33,6 +33,7 @@ from rag.features import (
     untitled_share,
     wants,
     year_conflict,
+    year_match,
 )
 from rag.judge import AnswerModel
 from rag.query import NUMBER, Query, term_coverage
@@ -341,9 +342,7 @@ def candidates(
                         "pins_missing": pins_missing(pinned, said + title),
                         "figures_missing": pins_missing(figures, said + title),
                         "year_conflict": float(year_conflict(q.years, said)),
-                        # The year asked stated in the sentence itself: no year and the
-                        # one asked read alike to year_conflict alone.
-                        "year_match": float(bool(q.years) and all(y in said for y in q.years)),
+                        "year_match": float(year_match(q.years, said)),
                         "sentence_missing": missing_weight(q, said + title, q.max_idf),
                         "untitled_terms": untitled_share(q, title, said),
                         "unit_match": float(given),

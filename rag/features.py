@@ -304,6 +304,22 @@ def year_conflict(years: frozenset[str], text: str) -> bool:
     return bool(YEAR.search(text))
 
 
+def year_match(years: frozenset[str], text: str) -> bool:
+    """The sentence itself states every year the question is pinned to (a year inside a
+    longer figure, 20231, is none): with ``year_conflict`` it tells a sentence of the
+    year asked from one that gives no year at all.
+
+    >>> year_match(frozenset({"2023"}), "2023年1-8月，完成固定资产投资1370.4亿元")
+    True
+    >>> [year_match(y, "2022年，完成固定资产投资1920.9亿元") for y in
+    ...  (frozenset({"2023"}), frozenset())]
+    [False, False]
+    >>> year_match(frozenset({"2023"}), "编号20231的项目")
+    False
+    """
+    return bool(years) and years <= set(YEAR.findall(text))
+
+
 def unseen_run(q: Query) -> int:
     """The longest run of the question's character bigrams that no passage of the corpus
     holds: a name the library has never seen (珊瑚礁, 楼曾瑞) is a run of two or more,
