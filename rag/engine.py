@@ -90,21 +90,23 @@ COUNTED_REACH = 12
 CITED_BONUS = 0.2
 NEIGHBOUR_BONUS = 0.1
 # understood_as names the earlier question it read a follow-up with; one longer than this
-# (a pasted paragraph) is named by its opening words.
+# (a pasted paragraph) is named by its opening words. A follow-up completed from a long
+# question is shown by its opening words too, more of them.
 CONTEXT_ECHO = 40
+READING_ECHO = 80
 
 
-def _brief(text: str) -> str:
-    """An earlier question as understood_as names it: a long one by its opening words.
+def _brief(text: str, limit: int = CONTEXT_ECHO) -> str:
+    """A question as understood_as shows it: a long one by its opening words.
 
     >>> _brief("星河游戏公司是哪一年成立的？")
     '星河游戏公司是哪一年成立的？'
     >>> _brief("啊" * 50)[38:]
     '啊啊…（共 50 字）'
     """
-    if len(text) <= CONTEXT_ECHO:
+    if len(text) <= limit:
         return text
-    return f"{text[:CONTEXT_ECHO]}…（共 {len(text)} 字）"
+    return f"{text[:limit]}…（共 {len(text)} 字）"
 
 
 class Engine:
@@ -274,7 +276,9 @@ class Engine:
             return read if named else self._narrowed(question, point, choose=False)
         sure = understand(question, history)
         if sure != question:
-            return self._answer(question, self.analyze(sure), k, mode, said=sure)
+            return self._answer(
+                question, self.analyze(sure), k, mode, said=_brief(sure, READING_ECHO)
+            )
         alone = self._answer(question, self.analyze(question), k, mode)
         if names_own_subject(question):
             return alone

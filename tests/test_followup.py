@@ -107,6 +107,13 @@ def test_a_long_earlier_turn_is_named_by_its_opening_words(library_engine):
     )
 
 
+def test_a_question_completed_from_a_long_one_is_shown_by_its_opening_words(library_engine):
+    earlier = "星河游戏公司是哪一年成立的？" + "请结合公司的发展历程详细说明。" * 60
+    read = library_engine.ask("那孙中山呢？", mode="lexical", history=[earlier])
+    assert read.understood_as.startswith("孙中山是哪一年成立的？")
+    assert read.understood_as.endswith(f"…（共 {len(earlier) - 3} 字）")
+
+
 def test_a_follow_up_does_not_quote_again_what_the_previous_answer_said(library_engine):
     history = ["星河游戏公司的创始人是谁？"]
     before = library_engine.ask(history[0], mode="lexical")
