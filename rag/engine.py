@@ -23,6 +23,7 @@ from rag.chunk import sentences
 from rag.corpus import require_seeds
 from rag.dense import DenseIndex, Meaning
 from rag.embed import Embedder, load_embedder
+from rag.features import holds, wants
 from rag.followup import (
     elliptical,
     leans,
@@ -369,16 +370,15 @@ class Engine:
     ) -> Answer:
         """The question (as ``reading`` says it, when given) read with the previous one
         (``context``), whose answer was ``before``: its passages favoured, its quotes not
-        quoted again, unless one holds the rarest word the question adds."""
+        quoted again unless they may answer it (``_answers_again``)."""
         query = self._in_context(reading or question, context)
         said = f"{reading or question}（结合上文：{_brief(context)}）"
-        # A sentence already quoted may answer again when it holds the rarest word the
-        # question adds (已经兑现了多少钱？ after 推出了多少项事项？, both said in one
-        # sentence).
         new = [] if elliptical(question) else self._adds(reading or question, context)
         longer = [(weight, term) for weight, term in new if len(term) > 1]
-        rarest = max(longer)[1] if longer else None
-        quoted = tuple(s for _, s in before.quotes if not rarest or rarest not in normalize(s))
+        rarest = max(longer)[1] if longer else ""
+        quoted = tuple(
+            s for _, s in before.quotes if not _answers_again(s, question, context, rarest)
+        )
         return self._answer(question, query, k, mode, said, _favour(before), quoted)
 
     def _in_context(self, question: str, context: str) -> Query:
@@ -719,6 +719,30 @@ def _followed(point: Answer, read: Answer) -> Answer | None:
         hits=(*shown, *dict((h.chunk.id, h) for h in rest).values()),
         quotes=tuple(quotes),
     )
+
+
+def _answers_again(sentence: str, question: str, context: str, rarest: str) -> bool:
+    """Whether a sentence the previous answer quoted may answer the follow-up: it holds
+    the rarest word the follow-up adds (已经兑现了多少钱？ after 推出了多少项事项？, both
+    said in one sentence), or the follow-up asks for another kind of thing than the
+    question before it and the sentence holds one (她哪年去世的？ after 她是哪里人？, whose
+    answer quoted her life dates).
+
+    >>> said = "林秋鸿（1901年—1968年），浙江宁波人，油画家。"
+    >>> _answers_again(said, "她哪年去世的？", "林秋鸿是哪里人？", "去世")
+    True
+    >>> _answers_again(said, "她有几个孩子？", "林秋鸿是哪里人？", "孩子")
+    False
+    >>> _answers_again(said, "她是哪里出生的？", "林秋鸿是哪里人？", "出生")
+    False
+    """
+    text = normalize(sentence)
+    if rarest and rarest in text:
+        return True
+    kind = wants(question)
+    # What the conversation already named (her own name) is no answer of that kind.
+    asked = normalize(context + question)
+    return bool(kind) and kind != wants(context) and holds(kind, text, asked)
 
 
 def _cited(quotes) -> str:
