@@ -41,6 +41,10 @@ from rag.records import Chunk, Hit
 from rag.tokenize import normalize
 
 MAX_ANSWER = 240
+# Passages whose sentences are candidate answers: the first three, or eight for a broad
+# question answered with a list of points.
+TOP = 3
+BROAD_TOP = 8
 # A second sentence joins the answer when the model gives it at least this chance (and
 # half the best's). Validation split: a right sentence quoted 0.875 -> 0.919, with two
 # sentences in a third of the answers (mean 75 characters).

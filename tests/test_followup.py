@@ -100,7 +100,9 @@ def test_a_question_that_leaves_out_its_subject_is_read_with_the_one_before(libr
 def test_a_long_earlier_turn_is_named_by_its_opening_words(library_engine):
     earlier = "星河游戏公司是哪一年成立的？" + "请结合公司的发展历程详细说明。" * 100
     before = library_engine.ask("星河游戏公司是哪一年成立的？", mode="lexical")
-    read = library_engine._with_context("目前共有多少名员工？", earlier, 5, "lexical", before)
+    read = library_engine.conversation._with_context(
+        "目前共有多少名员工？", earlier, 5, "lexical", before
+    )
     assert "860人" in read.text
     assert read.understood_as == (
         f"目前共有多少名员工？（结合上文：{earlier[:40]}…（共 {len(earlier)} 字））"
@@ -152,13 +154,13 @@ def test_an_ordinal_word_inside_a_name_points_to_no_list(library_engine):
 
 def test_a_long_conversation_costs_no_more_than_a_short_one(library_engine, monkeypatch):
     calls = []
-    real = library_engine._answer
+    real = library_engine.answer_query
 
     def counted(*args, **kwargs):
         calls.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(library_engine, "_answer", counted)
+    monkeypatch.setattr(library_engine, "answer_query", counted)
     history = ["星河游戏公司是哪一年成立的？", "大熊猫主要吃什么？"] * 10
     answer = library_engine.ask("目前共有多少名员工？", mode="lexical", history=history)
     assert len(calls) <= 6 and not answer.abstained
@@ -167,11 +169,11 @@ def test_a_long_conversation_costs_no_more_than_a_short_one(library_engine, monk
 def test_an_english_follow_up_is_read_as_english_with_the_chinese_question_beside(
     library_engine,
 ):
-    from rag.engine import CONTEXT_SHARE
+    from rag.conversation import CONTEXT_SHARE
 
     earlier = "星河游戏公司是哪一年成立的？"
     question = "How many employees are there now?"
-    read = library_engine._in_context(question, earlier)
+    read = library_engine.conversation._in_context(question, earlier)
     alone, before = library_engine.analyze(question), library_engine.analyze(earlier)
     # English, as the question alone is (its model, its threshold, its translations) ...
     assert read.english and read.translations == alone.translations
@@ -506,7 +508,7 @@ def test_a_chinese_follow_up_after_an_english_question_is_read_with_its_words_tr
             ("图书馆", "图书馆的阅览室于2018年扩建，新增座位三百个。"),
         ],
     )
-    query = engine._in_context("是哪年扩建的？", "What do the pandas at the zoo eat?")
+    query = engine.conversation._in_context("是哪年扩建的？", "What do the pandas at the zoo eat?")
     # The English question's words come in translated, at half their weight; none is
     # left as an English word the Chinese passages never hold.
     alone = engine.analyze("What do the pandas at the zoo eat?").terms
@@ -573,10 +575,12 @@ def test_a_counted_list_the_answer_did_not_quote_is_pointed_into(tmp_path):
     detail = "园方扩建了熊猫馆的室外活动场，种下了一片竹林。"
     before = Answer("q", f"{detail}[1]", False, tuple(hits), ((1, detail),))
     asked = "清溪动物园从哪几个方面改善了动物福利？"
-    lists, _ = engine._lists(before, list(hits), asked, "倒数第一块呢？")
+    lists, _ = engine.conversation._lists(before, list(hits), asked, "倒数第一块呢？")
     assert [item for _, item in lists[0]] == ["饲养环境", "营养配餐", "行为训练"]
     # Asked to count something else, that list is not the one pointed into.
-    lists, _ = engine._lists(before, list(hits), "清溪动物园有几只熊猫？", "最后一个呢？")
+    lists, _ = engine.conversation._lists(
+        before, list(hits), "清溪动物园有几只熊猫？", "最后一个呢？"
+    )
     assert not any(group for group in lists)
 
 
@@ -616,8 +620,12 @@ def test_what_follows_a_bare_item_comes_from_its_own_document_after_the_list(tmp
         Hit(Chunk(i, i.split("#")[0], "t", text, 1, 1), 1.0, "x") for i, text in said.items()
     )
     read = Answer("q", "", False, hits, tuple((n, h.chunk.text) for n, h in enumerate(hits, 1)))
-    engine._with_context = lambda *args, **kw: read  # what the reading in context quotes
-    details = engine._details("营养配餐那块展开说说", "营养配餐", point, point, "问", 10, "lexical")
+    engine.conversation._with_context = lambda *args, **kw: (
+        read
+    )  # what the reading in context quotes
+    details = engine.conversation._details(
+        "营养配餐那块展开说说", "营养配餐", point, point, "问", 10, "lexical"
+    )
     # Only what its document says after the list: not before it, not elsewhere.
     assert details.text == "营养配餐[1]在营养配餐方面，兽医定制了食谱。[2]"
     assert details.hits[1].chunk.id == "zoo.txt#5"
@@ -726,7 +734,7 @@ def test_a_follow_up_asking_the_same_of_another_thing_does_not_hear_the_last_ans
     assert "2022年4月10日" in before.text
     # Read with the conversation, the sentence the last answer quoted is not heard again,
     # though it holds the word the question adds (要素).
-    read = engine._with_context("要素市场化那份呢？", asked, 10, "lexical", before)
+    read = engine.conversation._with_context("要素市场化那份呢？", asked, 10, "lexical", before)
     assert "2022年4月10日" not in read.text, read.text
 
 
