@@ -11,10 +11,11 @@ Pure functions over text. Two shapes are completed, the two that users type:
   (该文件 for a title in 《》, 该区 for …区; not 该中心 for a platform) and both are in one
   language.
 
-A question of any other shape stands on its own and is left exactly as it is (the
-engine reads it with its conversation). The rest of the module says how a question leans
-on its conversation: whether it names a subject of its own, names something not heard
-before, or holds a word that stands for something said before (它, 该文件, 上述).
+A question of any other shape stands on its own and is left exactly as it is
+(``rag.conversation`` reads it with its conversation). The rest of the module says how a
+question leans on its conversation: whether it names a subject of its own, names
+something not heard before, or holds a word that stands for something said before (它,
+该文件, 上述).
 Pointers into a list the previous answer gave (第三点, 交通网那条) are ``rag.lists``.
 """
 

@@ -6,7 +6,7 @@ A follow-up may count into the list the previous answer came from (第三点, �
 functions over text: the pointer read from the question (``ordinal``, ``relative``,
 ``pointed``), the lists read from a passage (``enumerated``: 一是…二是…, （一）…, 1. …, ①…;
 ``inline``: 甲、乙和丙三个方面; ``semicolon_items``), and the item picked (``pick``,
-``about``). ``rag.engine`` puts them together; ``rag.followup`` completes the questions
+``about``). ``rag.conversation`` puts them together; ``rag.followup`` completes the questions
 that name no item.
 """
 
