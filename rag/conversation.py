@@ -92,8 +92,10 @@ class Conversation:
         4. Otherwise the question is read with the previous one as context: its own words
            lead, the earlier question's count for half, and the passages the previous
            answer cited, with their neighbours, are favoured; the sentences it quoted are
-           not quoted again unless one holds the rarest word the question adds (已经兑现
-           了多少钱？ after 推出了多少项？). The reading with context is kept when it
+           not quoted again unless they may answer it (``_answers_again``: one holds the
+           rarest word the question adds, 已经兑现了多少钱？ after 推出了多少项？, or the
+           kind of thing it asks for, when the question before asked for another). The
+           reading with context is kept when it
            answers, unless the question alone is answered, surer, from a document the
            previous answer did not cite, and leans on no word for what was said before
            (他, 该文件).

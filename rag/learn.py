@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import candidates, question_features, sentence_matrix
-from rag.engine import TOP, Engine, open_engine
+from rag.answer import TOP, candidates, question_features, sentence_matrix
+from rag.engine import Engine, open_engine
 from rag.evaluate import norm
 from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from rag.judge import AnswerModel, Logistic, ModelFile, Trees

@@ -5,6 +5,7 @@ are not about policy: a company, an animal, a person, a zoo, a bookshop."""
 import pytest
 
 from rag.followup import understand
+from tests.conftest import titled_library
 
 # A follow-up read with its conversation, end to end, on a small library that
 # is not about policy: a company, an animal and a person.
@@ -21,8 +22,6 @@ LIBRARY = {
 
 @pytest.fixture(scope="module")
 def library_engine(tmp_path_factory):
-    from tests.conftest import titled_library
-
     return titled_library(tmp_path_factory.mktemp("library"), LIBRARY.items())
 
 
@@ -146,8 +145,6 @@ ZOO = "\n\n".join(
 
 @pytest.fixture(scope="module")
 def zoo_engine(tmp_path_factory):
-    from tests.conftest import titled_library
-
     return titled_library(tmp_path_factory.mktemp("zoo"), [("青山动物园", ZOO)])
 
 
@@ -185,7 +182,6 @@ ROBOTS = (
 
 def test_an_item_too_long_for_an_answer_is_cut_to_what_the_question_asks_of_it(tmp_path):
     from rag.answer import MAX_ANSWER
-    from tests.conftest import titled_library
 
     engine = titled_library(tmp_path, [("远航机器人公司", ROBOTS)])
     history = ["远航机器人公司今年有哪两项重点工作？"]
@@ -202,8 +198,6 @@ def test_an_item_too_long_for_an_answer_is_cut_to_what_the_question_asks_of_it(t
 
 
 def test_an_ordinal_picks_an_item_of_a_list_run_into_the_quoted_sentence(tmp_path):
-    from tests.conftest import titled_library
-
     text = (
         "白鹭湖湿地公园的修复工程分为三个阶段：清理淤泥、补种芦苇、放养鱼苗，"
         "整个工程预计三年完成。公园门票免费。"
@@ -217,8 +211,6 @@ def test_an_ordinal_picks_an_item_of_a_list_run_into_the_quoted_sentence(tmp_pat
 
 
 def test_the_list_is_followed_as_far_as_the_count_the_answer_gave(tmp_path):
-    from tests.conftest import titled_library
-
     tasks = ["修缮城墙", "疏浚护城河", "整治老街", "改造码头", "建设博物馆", "开通观光巴士"]
     body = "\n\n".join(
         [f"古城保护计划有{len(tasks)}项主要任务。"]
@@ -236,8 +228,6 @@ def test_the_list_is_followed_as_far_as_the_count_the_answer_gave(tmp_path):
 
 
 def test_an_ordinal_picks_from_the_list_before_the_count_of_what_was_asked(tmp_path):
-    from tests.conftest import titled_library
-
     text = (
         "青松动物园的改造从安全设施、动物福利和游客服务三个方面展开，预计两年完成。\n\n"
         "园方还公布了三件小事：一是延长开放时间；二是增设饮水点；三是更新导览图。"
@@ -253,8 +243,6 @@ def test_an_ordinal_picks_from_the_list_before_the_count_of_what_was_asked(tmp_p
 
 
 def test_the_other_side_is_read_with_the_sentences_that_set_it_out(tmp_path):
-    from tests.conftest import titled_library
-
     text = (
         "蓝湾渔村的转型分两方面。一方面是发展民宿。村里把旧屋改成客房，"
         "每年接待游客两万人次。另一方面是养殖海带。渔民合作社引进新品种，"
@@ -268,8 +256,6 @@ def test_the_other_side_is_read_with_the_sentences_that_set_it_out(tmp_path):
 
 
 def _scenic_area(tmp_path):
-    from tests.conftest import titled_library
-
     text = (
         "青城山景区今年有三项改造。一是修缮古道。古道沿线的石阶全部重新铺设，护栏换成防腐木材。"
         "二是建设索道。"
@@ -305,8 +291,6 @@ def test_an_item_named_by_what_it_is_about_is_picked_from_the_list(tmp_path):
 
 
 def test_items_are_counted_from_the_end_or_the_middle_of_a_list_run_into_a_sentence(tmp_path):
-    from tests.conftest import titled_library
-
     text = (
         "白沙书院的修缮要从加固屋顶、修补壁画、整理藏书、疏通水渠和种植古树等方面入手。"
         "修缮由县文物局负责。"
@@ -320,8 +304,6 @@ def test_items_are_counted_from_the_end_or_the_middle_of_a_list_run_into_a_sente
 
 
 def test_a_list_set_out_one_item_a_passage_after_the_quoted_one_is_followed(tmp_path):
-    from tests.conftest import titled_library
-
     powers = ["凝聚力", "创新力", "竞争力"]
     body = "\n\n".join(
         ["专家认为，山城商会的会员增长凸显了本地的“三力”，每一种力都有数据佐证。"]
@@ -342,8 +324,6 @@ def test_a_list_set_out_one_item_a_passage_after_the_quoted_one_is_followed(tmp_
 
 
 def _zoo(tmp_path):
-    from tests.conftest import titled_library
-
     text = "\n\n".join(
         [
             "总体来看，清溪动物园从饲养环境、营养配餐和行为训练三大方面改善了动物福利。",
@@ -398,8 +378,6 @@ def test_an_item_one_on_or_one_back_is_read_from_the_list_pointed_into(tmp_path)
 
 
 def test_a_pronoun_for_a_document_named_by_its_title_reads_as_that_document(tmp_path):
-    from tests.conftest import titled_library
-
     engine = titled_library(
         tmp_path,
         [
@@ -426,8 +404,6 @@ def test_a_pronoun_for_a_document_named_by_its_title_reads_as_that_document(tmp_
 def test_a_chinese_follow_up_after_an_english_question_is_read_with_its_words_translated(
     tmp_path,
 ):
-    from tests.conftest import titled_library
-
     engine = titled_library(
         tmp_path,
         [
@@ -446,8 +422,6 @@ def test_a_chinese_follow_up_after_an_english_question_is_read_with_its_words_tr
 
 
 def test_a_question_in_written_cantonese_is_read_in_mandarin(tmp_path):
-    from tests.conftest import titled_library
-
     engine = titled_library(
         tmp_path,
         [
@@ -463,8 +437,6 @@ def test_a_question_in_written_cantonese_is_read_in_mandarin(tmp_path):
 
 
 def test_an_item_named_by_what_no_item_holds_is_read_with_the_conversation(tmp_path):
-    from tests.conftest import titled_library
-
     engine = titled_library(
         tmp_path,
         [
@@ -502,8 +474,6 @@ def test_a_counted_list_the_answer_did_not_quote_is_pointed_into(tmp_path):
 
 
 def test_a_question_that_leans_on_a_pronoun_stays_with_the_conversation(tmp_path):
-    from tests.conftest import titled_library
-
     engine = titled_library(
         tmp_path,
         [
@@ -549,8 +519,6 @@ def test_what_follows_a_bare_item_comes_from_its_own_document_after_the_list(tmp
 
 
 def test_another_year_or_a_place_put_in_takes_the_place_of_the_one_asked_about(tmp_path):
-    from tests.conftest import titled_library
-
     engine = titled_library(
         tmp_path,
         [
@@ -583,8 +551,6 @@ BOOKSHOP = ("海港书店", "海港书店由林小舟经营，店里有藏书2�
 
 def _beside_a_bookshop(folder, *articles):
     """A keyword engine over ``articles`` ((title, text) pairs) and ``BOOKSHOP``."""
-    from tests.conftest import titled_library
-
     return titled_library(folder, [*articles, BOOKSHOP])
 
 
