@@ -26,7 +26,8 @@ class ChunkSettings:
 
 
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
-    """Cut a document into chunks of at most ``settings.size`` characters.
+    """Cut a document into chunks of at most ``settings.size`` characters, with a heading
+    line joined in front of the chunk it heads (``_headings_joined``).
 
     Each chunk keeps its source, title and first/last source line.
 
@@ -71,13 +72,20 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
 
 
 def _headings_joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join a chunk that is only a heading (one short line, no sentence end) to the chunk
-    after it: a title or section heading alone is no passage to cite, and the section it
-    heads is what it is about.
+    """Join a chunk that is only a heading (one whole short line, no sentence end) to the
+    chunk after it: a title or section heading alone is no passage to cite, and the section
+    it heads is what it is about.
+
+    The joined chunk may pass the chunk size by the heading: the passage under it is cut
+    to size as any other, and cutting it shorter to make room moves every boundary after
+    a title. A clause the splitter cut at a comma is no heading: it is not a line.
 
     >>> text = "蔡敏\\n\\n蔡敏是台湾的主持人。"
     >>> [text[a:b] for a, b in _headings_joined(text, [(0, 2), (4, 14)])]
     ['蔡敏\\n\\n蔡敏是台湾的主持人。']
+    >>> text = "蔡敏是主持人，也是歌手"
+    >>> [text[a:b] for a, b in _headings_joined(text, [(0, 7), (7, 11)])]
+    ['蔡敏是主持人，', '也是歌手']
     """
     joined: list[tuple[int, int]] = []
     held = None
@@ -86,13 +94,19 @@ def _headings_joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
             start = held
         held = None
         piece = text[start:end].strip()
-        if len(piece) <= HEADING_MAX and "\n" not in piece and not _SENTENCE_END.search(piece):
+        if _is_heading(text, start, end, piece):
             held = start
             continue
         joined.append((start, end))
     if held is not None:
         joined.append((held, spans[-1][1]))
     return joined
+
+
+def _is_heading(text: str, start: int, end: int, piece: str) -> bool:
+    whole_line = text[start - 1 : start] in ("", "\n") and text[end : end + 1] in ("", "\n")
+    short = len(piece) <= HEADING_MAX and "\n" not in piece
+    return whole_line and short and not _SENTENCE_END.search(piece)
 
 
 def chunk_documents(docs: list[Document], settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
