@@ -28,6 +28,7 @@ from rag.features import (
     novelty,
     pins,
     pins_missing,
+    states_years,
     title_share,
     unseen_run,
     untitled_share,
@@ -305,7 +306,7 @@ def candidates(
             "inv_rank": 1.0 / n,
             "retrieval": float(hit.score),
             "title_terms": title_share(q, title),
-            "year_missing": float(not all(y in passage for y in q.years)),
+            "year_missing": float(not states_years(q.years, passage)),
             "passage_pins_missing": pins_missing(pinned, passage),
         }
         edges = (cut or {}).get(hit.chunk.id, (False, False))

@@ -298,10 +298,22 @@ def year_conflict(years: frozenset[str], text: str) -> bool:
     True
     >>> year_conflict(frozenset({"2023"}), "2023年，地区生产总值超4300亿元")
     False
+    >>> year_conflict(frozenset({"2000"}), "22000年前，1998年")
+    True
     """
-    if not years or all(y in text for y in years):
+    if not years or states_years(years, text):
         return False
     return bool(YEAR.search(text))
+
+
+def states_years(years: frozenset[str], text: str) -> bool:
+    """Whether ``text`` states every one of ``years`` as a year of its own (a year inside
+    a longer figure, 20231, is none); true when there are none to state.
+
+    >>> states_years(frozenset({"2023"}), "编号20231"), states_years(frozenset(), "")
+    (False, True)
+    """
+    return years <= set(YEAR.findall(text))
 
 
 def year_match(years: frozenset[str], text: str) -> bool:
@@ -317,7 +329,7 @@ def year_match(years: frozenset[str], text: str) -> bool:
     >>> year_match(frozenset({"2023"}), "编号20231的项目")
     False
     """
-    return bool(years) and years <= set(YEAR.findall(text))
+    return bool(years) and states_years(years, text)
 
 
 def unseen_run(q: Query) -> int:
