@@ -18,6 +18,7 @@ import numpy as np
 from rag.chunk import sentences
 from rag.dense import Meaning
 from rag.features import (
+    CONVERSATION_FEATURES,
     SENTENCE_FEATURES,
     asked_units,
     holds,
@@ -436,6 +437,30 @@ class Verdict:
     passages: tuple[Chunk, ...] = ()
 
 
+@dataclass(frozen=True)
+class Follow:
+    """What a follow-up's conversation tells the choice of its answer: the words it adds
+    to the question before it (term → weight)."""
+
+    added: dict
+
+
+def conversation_matrix(cands: list[Candidate], follow: Follow) -> np.ndarray:
+    """The candidates' ``CONVERSATION_FEATURES`` as rows.
+
+    >>> from rag.records import Chunk
+    >>> hits = [Hit(Chunk(f"a#{i}", "a", "t", text, 1, 1), 1.0, "lexical")
+    ...         for i, text in enumerate(["它有三百名员工。", "它的总部在深圳。"])]
+    >>> cands = candidates(Query.of("它有多少员工？"), hits)
+    >>> conversation_matrix(cands, Follow({"员工": 2.0, "总部": 2.0})).tolist()
+    [[0.5], [0.5]]
+    >>> conversation_matrix(cands, Follow({"员工": 3.0, "深圳": 1.0})).tolist()
+    [[0.75], [0.25]]
+    """
+    rows = [[term_coverage(follow.added, normalize(c.sentence))] for c in cands]
+    return np.array(rows, dtype=np.float64).reshape(len(cands), len(CONVERSATION_FEATURES))
+
+
 def judge(
     q: Query,
     hits: list[Hit],
@@ -445,11 +470,13 @@ def judge(
     agree: bool = False,
     top: int = 3,
     said: tuple[str, ...] = (),
+    follow: Follow | None = None,
 ) -> Verdict:
     """Score the candidates of the first ``top`` passages and decide whether they answer.
     A question without a single content word (x, 🙂) has nothing to weigh: no candidates.
     Sentences already ``said`` (quoted by the previous answer of a conversation) are not
-    candidates: a follow-up asks for something new."""
+    candidates: a follow-up asks for something new. A follow-up read with its
+    conversation (``follow``) has its choice weigh what the conversation tells."""
     cands = candidates(q, hits, cut, meaning, top, said) if q.terms else []
     rows = sentence_matrix(cands)
     # Whether the passages answer is judged on the common choice model's logits; which
@@ -459,6 +486,8 @@ def judge(
     chooser = model.chooser(q.english)
     if chooser is not model.sentence:
         logits = chooser.logit(rows)
+    if follow is not None:
+        logits = logits + model.conversation.logit(conversation_matrix(cands, follow))
     chances = 1.0 / (1.0 + np.exp(-logits))
     answered = bool(cands) and confidence >= model.threshold_for(q.english)
     return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))

@@ -312,6 +312,7 @@ def cmd_users(args) -> int:
 def cmd_train(args) -> int:
     """``rag train``: refit the answer model from the open-book data (see rag.learn)."""
     from rag.learn import train
+    from rag.learn_conversation import TUNING
 
     open_book = Path(args.open_book)
     if (
@@ -328,12 +329,24 @@ def cmd_train(args) -> int:
     xquad = Path(args.xquad) if args.xquad else None
     if xquad is not None and not (xquad / "questions.jsonl").is_file():
         raise UserError(f"{xquad} lacks questions.jsonl (give --xquad '' to train without it)")
+    conversations = None
+    if args.conversations:
+        folder = Path(args.conversations)
+        files = [folder / f"{name}.jsonl" for name in TUNING]
+        missing = [f.name for f in files if not f.is_file()]
+        if missing:
+            lacking = ", ".join(missing)
+            raise UserError(f"{folder} lacks {lacking} (give --conversations '' for none)")
+        if not seed_dev:
+            raise UserError("--conversations asks about the seeds: give --dev and --seeds too")
+        conversations = (seed_dev[1], files)
     train(
         open_book,
         Path(args.work),
         Path(args.out),
         seed_dev=seed_dev,
         xquad=xquad,
+        conversations=conversations,
         model_name=args.model,
         progress=sys.stderr.isatty(),
     )
@@ -494,6 +507,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--xquad",
         default="../shared/eval/open-book/xquad-dev",
         help="XQuAD-dev folder: English questions for the English choice model ('' for none)",
+    )
+    p.add_argument(
+        "--conversations",
+        default="eval",
+        help="folder of the tuning conversation files about the seeds, for what a "
+        "conversation adds to a follow-up's choice ('' for none)",
     )
     p.add_argument("--work", default="/tmp/rag-train", help="where corpora and indexes go")
     p.add_argument(

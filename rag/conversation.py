@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rag.answer import MAX_ANSWER, TOP, compose, heard_before, judge
+from rag.answer import MAX_ANSWER, TOP, Follow, compose, heard_before, judge
 from rag.chunk import sentences
 from rag.features import holds, wants
 from rag.followup import elliptical, leans, names_new, names_own_subject, understand
@@ -224,24 +224,28 @@ class Conversation:
         """The question (as ``reading`` says it, when given) read with the previous one
         (``context``), whose answer was ``before``: its passages favoured, its quotes not
         quoted again unless they may answer it (``_answers_again``)."""
-        query = self._in_context(reading or question, context)
+        own = self.engine.analyze(reading or question)
+        earlier = self.engine.analyze(context)
+        query = self._in_context(own, earlier)
         said = f"{reading or question}（结合上文：{_brief(context)}）"
-        new = [] if elliptical(question) else self._adds(reading or question, context)
+        new = [] if elliptical(question) else self._new_terms(own, earlier)
         longer = [(weight, term) for weight, term in new if len(term) > 1]
         rarest = max(longer)[1] if longer else ""
         quoted = tuple(
             s for _, s in before.quotes if not _answers_again(s, question, context, rarest)
         )
-        return self.engine.answer_query(question, query, k, mode, said, _favour(before), quoted)
+        follow = Follow({t: w for t, w in own.terms.items() if t not in earlier.terms})
+        return self.engine.answer_query(
+            question, query, k, mode, said, _favour(before), quoted, follow
+        )
 
-    def _in_context(self, question: str, context: str) -> Query:
-        """The question with the earlier one's words beside its own: the question's terms
-        keep their weight and count twice in the keyword search, the context's count half
-        in the answer model's coverage; what the question asks for (a figure, a year, its
-        focus) is the question's own."""
-        own = self.engine.analyze(question)
+    def _in_context(self, own: Query, earlier: Query) -> Query:
+        """The question (``own``) with the earlier one's words beside its own: the
+        question's terms keep their weight and count twice in the keyword search, the
+        context's count half in the answer model's coverage; what the question asks for
+        (a figure, a year, its focus) is the question's own."""
+        question, context = own.text, earlier.text
         if own.english or not CJK.search(normalize(context)):
-            earlier = self.engine.analyze(context)
             # Each read in its own language (English words translated; an English
             # question keeps its own model and threshold), the earlier question's words
             # beside the question's: the two texts run together would be read as one
@@ -473,11 +477,15 @@ class Conversation:
     def _adds(self, question: str, asked: str) -> list[tuple[float, str]]:
         """The words ``question`` adds to the earlier question (``asked``), with their
         weights: those the library uses that the earlier question does not."""
-        earlier = self.engine.analyze(asked).terms
+        return self._new_terms(self.engine.analyze(question), self.engine.analyze(asked))
+
+    def _new_terms(self, own: Query, earlier: Query) -> list[tuple[float, str]]:
         return [
             (weight, term)
-            for term, weight in self.engine.analyze(question).terms.items()
-            if isinstance(term, str) and term not in earlier and self.engine.store.df(term) > 0
+            for term, weight in own.terms.items()
+            if isinstance(term, str)
+            and term not in earlier.terms
+            and self.engine.store.df(term) > 0
         ]
 
     def _added(self, question: str, asked: str) -> list[tuple[float, str]]:

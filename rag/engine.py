@@ -11,6 +11,7 @@ from rag.answer import (
     BROAD_TOP,
     NOT_FOUND,
     TOP,
+    Follow,
     asks_broad,
     compose,
     compose_points,
@@ -65,6 +66,9 @@ class Engine:
         self._model = model
         # Follow-ups are read by a part of their own (rag.conversation), over this engine.
         self.conversation = Conversation(self)
+        # Called with (query, hits, verdict, follow) for every question judged: how
+        # ``rag train`` reads the candidates of follow-ups.
+        self.judged: Callable | None = None
 
     @property
     def model(self) -> answer_model.ModelFile:
@@ -176,16 +180,20 @@ class Engine:
         said: str = "",
         favour: dict[str, float] | None = None,
         quoted: tuple[str, ...] = (),
+        follow: Follow | None = None,
     ) -> Answer:
         """Retrieve for ``query`` and let the answer model speak (or refuse); ``quoted``
-        are sentences the conversation has already heard, not to be quoted again."""
+        are sentences the conversation has already heard, not to be quoted again, and
+        ``follow`` what it tells the choice (rag.answer.Follow)."""
         meaning = self.meaning(query, mode)
         hits, agree = self.rank(query, k, meaning, favour)
         broad = asks_broad(query.text)
         top = BROAD_TOP if broad else TOP
         cut = self.store.edges([h.chunk for h in hits[:top]])
         model = self.model.pick(dense=meaning is not None)
-        verdict = judge(query, hits, model, cut, meaning, agree, top, quoted)
+        verdict = judge(query, hits, model, cut, meaning, agree, top, quoted, follow)
+        if self.judged is not None:
+            self.judged(query, hits, verdict, follow)
         text, quotes = "", ()
         if verdict.answered:
             text, quotes = (compose_points if broad else compose)(query, verdict)

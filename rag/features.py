@@ -445,6 +445,12 @@ SENTENCE_FEATURES = (
     "year_match",
 )
 
+# What a follow-up read with its conversation adds to its choice (rag.judge): the share of
+# the words it adds to the question before it (by weight) that a sentence holds. (Whether
+# the previous answer cited the sentence's passage was tried too: ranking already favours
+# those passages, and the term chose no better for it on conversations not fitted on.)
+CONVERSATION_FEATURES = ("added_terms",)
+
 QUESTION_FEATURES = (
     "best_logit",
     "second_logit",

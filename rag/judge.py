@@ -9,6 +9,10 @@
   (``rag.features.QUESTION_FEATURES``): gradient-boosted trees, shallow, since "a pin of
   the question is missing" matters only where the rest matches. Below the file's
   threshold (one for English questions, one for the rest) the reply is "not found".
+* **A follow-up read with its conversation.** Its choice adds a term for what the
+  conversation tells (``rag.features.CONVERSATION_FEATURES``: the words the follow-up adds
+  to the question before it, found in the sentence), fitted on conversations.
+  Abstention reads no conversation feature.
 
 The file (``answer_model.json`` beside this module) holds one such pair for passages read
 with the embedding model and one for passages read by words alone; for each, the feature
@@ -26,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from rag.features import CONVERSATION_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
-FORMAT = 1
+FORMAT = 2
 
 
 class ModelProblem(RuntimeError):
@@ -80,6 +84,16 @@ class Logistic:
         if (arrays[1] <= 0).any():
             raise ValueError("its feature scales must be positive")
         return cls(names, *arrays, float(d["bias"]))
+
+
+def unfitted(names: tuple[str, ...]) -> Logistic:
+    """A logistic term that adds nothing: every weight and the bias 0.
+
+    >>> unfitted(("a", "b")).logit(np.ones((1, 2))).tolist()
+    [0.0]
+    """
+    n = len(names)
+    return Logistic(names, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
 
 
 @dataclass(frozen=True)
@@ -205,6 +219,9 @@ class AnswerModel:
     # features, met through translations, are weaker, and one threshold for both would
     # spend the refusals allowed on English questions that deserve an answer.
     english_threshold: float | None = None
+    # What a follow-up's conversation adds to its choice's log-odds (rows of
+    # CONVERSATION_FEATURES); nothing until ``rag train`` fits it on conversations.
+    conversation: Logistic = field(default_factory=lambda: unfitted(CONVERSATION_FEATURES))
 
     def chooser(self, english: bool) -> Logistic:
         """The choice model for a question in English or not."""
@@ -242,6 +259,7 @@ class AnswerModel:
                 if self.english_threshold is not None
                 else {}
             ),
+            "conversation": self.conversation.to_dict(),
         }
 
     @classmethod
@@ -267,6 +285,7 @@ class AnswerModel:
             vetoes,
             Logistic.from_dict(english, SENTENCE_FEATURES) if english is not None else None,
             english_threshold,
+            Logistic.from_dict(d["conversation"], CONVERSATION_FEATURES),
         )
 
 

@@ -15,6 +15,8 @@
    ``FALSE_REFUSALS`` of its answerable questions, for English questions and for the
    rest apart. Print the validation figures beside the rules' choice (the old
    ``_score`` alone), and write them into the file.
+5. Fit what a conversation adds to a follow-up's choice on the tuning conversations about
+   the seeds (``rag.learn_conversation``), with the models of 3 and 4.
 
 Nothing from the test split (the open-book README's own articles) is read.
 """
@@ -33,6 +35,8 @@ from rag.engine import Engine, open_engine
 from rag.evaluate import norm
 from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from rag.judge import AnswerModel, Logistic, ModelFile, Trees
+from rag.learn_conversation import L2 as CONVERSATION_L2
+from rag.learn_conversation import with_conversation
 from rag.learn_data import SPLITS, Part, english_absent, prepare, prepare_english
 from rag.settings import MODES, Settings
 
@@ -335,6 +339,7 @@ def train(
     splits: dict[str, tuple[Part, ...]] = SPLITS,
     seed_dev: tuple[Path, Path] | None = None,
     xquad: Path | None = None,
+    conversations: tuple[Path, list[Path]] | None = None,
     embedder=None,
     model_name: str | None = None,
     say: Callable[[str], None] = print,
@@ -343,7 +348,9 @@ def train(
     """Fit on ``splits["fit"]``, choose the thresholds on ``splits["val"]``, write both
     models (with vectors, and by words alone) to ``out``; returns the validation figures.
     ``seed_dev`` (questions, documents) adds half the seed dev set to each side;
-    ``xquad`` (the XQuAD-dev folder) English questions about a third of its articles."""
+    ``xquad`` (the XQuAD-dev folder) English questions about a third of its articles;
+    ``conversations`` (a folder of documents, and conversation files about them) fits
+    what a conversation adds to a follow-up's choice (``rag.learn_conversation``)."""
     from rag.embed import load_embedder
 
     if embedder is None:
@@ -383,6 +390,19 @@ def train(
             f"{mode}: threshold {threshold:.3f} (English {english}); "
             f"validation {json.dumps(result[mode])}"
         )
+    conversation_figures = {}
+    if conversations is not None:
+        folder, files = conversations
+
+        def engine_for(fitted: dict[str, AnswerModel]) -> Engine:
+            settings = Settings(seeds=folder, index=work / "conversations-index", model=model_name)
+            opened = open_engine(
+                settings, embedder, progress=False, say=lambda _: None, answers=False
+            )
+            model = ModelFile(fitted["hybrid"], fitted["lexical"], {})
+            return Engine(opened.store, opened.embedder, opened.notices, model=model)
+
+        models, conversation_figures = with_conversation(models, engine_for, files, say)
     provenance = {
         "data": "CMRC 2018 trial and DRCD dev (CC BY-SA), via rag.learn_data"
         + (", and the seed dev set (even lines fit, odd lines validation)" if seed_dev else "")
@@ -401,6 +421,17 @@ def train(
         "false_refusals_allowed": FALSE_REFUSALS,
         "l2": L2,
         "validation_figures": result,
+        "conversation": (
+            {
+                "data": "the follow-ups of "
+                + ", ".join(f.name for f in conversations[1])
+                + " (this repository's eval/, written for it); its test files are never read",
+                "l2": CONVERSATION_L2,
+                "validation_figures": conversation_figures,
+            }
+            if conversations is not None
+            else "not fitted: the term adds nothing"
+        ),
     }
     ModelFile(models["hybrid"], models["lexical"], provenance).save(out)
     return result

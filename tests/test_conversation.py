@@ -115,8 +115,8 @@ def test_an_english_follow_up_is_read_as_english_with_the_chinese_question_besid
 
     earlier = "星河游戏公司是哪一年成立的？"
     question = "How many employees are there now?"
-    read = library_engine.conversation._in_context(question, earlier)
     alone, before = library_engine.analyze(question), library_engine.analyze(earlier)
+    read = library_engine.conversation._in_context(alone, before)
     # English, as the question alone is (its model, its threshold, its translations) ...
     assert read.english and read.translations == alone.translations
     assert read.terms[("员工",)] == alone.terms[("员工",)]
@@ -411,10 +411,11 @@ def test_a_chinese_follow_up_after_an_english_question_is_read_with_its_words_tr
             ("图书馆", "图书馆的阅览室于2018年扩建，新增座位三百个。"),
         ],
     )
-    query = engine.conversation._in_context("是哪年扩建的？", "What do the pandas at the zoo eat?")
+    earlier = engine.analyze("What do the pandas at the zoo eat?")
+    query = engine.conversation._in_context(engine.analyze("是哪年扩建的？"), earlier)
     # The English question's words come in translated, at half their weight; none is
     # left as an English word the Chinese passages never hold.
-    alone = engine.analyze("What do the pandas at the zoo eat?").terms
+    alone = earlier.terms
     context = {t: w for t, w in query.terms.items() if "熊猫" in str(t) or "动物园" in str(t)}
     assert context and all(w < alone[t] for t, w in context.items()), query.terms
     assert not any(str(t).isascii() for t in query.terms), query.terms
@@ -669,3 +670,51 @@ def test_a_quote_that_announces_a_list_is_followed_by_that_list_not_the_sections
     # Named by what it is about, the item whose headline names it (繁育 is in two).
     named = engine.ask("繁育那块具体怎么做？", mode="lexical", history=history)
     assert named.text.startswith("2. 创新熊猫繁育模式"), named.text
+
+
+def test_a_follow_up_read_with_its_conversation_tells_the_model_the_words_it_adds(
+    library_engine,
+):
+    seen = []
+    library_engine.judged = lambda query, hits, verdict, follow: seen.append(follow)
+    try:
+        history = ["星河游戏公司是哪一年成立的？"]
+        library_engine.ask("目前共有多少名员工？", mode="lexical", history=history)
+        library_engine.ask("星河游戏公司目前共有多少名员工？", mode="lexical")
+    finally:
+        library_engine.judged = None
+    read, alone = [f for f in seen if f is not None], seen[-1]
+    assert read and "员工" in read[-1].added and "星河" not in read[-1].added
+    assert alone is None  # a question asked on its own has no conversation
+
+
+def test_the_conversation_term_moves_the_choice_to_the_sentence_with_the_added_words():
+    from dataclasses import replace
+
+    import numpy as np
+
+    from rag import judge as answer_model
+    from rag.answer import Follow, judge
+    from rag.features import CONVERSATION_FEATURES
+    from rag.query import Query
+    from rag.records import Chunk, Hit
+
+    text = "星河游戏公司成立于2009年，总部设在杭州。星河游戏公司目前共有员工860人。"
+    hits = [Hit(Chunk("a#0", "a", "星河游戏公司", text, 1, 1), 1.0, "lexical")]
+    query = Query.of("星河游戏公司成立于哪一年？")
+    model = answer_model.default().lexical
+    strong = replace(
+        model,
+        conversation=answer_model.Logistic(
+            CONVERSATION_FEATURES, np.zeros(1), np.ones(1), np.array([8.0]), 0.0
+        ),
+    )
+    follow = Follow({"员工": 5.0})
+
+    def best(verdict):
+        return verdict.candidates[int(np.argmax(verdict.chances))].sentence
+
+    none = replace(model, conversation=answer_model.unfitted(CONVERSATION_FEATURES))
+    assert "2009" in best(judge(query, hits, none, follow=follow))
+    assert "860" in best(judge(query, hits, strong, follow=follow))
+    assert "2009" in best(judge(query, hits, strong))  # no conversation, no term

@@ -7,7 +7,7 @@ import pytest
 
 from rag import judge
 from rag.cli import main
-from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from rag.features import CONVERSATION_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES
 from tests.conftest import lexical_settings
 
 
@@ -19,6 +19,12 @@ def test_the_packaged_model_says_its_features_and_training_data():
     assert "CMRC" in model.provenance["data"] and model.provenance["validation_figures"]
     # English questions are chosen for by a model of their own, fitted on XQuAD-dev.
     assert model.hybrid.english.names == SENTENCE_FEATURES and "XQuAD" in model.provenance["data"]
+    # A follow-up's conversation adds a term to its choice, fitted on conversations and
+    # checked on conversation files it was not fitted on.
+    assert model.hybrid.conversation.names == CONVERSATION_FEATURES
+    checked = model.provenance["conversation"]["validation_figures"]["hybrid"]
+    assert checked["choice with the term"] > checked["choice without the term"]
+    assert "test" not in model.provenance["conversation"]["data"].replace("test files", "")
     # ... and refused below a threshold of their own, chosen on English questions.
     assert 0.0 < model.hybrid.english_threshold < 1.0
     assert model.hybrid.threshold_for(True) == model.hybrid.english_threshold
@@ -60,7 +66,8 @@ def test_one_question_at_a_time_walks_the_trees_to_the_same_logit_as_a_batch():
         (None, "is missing"),
         ("{not json", "is unreadable"),
         ('{"format": 99}', "is damaged"),
-        ('{"format": 1, "hybrid": {}}', "is damaged"),
+        ('{"format": 2, "hybrid": {}}', "is damaged"),
+        ('{"format": 1}', "this version reads 2"),
     ],
 )
 def test_a_missing_or_damaged_file_is_a_model_problem_naming_it(tmp_path, content, says):

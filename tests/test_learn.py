@@ -137,10 +137,41 @@ def test_training_runs_end_to_end_and_writes_a_loadable_model(tmp_path, fake_emb
         ),
         "val": (Part("b.json", "b", 2, 6, "indexed"), Part("b.json", "b", 0, 2, "absent")),
     }
+    # Conversations about a small library of their own, for the conversation term.
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "星河游戏公司.txt").write_text(
+        "星河游戏公司\n\n星河游戏公司成立于2009年，总部设在杭州。公司目前共有员工860人。\n",
+        encoding="utf-8",
+    )
+    (library / "大熊猫.txt").write_text(
+        "大熊猫\n\n大熊猫主要以竹子为食。野生大熊猫生活在四川的山林，寿命约二十年。\n",
+        encoding="utf-8",
+    )
+    talks = []
+    for n, (first, then, key) in enumerate(
+        [
+            ("星河游戏公司是哪一年成立的？", "目前共有多少名员工？", "860人"),
+            ("大熊猫主要吃什么？", "它们生活在哪里？", "四川"),
+            ("星河游戏公司的总部在哪里？", "有多少员工？", "860人"),
+            ("大熊猫吃什么？", "寿命多长？", "二十年"),
+        ]
+    ):
+        row = {"id": f"c{n}", "history": [first], "question": then, "keys": [key]}
+        path = tmp_path / f"talk{n % 2}.jsonl"
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        talks.append(path)
     out = tmp_path / "answer_model.json"
     said = []
     figures = train(
-        open_book, tmp_path / "work", out, splits, embedder=fake_embedder, say=said.append
+        open_book,
+        tmp_path / "work",
+        out,
+        splits,
+        conversations=(library, sorted(set(talks))),
+        embedder=fake_embedder,
+        say=said.append,
     )
     model = judge.load(out)
     assert set(figures) == {"hybrid", "lexical"}
@@ -148,6 +179,11 @@ def test_training_runs_end_to_end_and_writes_a_loadable_model(tmp_path, fake_emb
     assert 0.0 <= model.hybrid.threshold <= 1.0
     assert model.provenance["fit_questions"] > 0 and model.provenance["validation_questions"] > 0
     assert any("threshold" in line for line in said)
+    # The follow-ups were read with their conversation and counted, file by file.
+    conversation = model.provenance["conversation"]
+    assert "talk0.jsonl" in conversation["data"]
+    assert conversation["validation_figures"]["hybrid"]["follow-ups"] > 0
+    assert any("conversation term" in line for line in said)
 
 
 def test_xquad_english_questions_come_by_thirds_of_the_articles(tmp_path):
@@ -215,3 +251,15 @@ def test_the_english_corpus_holds_the_common_corpus_beside_its_own_articles(tmp_
     assert sorted(p.name for p in (folder / "docs").iterdir()) == ["cmrc_0001.txt", "xquad_00.txt"]
     asked = [json.loads(line) for line in (folder / "questions.jsonl").read_text().splitlines()]
     assert [r["id"] for r in asked] == ["e0"]
+
+
+def test_train_names_the_conversation_files_it_lacks_in_one_line(tmp_path, capsys):
+    from rag.cli import main
+
+    for name in ("cmrc2018_trial.json", "drcd_dev.json"):
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    (tmp_path / "eval").mkdir()
+    code = main(["train", "--open-book", str(tmp_path), "--conversations", str(tmp_path / "eval")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "conversations.jsonl" in err and "--conversations ''" in err
+    assert "\n" not in err and "Traceback" not in err

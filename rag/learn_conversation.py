@@ -1,0 +1,186 @@
+"""Fit what a conversation adds to a follow-up's choice (``rag train --conversations``).
+
+A follow-up read with its conversation (``rag.conversation``) is judged by the answer
+model like any question, and its choice adds a term of its own
+(``rag.features.CONVERSATION_FEATURES``: the words the follow-up adds to the question
+before it, found in a sentence). The term is fitted here:
+
+1. Ask every follow-up of the conversation files (their ``history`` first) of an engine
+   over the seeds whose model has no conversation term yet, and keep the candidates of
+   each follow-up read with its conversation: their choice log-odds, their conversation
+   features, and whether each holds a gold key.
+2. Fit the term's weights by a conditional logit over each follow-up's candidates, with
+   the choice log-odds as a fixed offset (L2 ``L2``): what the conversation says beyond
+   what the sentence's own features say. No bias: a term shared by every candidate of a
+   question changes no choice.
+3. Say how well it chooses on conversations it was not fitted on: fitted on half the
+   files, the share of follow-ups whose best candidate holds a key is read on the other
+   half, and the other way round, beside the same share without the term. A mode whose
+   choice the term does not improve there keeps a term that adds nothing.
+
+The files fitted on are the repository's tuning conversations (``TUNING``); the test
+files (``*-test*``, ``-switch``, ``-test2``, ``-test3``) are never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer import conversation_matrix, sentence_matrix
+from rag.engine import Engine
+from rag.evaluate import norm
+from rag.features import CONVERSATION_FEATURES
+from rag.judge import AnswerModel, Logistic, unfitted
+
+L2 = 1.0
+# The conversation files in eval/ that may be fitted on; the rest of eval/ is for tests.
+TUNING = (
+    "conversations",
+    "conversations-new",
+    "conversations-heldout",
+    "followups",
+    "conversations-lists",
+    "conversations-lists2",
+    "conversations-fresh4",
+    "conversations-fresh5",
+    "conversations-fresh6",
+    "conversations-fresh7",
+    "conversations-switch2",
+)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The candidates of one follow-up read with its conversation."""
+
+    file: str
+    logits: np.ndarray  # the choice model's log-odds, without the conversation term
+    rows: np.ndarray  # CONVERSATION_FEATURES per candidate
+    right: np.ndarray  # holds a gold key
+
+
+def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
+    """Ask every follow-up of ``files`` in ``mode`` and keep the candidates of the last
+    reading with its conversation (a follow-up answered otherwise, by a list or as a
+    question of its own, gives none)."""
+    import json
+
+    seen: list = []
+
+    def judged(query, hits, verdict, follow) -> None:
+        if follow is not None:
+            seen.append((query, hits, verdict, follow))
+
+    model = engine.model.pick(dense=mode == "hybrid")
+    out = []
+    engine.judged = judged
+    try:
+        for path in files:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                row = json.loads(line) if line.strip() else {}
+                keys = [norm(k) for k in row.get("keys") or []]
+                if not keys or not row.get("history"):
+                    continue
+                seen.clear()
+                engine.ask(row["question"], k=5, mode=mode, history=row["history"])
+                if not seen or not seen[-1][2].candidates:
+                    continue
+                query, hits, verdict, follow = seen[-1]
+                cands = verdict.candidates
+                chooser = model.chooser(query.english)
+                out.append(
+                    FollowUp(
+                        path.stem,
+                        chooser.logit(sentence_matrix(cands)),
+                        conversation_matrix(cands, follow),
+                        np.array([any(k in norm(c.sentence) for k in keys) for c in cands]),
+                    )
+                )
+    finally:
+        engine.judged = None
+    return out
+
+
+def fit_term(followups: list[FollowUp], l2: float = L2, steps: int = 50) -> Logistic:
+    """The conversation term's weights, by a conditional logit with the choice log-odds
+    as offset, over the follow-ups one of whose candidates holds a key (Newton's method).
+
+    >>> right = FollowUp("f", np.zeros(2), np.array([[1.0], [0.0]]), np.array([True, False]))
+    >>> bool(fit_term([right] * 5).weights[0] > 0)
+    True
+    """
+    use = [f for f in followups if f.right.any()]
+    n = len(CONVERSATION_FEATURES)
+    w = np.zeros(n)
+    for _ in range(steps):
+        grad, hess = l2 * w, l2 * np.eye(n)
+        for f in use:
+            s = f.logits + f.rows @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            target = f.right / f.right.sum()
+            grad = grad + f.rows.T @ (p - target)
+            hess = hess + f.rows.T @ (np.diag(p) - np.outer(p, p)) @ f.rows
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return Logistic(CONVERSATION_FEATURES, np.zeros(n), np.ones(n), w, 0.0)
+
+
+def chosen_right(followups: list[FollowUp], term: Logistic | None) -> float:
+    """The share of follow-ups (one of whose candidates holds a key) whose best
+    candidate holds one, with the conversation term or without it (None)."""
+    use = [f for f in followups if f.right.any()]
+    hits = [bool(f.right[np.argmax(f.logits + (term.logit(f.rows) if term else 0.0))]) for f in use]
+    return round(float(np.mean(hits)), 3) if hits else 0.0
+
+
+def cross_checked(followups: list[FollowUp]) -> dict[str, float]:
+    """Choice on the files not fitted on: the files split in two halves (alternately, in
+    name order), each half's figure read with the term fitted on the other."""
+    files = sorted({f.file for f in followups})
+    halves = [set(files[0::2]), set(files[1::2])]
+    before = after = 0.0
+    counted = 0
+    for held in halves:
+        test = [f for f in followups if f.file in held and f.right.any()]
+        if not test:
+            continue
+        term = fit_term([f for f in followups if f.file not in held])
+        before += chosen_right(test, None) * len(test)
+        after += chosen_right(test, term) * len(test)
+        counted += len(test)
+    return {
+        "follow-ups": counted,
+        "choice without the term": round(before / max(counted, 1), 3),
+        "choice with the term": round(after / max(counted, 1), 3),
+    }
+
+
+def with_conversation(
+    models: dict[str, AnswerModel],
+    engine_for: Callable[[dict[str, AnswerModel]], Engine],
+    files: list[Path],
+    say: Callable[[str], None] = print,
+) -> tuple[dict[str, AnswerModel], dict]:
+    """Each mode's model with its conversation term fitted on ``files``, and the figures
+    for the provenance. ``engine_for`` opens the seeds' engine over given models."""
+    engine = engine_for(models)
+    fitted, report = {}, {}
+    for mode, model in models.items():
+        followups = collect(engine, files, mode)
+        report[mode] = checked = cross_checked(followups)
+        # Kept only where it chooses better on the files it was not fitted on.
+        if checked["choice with the term"] > checked["choice without the term"]:
+            term = fit_term(followups)
+        else:
+            term = unfitted(CONVERSATION_FEATURES)
+        report[mode]["weights"] = term.weights.round(6).tolist()
+        fitted[mode] = replace(model, conversation=term)
+        say(f"{mode}: conversation term {report[mode]}")
+    return fitted, report
