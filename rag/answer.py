@@ -440,24 +440,35 @@ class Verdict:
 @dataclass(frozen=True)
 class Follow:
     """What a follow-up's conversation tells the choice of its answer: the words it adds
-    to the question before it (term → weight)."""
+    to the question before it (term → weight), those the library uses (a translation
+    group, which the library always uses, is added unless the earlier question has it),
+    and the documents the previous answer quoted (their sources)."""
 
     added: dict
+    about: frozenset = frozenset()
 
 
-def conversation_matrix(cands: list[Candidate], follow: Follow) -> np.ndarray:
-    """The candidates' ``CONVERSATION_FEATURES`` as rows.
+def conversation_matrix(cands: list[Candidate], hits: list[Hit], follow: Follow) -> np.ndarray:
+    """The candidates' ``CONVERSATION_FEATURES`` as rows: the weighted share of the words
+    the follow-up adds that a sentence holds, for a sentence of a document the previous
+    answer quoted; 0 elsewhere, since another document's sentence that repeats the
+    follow-up's words (他早年做过的工作是…) may be about someone else.
 
     >>> from rag.records import Chunk
-    >>> hits = [Hit(Chunk(f"a#{i}", "a", "t", text, 1, 1), 1.0, "lexical")
-    ...         for i, text in enumerate(["它有三百名员工。", "它的总部在深圳。"])]
+    >>> hits = [Hit(Chunk(f"{d}#0", d, d, text, 1, 1), 1.0, "lexical")
+    ...         for d, text in [("a", "它有三百名员工，总部在深圳。"), ("b", "它有五十名员工。")]]
     >>> cands = candidates(Query.of("它有多少员工？"), hits)
-    >>> conversation_matrix(cands, Follow({"员工": 2.0, "总部": 2.0})).tolist()
-    [[0.5], [0.5]]
-    >>> conversation_matrix(cands, Follow({"员工": 3.0, "深圳": 1.0})).tolist()
-    [[0.75], [0.25]]
+    >>> conversation_matrix(cands, hits, Follow({"员工": 3.0, "深圳": 1.0}, {"a"})).tolist()
+    [[1.0], [0.0]]
     """
-    rows = [[term_coverage(follow.added, normalize(c.sentence))] for c in cands]
+    rows = [
+        [
+            term_coverage(follow.added, normalize(c.sentence))
+            if hits[c.passage - 1].chunk.source in follow.about
+            else 0.0
+        ]
+        for c in cands
+    ]
     return np.array(rows, dtype=np.float64).reshape(len(cands), len(CONVERSATION_FEATURES))
 
 
@@ -476,7 +487,8 @@ def judge(
     A question without a single content word (x, 🙂) has nothing to weigh: no candidates.
     Sentences already ``said`` (quoted by the previous answer of a conversation) are not
     candidates: a follow-up asks for something new. A follow-up read with its
-    conversation (``follow``) has its choice weigh what the conversation tells."""
+    conversation (``follow``) has its choice weigh what the conversation tells; whether
+    the passages answer it does not."""
     cands = candidates(q, hits, cut, meaning, top, said) if q.terms else []
     rows = sentence_matrix(cands)
     # Whether the passages answer is judged on the common choice model's logits; which
@@ -486,8 +498,11 @@ def judge(
     chooser = model.chooser(q.english)
     if chooser is not model.sentence:
         logits = chooser.logit(rows)
-    if follow is not None:
-        logits = logits + model.conversation.logit(conversation_matrix(cands, follow))
+    if follow is not None and cands:
+        # The conversation moves the choice and never raises a sentence's chance: the
+        # term is taken relative to its largest value among the candidates.
+        term = model.conversation.logit(conversation_matrix(cands, hits, follow))
+        logits = logits + term - term.max()
     chances = 1.0 / (1.0 + np.exp(-logits))
     answered = bool(cands) and confidence >= model.threshold_for(q.english)
     return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))

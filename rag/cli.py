@@ -337,9 +337,10 @@ def cmd_train(args) -> int:
         if missing:
             lacking = ", ".join(missing)
             raise UserError(f"{folder} lacks {lacking} (give --conversations '' for none)")
-        if not seed_dev:
-            raise UserError("--conversations asks about the seeds: give --dev and --seeds too")
-        conversations = (seed_dev[1], files)
+        seeds = Path(args.seeds or "seeds")
+        if not seeds.is_dir():
+            raise UserError(f"the conversations ask about --seeds {seeds}, not a folder")
+        conversations = (seeds, files)
     train(
         open_book,
         Path(args.work),
@@ -502,7 +503,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="../shared/eval/dev.jsonl",
         help="seed questions with keys, half fitted and half for validation ('' for none)",
     )
-    p.add_argument("--seeds", help="the documents --dev asks about (default: seeds)")
+    p.add_argument(
+        "--seeds", help="the documents --dev and --conversations ask about (default: seeds)"
+    )
     p.add_argument(
         "--xquad",
         default="../shared/eval/open-book/xquad-dev",

@@ -234,7 +234,14 @@ class Conversation:
         quoted = tuple(
             s for _, s in before.quotes if not _answers_again(s, question, context, rarest)
         )
-        follow = Follow({t: w for t, w in own.terms.items() if t not in earlier.terms})
+        follow = Follow(
+            {
+                t: w
+                for t, w in own.terms.items()
+                if t not in earlier.terms and (not isinstance(t, str) or self.engine.store.df(t))
+            },
+            frozenset(before.hits[n - 1].chunk.source for n, _ in before.quotes),
+        )
         return self.engine.answer_query(
             question, query, k, mode, said, _favour(before), quoted, follow
         )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 
 from rag import judge as answer_model
 from rag import store
@@ -12,6 +13,7 @@ from rag.answer import (
     NOT_FOUND,
     TOP,
     Follow,
+    Verdict,
     asks_broad,
     compose,
     compose_points,
@@ -49,6 +51,24 @@ EVIDENCE_WEIGHT = 0.1
 CONTEXT_TURNS = 2
 
 
+@dataclass(frozen=True)
+class Judged:
+    """One question the answer model judged in ``Engine.answer_query``: the question as
+    asked, the passages ranked for it, the model's verdict, and what its conversation told
+    the choice (None for a question not read with one)."""
+
+    question: str
+    hits: list[Hit]
+    verdict: Verdict
+    follow: Follow | None
+
+
+# Called with each Judged of this thread (and context) while set: how ``rag train`` reads
+# the candidates of follow-ups (rag.learn_conversation). A context variable, so that it
+# sees only the questions its own caller asks, never another thread's.
+WATCHER: ContextVar[Callable[[Judged], None] | None] = ContextVar("watcher", default=None)
+
+
 class Engine:
     """A question-answering engine over one store (see rag.backend), ready for
     concurrent questions: it holds no per-question state."""
@@ -66,9 +86,6 @@ class Engine:
         self._model = model
         # Follow-ups are read by a part of their own (rag.conversation), over this engine.
         self.conversation = Conversation(self)
-        # Called with (query, hits, verdict, follow) for every question judged: how
-        # ``rag train`` reads the candidates of follow-ups.
-        self.judged: Callable | None = None
 
     @property
     def model(self) -> answer_model.ModelFile:
@@ -192,8 +209,9 @@ class Engine:
         cut = self.store.edges([h.chunk for h in hits[:top]])
         model = self.model.pick(dense=meaning is not None)
         verdict = judge(query, hits, model, cut, meaning, agree, top, quoted, follow)
-        if self.judged is not None:
-            self.judged(query, hits, verdict, follow)
+        watcher = WATCHER.get()
+        if watcher is not None:
+            watcher(Judged(question, hits, verdict, follow))
         text, quotes = "", ()
         if verdict.answered:
             text, quotes = (compose_points if broad else compose)(query, verdict)

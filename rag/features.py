@@ -446,9 +446,10 @@ SENTENCE_FEATURES = (
 )
 
 # What a follow-up read with its conversation adds to its choice (rag.judge): the share of
-# the words it adds to the question before it (by weight) that a sentence holds. (Whether
-# the previous answer cited the sentence's passage was tried too: ranking already favours
-# those passages, and the term chose no better for it on conversations not fitted on.)
+# the words it adds to the question before it (by weight) that a sentence of a document
+# the previous answer quoted holds (rag.answer.conversation_matrix). (Whether the previous
+# answer cited the sentence's passage was tried too: ranking already favours those
+# passages, and the term chose no better for it on conversations not fitted on.)
 CONVERSATION_FEATURES = ("added_terms",)
 
 QUESTION_FEATURES = (

@@ -11,7 +11,8 @@
   threshold (one for English questions, one for the rest) the reply is "not found".
 * **A follow-up read with its conversation.** Its choice adds a term for what the
   conversation tells (``rag.features.CONVERSATION_FEATURES``: the words the follow-up adds
-  to the question before it, found in the sentence), fitted on conversations.
+  to the question before it, found in a sentence of a document the conversation quoted),
+  fitted on conversations.
   Abstention reads no conversation feature.
 
 The file (``answer_model.json`` beside this module) holds one such pair for passages read

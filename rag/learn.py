@@ -35,7 +35,6 @@ from rag.engine import Engine, open_engine
 from rag.evaluate import norm
 from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from rag.judge import AnswerModel, Logistic, ModelFile, Trees
-from rag.learn_conversation import L2 as CONVERSATION_L2
 from rag.learn_conversation import with_conversation
 from rag.learn_data import SPLITS, Part, english_absent, prepare, prepare_english
 from rag.settings import MODES, Settings
@@ -390,7 +389,7 @@ def train(
             f"{mode}: threshold {threshold:.3f} (English {english}); "
             f"validation {json.dumps(result[mode])}"
         )
-    conversation_figures = {}
+    conversation = {}
     if conversations is not None:
         folder, files = conversations
 
@@ -402,7 +401,7 @@ def train(
             model = ModelFile(fitted["hybrid"], fitted["lexical"], {})
             return Engine(opened.store, opened.embedder, opened.notices, model=model)
 
-        models, conversation_figures = with_conversation(models, engine_for, files, say)
+        models, conversation = with_conversation(models, engine_for, files, say)
     provenance = {
         "data": "CMRC 2018 trial and DRCD dev (CC BY-SA), via rag.learn_data"
         + (", and the seed dev set (even lines fit, odd lines validation)" if seed_dev else "")
@@ -421,17 +420,7 @@ def train(
         "false_refusals_allowed": FALSE_REFUSALS,
         "l2": L2,
         "validation_figures": result,
-        "conversation": (
-            {
-                "data": "the follow-ups of "
-                + ", ".join(f.name for f in conversations[1])
-                + " (this repository's eval/, written for it); its test files are never read",
-                "l2": CONVERSATION_L2,
-                "validation_figures": conversation_figures,
-            }
-            if conversations is not None
-            else "not fitted: the term adds nothing"
-        ),
+        "conversation": conversation or "not fitted: the term adds nothing",
     }
     ModelFile(models["hybrid"], models["lexical"], provenance).save(out)
     return result

@@ -675,17 +675,20 @@ def test_a_quote_that_announces_a_list_is_followed_by_that_list_not_the_sections
 def test_a_follow_up_read_with_its_conversation_tells_the_model_the_words_it_adds(
     library_engine,
 ):
+    from rag.engine import WATCHER
+
     seen = []
-    library_engine.judged = lambda query, hits, verdict, follow: seen.append(follow)
+    token = WATCHER.set(seen.append)
     try:
         history = ["星河游戏公司是哪一年成立的？"]
         library_engine.ask("目前共有多少名员工？", mode="lexical", history=history)
         library_engine.ask("星河游戏公司目前共有多少名员工？", mode="lexical")
     finally:
-        library_engine.judged = None
-    read, alone = [f for f in seen if f is not None], seen[-1]
-    assert read and "员工" in read[-1].added and "星河" not in read[-1].added
-    assert alone is None  # a question asked on its own has no conversation
+        WATCHER.reset(token)
+    read = [j for j in seen if j.follow is not None]
+    assert read and read[-1].question == "目前共有多少名员工？"
+    assert "员工" in read[-1].follow.added and "星河" not in read[-1].follow.added
+    assert seen[-1].follow is None  # a question asked on its own has no conversation
 
 
 def test_the_conversation_term_moves_the_choice_to_the_sentence_with_the_added_words():
@@ -709,12 +712,16 @@ def test_the_conversation_term_moves_the_choice_to_the_sentence_with_the_added_w
             CONVERSATION_FEATURES, np.zeros(1), np.ones(1), np.array([8.0]), 0.0
         ),
     )
-    follow = Follow({"员工": 5.0})
+    follow = Follow({"员工": 5.0}, frozenset({"a"}))
 
     def best(verdict):
         return verdict.candidates[int(np.argmax(verdict.chances))].sentence
 
     none = replace(model, conversation=answer_model.unfitted(CONVERSATION_FEATURES))
     assert "2009" in best(judge(query, hits, none, follow=follow))
-    assert "860" in best(judge(query, hits, strong, follow=follow))
-    assert "2009" in best(judge(query, hits, strong))  # no conversation, no term
+    moved, alone = judge(query, hits, strong, follow=follow), judge(query, hits, strong)
+    assert "860" in best(moved)
+    assert "2009" in best(alone)  # no conversation, no term
+    # The choice moves; whether the passages answer does not, and no chance rises.
+    assert (moved.confidence, moved.answered) == (alone.confidence, alone.answered)
+    assert (moved.chances <= alone.chances + 1e-12).all()

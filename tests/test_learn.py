@@ -181,7 +181,7 @@ def test_training_runs_end_to_end_and_writes_a_loadable_model(tmp_path, fake_emb
     assert any("threshold" in line for line in said)
     # The follow-ups were read with their conversation and counted, file by file.
     conversation = model.provenance["conversation"]
-    assert "talk0.jsonl" in conversation["data"]
+    assert set(conversation["files"]) == {"talk0.jsonl", "talk1.jsonl"}
     assert conversation["validation_figures"]["hybrid"]["follow-ups"] > 0
     assert any("conversation term" in line for line in said)
 
@@ -259,7 +259,58 @@ def test_train_names_the_conversation_files_it_lacks_in_one_line(tmp_path, capsy
     for name in ("cmrc2018_trial.json", "drcd_dev.json"):
         (tmp_path / name).write_text("{}", encoding="utf-8")
     (tmp_path / "eval").mkdir()
-    code = main(["train", "--open-book", str(tmp_path), "--conversations", str(tmp_path / "eval")])
+    folder = str(tmp_path / "eval")
+    code = main(
+        [
+            "train",
+            "--open-book",
+            str(tmp_path),
+            "--dev",
+            "",
+            "--xquad",
+            "",
+            "--conversations",
+            folder,
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and "conversations.jsonl" in err and "--conversations ''" in err
     assert "\n" not in err and "Traceback" not in err
+
+
+def test_every_conversation_file_is_either_fitted_on_or_kept_for_tests():
+    from pathlib import Path
+
+    from rag.learn_conversation import TESTS, TUNING
+
+    files = {p.stem for p in Path("eval").glob("*.jsonl") if p.stem != "fresh"}
+    assert files == set(TUNING) | set(TESTS) and not set(TUNING) & set(TESTS)
+
+
+def test_a_test_conversation_is_never_fitted_on(tmp_path):
+    import pytest
+
+    from rag.learn_conversation import with_conversation
+
+    path = tmp_path / "conversations-switch.jsonl"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match="never fitted on"):
+        with_conversation({}, lambda models: None, [path])
+
+
+def test_the_term_is_checked_on_the_half_of_the_files_it_was_not_fitted_on():
+    from rag.learn_conversation import FollowUp, chosen_right, cross_checked
+
+    # In every file the right sentence holds the added words and the choice model
+    # prefers the other one: the term fitted on either half puts the right one first.
+    def followup(name):
+        return FollowUp(name, np.array([0.0, 0.5]), np.array([[1.0], [0.0]]), np.array([1, 0]) > 0)
+
+    followups = [followup(f"f{i}") for i in range(4) for _ in range(3)]
+    assert chosen_right(followups, None) == 0.0
+    checked = cross_checked(followups)
+    assert checked == {
+        "follow-ups": 12,
+        "choice without the term": 0.0,
+        "choice with the term": 1.0,
+    }
