@@ -63,9 +63,11 @@ class Judged:
     follow: Follow | None
 
 
-# Called with each Judged of this thread (and context) while set: how ``rag train`` reads
-# the candidates of follow-ups (rag.learn_conversation). A context variable, so that it
-# sees only the questions its own caller asks, never another thread's.
+# While set, called with each question ``Engine.answer_query`` judges in this thread (and
+# context); a list item narrowed by ``Conversation._narrowed`` is judged apart and not
+# reported. How ``rag train`` reads the candidates of follow-ups (rag.learn_conversation):
+# a context variable, so that it sees only its own caller's questions, never another
+# thread's.
 WATCHER: ContextVar[Callable[[Judged], None] | None] = ContextVar("watcher", default=None)
 
 
