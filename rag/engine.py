@@ -54,10 +54,11 @@ CONTEXT_TURNS = 2
 @dataclass(frozen=True)
 class Judged:
     """One question the answer model judged in ``Engine.answer_query``: the question as
-    asked, the passages ranked for it, the model's verdict, and what its conversation told
-    the choice (None for a question not read with one)."""
+    asked and as read, the passages ranked for it, the model's verdict, and what its
+    conversation told the choice (None for a question not read with one)."""
 
     question: str
+    query: Query
     hits: list[Hit]
     verdict: Verdict
     follow: Follow | None
@@ -213,7 +214,7 @@ class Engine:
         verdict = judge(query, hits, model, cut, meaning, agree, top, quoted, follow)
         watcher = WATCHER.get()
         if watcher is not None:
-            watcher(Judged(question, hits, verdict, follow))
+            watcher(Judged(question, query, hits, verdict, follow))
         text, quotes = "", ()
         if verdict.answered:
             text, quotes = (compose_points if broad else compose)(query, verdict)

@@ -14,10 +14,11 @@ fitted here:
    the choice log-odds as a fixed offset (L2 ``L2``): what the conversation says beyond
    what the sentence's own features say. No bias: a term shared by every candidate of a
    question changes no choice.
-3. Say how well it chooses on conversations it was not fitted on: fitted on half the
-   files, the share of follow-ups whose best candidate holds a key is read on the other
-   half, and the other way round, beside the same share without the term. A mode whose
-   choice the term does not improve there keeps a term that adds nothing.
+3. Say how well it does on conversations it was not fitted on: fitted on half the
+   files, the share of follow-ups whose best candidate holds a key, and the share whose
+   answer (written as the product writes it from the chances) holds one, are read on
+   the other half, and the other way round, beside the same shares without the term. A
+   mode whose answers the term does not improve there keeps a term that adds nothing.
 
 The files fitted on are the repository's tuning conversations (``TUNING``); the test
 files (``*-test*``, ``-switch``, ``-test2``, ``-test3``) are never read.
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import conversation_matrix
+from rag.answer import asks_broad, compose, compose_points, conversation_matrix
 from rag.engine import WATCHER, Engine, Judged
 from rag.evaluate import norm
 from rag.features import CONVERSATION_FEATURES
@@ -76,6 +77,20 @@ class FollowUp:
     logits: np.ndarray  # the choice model's log-odds, without the conversation term
     rows: np.ndarray  # CONVERSATION_FEATURES per candidate
     right: np.ndarray  # holds a gold key
+    # The answer the product writes from given chances of the candidates, and whether
+    # an answer holds a gold key.
+    answer: Callable[[np.ndarray], str] = lambda chances: ""
+    keys: tuple[str, ...] = ()
+
+    def answered_right(self, term: Logistic | None) -> bool:
+        """Whether the answer written with the term (or without it: None) holds a key,
+        the term read as ``rag.answer.judge`` reads it."""
+        logits = self.logits
+        if term is not None and len(logits):
+            shift = term.logit(self.rows)
+            logits = logits + shift - shift.max()
+        text = norm(self.answer(1.0 / (1.0 + np.exp(-logits))))
+        return any(k in text for k in self.keys)
 
 
 def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
@@ -98,7 +113,8 @@ def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
                 mine = [j for j in seen if j.follow is not None and j.question == asked]
                 if not mine or not mine[-1].verdict.candidates:
                     continue
-                verdict, follow = mine[-1].verdict, mine[-1].follow
+                judged = mine[-1]
+                verdict, follow = judged.verdict, judged.follow
                 cands = verdict.candidates
                 # The term adds nothing while it is collected: the chances are the
                 # choice model's own.
@@ -109,11 +125,24 @@ def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
                         np.log(p) - np.log1p(-p),
                         conversation_matrix(cands, mine[-1].hits, follow),
                         np.array([any(k in norm(c.sentence) for k in keys) for c in cands]),
+                        _writer(judged),
+                        tuple(keys),
                     )
                 )
     finally:
         WATCHER.reset(token)
     return out
+
+
+def _writer(judged: Judged) -> Callable[[np.ndarray], str]:
+    """How ``Engine.answer_query`` writes the answer of ``judged`` from given chances."""
+    query, verdict = judged.query, judged.verdict
+    write = compose_points if asks_broad(query.text) else compose
+
+    def answer(chances: np.ndarray) -> str:
+        return write(query, replace(verdict, chances=chances))[0] if verdict.answered else ""
+
+    return answer
 
 
 def fit_term(followups: list[FollowUp], l2: float = L2, steps: int = 50) -> Logistic:
@@ -152,24 +181,30 @@ def chosen_right(followups: list[FollowUp], term: Logistic | None) -> float:
 
 
 def cross_checked(followups: list[FollowUp]) -> dict[str, float]:
-    """Choice on the files not fitted on: the files split in two halves (alternately, in
-    name order), each half's figure read with the term fitted on the other."""
+    """Choice and answers on the files not fitted on: the files split in two halves
+    (alternately, in name order), each half's figures read with the term fitted on the
+    other. Choice counts the follow-ups one of whose candidates holds a key; answers,
+    every follow-up."""
     files = sorted({f.file for f in followups})
     halves = [set(files[0::2]), set(files[1::2])]
-    before = after = 0.0
+    chose = [0.0, 0.0]
+    answered = [0, 0]
     counted = 0
     for held in halves:
-        test = [f for f in followups if f.file in held and f.right.any()]
-        if not test:
-            continue
+        test = [f for f in followups if f.file in held]
         term = fit_term([f for f in followups if f.file not in held])
-        before += chosen_right(test, None) * len(test)
-        after += chosen_right(test, term) * len(test)
-        counted += len(test)
+        some = [f for f in test if f.right.any()]
+        chose[0] += chosen_right(some, None) * len(some)
+        chose[1] += chosen_right(some, term) * len(some)
+        counted += len(some)
+        answered[0] += sum(f.answered_right(None) for f in test)
+        answered[1] += sum(f.answered_right(term) for f in test)
     return {
-        "follow-ups": counted,
-        "choice without the term": round(before / max(counted, 1), 3),
-        "choice with the term": round(after / max(counted, 1), 3),
+        "follow-ups": len(followups),
+        "choice without the term": round(chose[0] / max(counted, 1), 3),
+        "choice with the term": round(chose[1] / max(counted, 1), 3),
+        "answered right without the term": round(answered[0] / max(len(followups), 1), 3),
+        "answered right with the term": round(answered[1] / max(len(followups), 1), 3),
     }
 
 
@@ -204,16 +239,18 @@ def with_conversation(
 
 
 def kept_term(followups: list[FollowUp], checked: dict[str, float]) -> Logistic:
-    """The term fitted on every follow-up where it chose better on the files it was not
-    fitted on (``cross_checked``), else one that adds nothing.
+    """The term fitted on every follow-up where it answered more of them right on the
+    files it was not fitted on (``cross_checked``), else one that adds nothing: a better
+    choice that the answers do not show (a second sentence that held the key already)
+    is no gain.
 
     >>> right = FollowUp("f", np.zeros(2), np.array([[1.0], [0.0]]), np.array([True, False]))
-    >>> better = {"choice without the term": 0.5, "choice with the term": 1.0}
+    >>> better = {"answered right without the term": 0.5, "answered right with the term": 0.6}
     >>> bool(kept_term([right] * 4, better).weights[0] > 0)
     True
-    >>> kept_term([right] * 4, {**better, "choice with the term": 0.5}).weights.tolist()
+    >>> kept_term([right] * 4, {**better, "answered right with the term": 0.5}).weights.tolist()
     [0.0]
     """
-    if checked["choice with the term"] > checked["choice without the term"]:
+    if checked["answered right with the term"] > checked["answered right without the term"]:
         return fit_term(followups)
     return unfitted(CONVERSATION_FEATURES)

@@ -302,9 +302,17 @@ def test_the_term_is_checked_on_the_half_of_the_files_it_was_not_fitted_on():
     from rag.learn_conversation import FollowUp, chosen_right, cross_checked
 
     # In every file the right sentence holds the added words and the choice model
-    # prefers the other one: the term fitted on either half puts the right one first.
+    # prefers the other one: the term fitted on either half puts the right one first,
+    # and the answer, written from the likelier sentence, then holds the key.
     def followup(name):
-        return FollowUp(name, np.array([0.0, 0.5]), np.array([[1.0], [0.0]]), np.array([1, 0]) > 0)
+        return FollowUp(
+            name,
+            np.array([0.0, 0.5]),
+            np.array([[1.0], [0.0]]),
+            np.array([True, False]),
+            lambda chances: "860人" if chances[0] > chances[1] else "2009年",
+            ("860人",),
+        )
 
     followups = [followup(f"f{i}") for i in range(4) for _ in range(3)]
     assert chosen_right(followups, None) == 0.0
@@ -313,4 +321,6 @@ def test_the_term_is_checked_on_the_half_of_the_files_it_was_not_fitted_on():
         "follow-ups": 12,
         "choice without the term": 0.0,
         "choice with the term": 1.0,
+        "answered right without the term": 0.0,
+        "answered right with the term": 1.0,
     }
