@@ -36,7 +36,7 @@ import numpy as np
 
 from rag.answer import asks_broad, compose, compose_points, conversation_matrix
 from rag.engine import WATCHER, Engine, Judged
-from rag.evaluate import norm
+from rag.evaluate import MAX_ANSWER, norm
 from rag.features import CONVERSATION_FEATURES
 from rag.judge import AnswerModel, Logistic, unfitted
 from rag.tokenize import mandarin
@@ -69,7 +69,7 @@ TESTS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FollowUp:
     """The candidates of one follow-up read with its conversation."""
 
@@ -77,20 +77,21 @@ class FollowUp:
     logits: np.ndarray  # the choice model's log-odds, without the conversation term
     rows: np.ndarray  # CONVERSATION_FEATURES per candidate
     right: np.ndarray  # holds a gold key
-    # The answer the product writes from given chances of the candidates, and whether
-    # an answer holds a gold key.
-    answer: Callable[[np.ndarray], str] = lambda chances: ""
-    keys: tuple[str, ...] = ()
+    # The answer the product gives from given chances of the candidates, and the keys
+    # (normalised) a right answer holds.
+    answer: Callable[[np.ndarray], str]
+    keys: tuple[str, ...]
 
     def answered_right(self, term: Logistic | None) -> bool:
-        """Whether the answer written with the term (or without it: None) holds a key,
-        the term read as ``rag.answer.judge`` reads it."""
+        """Whether the answer given with the term (or without it: None) holds a key and
+        is no longer than an answer may be (as ``rag.evaluate`` scores it), the term read
+        as ``rag.answer.judge`` reads it."""
         logits = self.logits
         if term is not None and len(logits):
             shift = term.logit(self.rows)
             logits = logits + shift - shift.max()
         text = norm(self.answer(1.0 / (1.0 + np.exp(-logits))))
-        return any(k in text for k in self.keys)
+        return len(text) <= MAX_ANSWER and any(k in text for k in self.keys)
 
 
 def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
@@ -108,7 +109,7 @@ def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
                 if not keys or not row.get("history"):
                     continue
                 seen.clear()
-                engine.ask(row["question"], k=5, mode=mode, history=row["history"])
+                given = engine.ask(row["question"], k=5, mode=mode, history=row["history"])
                 asked = mandarin(row["question"])
                 mine = [j for j in seen if j.follow is not None and j.question == asked]
                 if not mine or not mine[-1].verdict.candidates:
@@ -119,13 +120,18 @@ def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
                 # The term adds nothing while it is collected: the chances are the
                 # choice model's own.
                 p = np.clip(verdict.chances, 1e-12, 1 - 1e-12)
+                write = _writer(judged)
+                if write(verdict.chances) != given.text:
+                    # The conversation gave another answer than this reading's (the
+                    # question read alone, an item of a list): the term does not change it.
+                    write = lambda _chances, text=given.text: text  # noqa: E731
                 out.append(
                     FollowUp(
                         path.stem,
                         np.log(p) - np.log1p(-p),
                         conversation_matrix(cands, mine[-1].hits, follow),
                         np.array([any(k in norm(c.sentence) for k in keys) for c in cands]),
-                        _writer(judged),
+                        write,
                         tuple(keys),
                     )
                 )
@@ -149,7 +155,8 @@ def fit_term(followups: list[FollowUp], l2: float = L2, steps: int = 50) -> Logi
     """The conversation term's weights, by a conditional logit with the choice log-odds
     as offset, over the follow-ups one of whose candidates holds a key (Newton's method).
 
-    >>> right = FollowUp("f", np.zeros(2), np.array([[1.0], [0.0]]), np.array([True, False]))
+    >>> right = FollowUp("f", np.zeros(2), np.array([[1.0], [0.0]]), np.array([True, False]),
+    ...                  lambda chances: "", ())
     >>> bool(fit_term([right] * 5).weights[0] > 0)
     True
     """
@@ -172,12 +179,11 @@ def fit_term(followups: list[FollowUp], l2: float = L2, steps: int = 50) -> Logi
     return Logistic(CONVERSATION_FEATURES, np.zeros(n), np.ones(n), w, 0.0)
 
 
-def chosen_right(followups: list[FollowUp], term: Logistic | None) -> float:
-    """The share of follow-ups (one of whose candidates holds a key) whose best
-    candidate holds one, with the conversation term or without it (None)."""
-    use = [f for f in followups if f.right.any()]
-    hits = [bool(f.right[np.argmax(f.logits + (term.logit(f.rows) if term else 0.0))]) for f in use]
-    return round(float(np.mean(hits)), 3) if hits else 0.0
+def _chosen(f: FollowUp, term: Logistic | None) -> bool:
+    """Whether the candidate with the highest log-odds, with the conversation term or
+    without it (None), holds a key (the choice alone: compose also sets aside sentences
+    that only restate the question)."""
+    return bool(f.right[np.argmax(f.logits + (term.logit(f.rows) if term else 0.0))])
 
 
 def cross_checked(followups: list[FollowUp]) -> dict[str, float]:
@@ -187,24 +193,23 @@ def cross_checked(followups: list[FollowUp]) -> dict[str, float]:
     every follow-up."""
     files = sorted({f.file for f in followups})
     halves = [set(files[0::2]), set(files[1::2])]
-    chose = [0.0, 0.0]
+    chose = [0, 0]
     answered = [0, 0]
-    counted = 0
     for held in halves:
         test = [f for f in followups if f.file in held]
         term = fit_term([f for f in followups if f.file not in held])
-        some = [f for f in test if f.right.any()]
-        chose[0] += chosen_right(some, None) * len(some)
-        chose[1] += chosen_right(some, term) * len(some)
-        counted += len(some)
-        answered[0] += sum(f.answered_right(None) for f in test)
-        answered[1] += sum(f.answered_right(term) for f in test)
+        for n, used in enumerate((None, term)):
+            chose[n] += sum(_chosen(f, used) for f in test if f.right.any())
+            answered[n] += sum(f.answered_right(used) for f in test)
+    some = sum(bool(f.right.any()) for f in followups)
+    share = lambda n, of: round(n / max(of, 1), 3)  # noqa: E731
     return {
         "follow-ups": len(followups),
-        "choice without the term": round(chose[0] / max(counted, 1), 3),
-        "choice with the term": round(chose[1] / max(counted, 1), 3),
-        "answered right without the term": round(answered[0] / max(len(followups), 1), 3),
-        "answered right with the term": round(answered[1] / max(len(followups), 1), 3),
+        "follow-ups with a right candidate": some,
+        "choice without the term": share(chose[0], some),
+        "choice with the term": share(chose[1], some),
+        "answered right without the term": share(answered[0], len(followups)),
+        "answered right with the term": share(answered[1], len(followups)),
     }
 
 
@@ -228,10 +233,14 @@ def with_conversation(
         fitted[mode] = replace(model, conversation=kept_term(followups, checked))
         weights = fitted[mode].conversation.weights.round(3).tolist()
         say(f"{mode}: conversation term {weights}; {checked}")
+    seeds = hashlib.sha256()
+    for doc in sorted(engine.store.documents(), key=lambda d: d.source):
+        seeds.update(f"{doc.source}\n{engine.store.original(doc.source) or ''}\n".encode())
     provenance = {
         "data": "the follow-ups of the tuning conversations in this repository's eval/,"
         " written for it; its test conversations are never read",
         "files": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files},
+        "documents": seeds.hexdigest(),
         "l2": L2,
         "validation_figures": figures,
     }
@@ -244,7 +253,8 @@ def kept_term(followups: list[FollowUp], checked: dict[str, float]) -> Logistic:
     choice that the answers do not show (a second sentence that held the key already)
     is no gain.
 
-    >>> right = FollowUp("f", np.zeros(2), np.array([[1.0], [0.0]]), np.array([True, False]))
+    >>> right = FollowUp("f", np.zeros(2), np.array([[1.0], [0.0]]), np.array([True, False]),
+    ...                  lambda chances: "", ())
     >>> better = {"answered right without the term": 0.5, "answered right with the term": 0.6}
     >>> bool(kept_term([right] * 4, better).weights[0] > 0)
     True
