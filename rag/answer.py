@@ -37,7 +37,7 @@ from rag.features import (
     year_conflict,
     year_match,
 )
-from rag.judge import AnswerModel
+from rag.judge import AnswerModel, Logistic
 from rag.query import NUMBER, Query, term_coverage
 from rag.records import Chunk, Hit
 from rag.tokenize import normalize
@@ -472,6 +472,20 @@ def conversation_matrix(cands: list[Candidate], hits: list[Hit], follow: Follow)
     return np.array(rows, dtype=np.float64).reshape(len(cands), len(CONVERSATION_FEATURES))
 
 
+def conversation_shift(term: Logistic, rows: np.ndarray) -> np.ndarray:
+    """What a conversation term adds to the candidates' choice log-odds (``rows`` of
+    ``CONVERSATION_FEATURES``, at least one): the term relative to its largest value, so
+    that it moves the choice and never raises a sentence's chance.
+
+    >>> from rag.judge import Logistic
+    >>> term = Logistic(("a",), np.zeros(1), np.ones(1), np.array([2.0]), 0.0)
+    >>> conversation_shift(term, np.array([[1.0], [0.0]])).tolist()
+    [0.0, -2.0]
+    """
+    shift = term.logit(rows)
+    return shift - shift.max()
+
+
 def judge(
     q: Query,
     hits: list[Hit],
@@ -499,10 +513,9 @@ def judge(
     if chooser is not model.sentence:
         logits = chooser.logit(rows)
     if follow is not None and cands:
-        # The conversation moves the choice and never raises a sentence's chance: the
-        # term is taken relative to its largest value among the candidates.
-        term = model.conversation.logit(conversation_matrix(cands, hits, follow))
-        logits = logits + term - term.max()
+        logits = logits + conversation_shift(
+            model.conversation, conversation_matrix(cands, hits, follow)
+        )
     chances = 1.0 / (1.0 + np.exp(-logits))
     answered = bool(cands) and confidence >= model.threshold_for(q.english)
     return Verdict(cands, chances, confidence, answered, tuple(h.chunk for h in hits[:top]))

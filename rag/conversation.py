@@ -228,20 +228,14 @@ class Conversation:
         earlier = self.engine.analyze(context)
         query = self._in_context(own, earlier)
         said = f"{reading or question}（结合上文：{_brief(context)}）"
-        new = [] if elliptical(question) else self._new_terms(own, earlier)
+        added = self._added_terms(own, earlier)
+        new = [] if elliptical(question) else _words_of(added)
         longer = [(weight, term) for weight, term in new if len(term) > 1]
         rarest = max(longer)[1] if longer else ""
         quoted = tuple(
             s for _, s in before.quotes if not _answers_again(s, question, context, rarest)
         )
-        follow = Follow(
-            {
-                t: w
-                for t, w in own.terms.items()
-                if t not in earlier.terms and (not isinstance(t, str) or self.engine.store.df(t))
-            },
-            frozenset(before.hits[n - 1].chunk.source for n, _ in before.quotes),
-        )
+        follow = Follow(added, frozenset(before.hits[n - 1].chunk.source for n, _ in before.quotes))
         return self.engine.answer_query(
             question, query, k, mode, said, _favour(before), quoted, follow
         )
@@ -484,16 +478,19 @@ class Conversation:
     def _adds(self, question: str, asked: str) -> list[tuple[float, str]]:
         """The words ``question`` adds to the earlier question (``asked``), with their
         weights: those the library uses that the earlier question does not."""
-        return self._new_terms(self.engine.analyze(question), self.engine.analyze(asked))
+        added = self._added_terms(self.engine.analyze(question), self.engine.analyze(asked))
+        return _words_of(added)
 
-    def _new_terms(self, own: Query, earlier: Query) -> list[tuple[float, str]]:
-        return [
-            (weight, term)
+    def _added_terms(self, own: Query, earlier: Query) -> dict:
+        """The terms of ``own`` that ``earlier`` lacks, with their weights: a word only
+        when the library uses it, a translation group (always the library's words) as
+        it is."""
+        return {
+            term: weight
             for term, weight in own.terms.items()
-            if isinstance(term, str)
-            and term not in earlier.terms
-            and self.engine.store.df(term) > 0
-        ]
+            if term not in earlier.terms
+            and (not isinstance(term, str) or self.engine.store.df(term) > 0)
+        }
 
     def _added(self, question: str, asked: str) -> list[tuple[float, str]]:
         """The nouns an ordinal follow-up adds, with their weights: those the library
@@ -502,6 +499,15 @@ class Conversation:
         rest = without_ordinal(question)
         named = {normalize(w) for w in nouns(rest)}
         return [(weight, term) for weight, term in self._adds(rest, asked) if term in named]
+
+
+def _words_of(terms: dict) -> list[tuple[float, str]]:
+    """The (weight, word) pairs of ``terms`` that are words, not translation groups.
+
+    >>> _words_of({"员工": 2.0, ("热线", "专线"): 4.0})
+    [(2.0, '员工')]
+    """
+    return [(weight, term) for term, weight in terms.items() if isinstance(term, str)]
 
 
 def _followed(point: Answer, read: Answer) -> Answer | None:

@@ -34,7 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer import asks_broad, compose, compose_points, conversation_matrix
+from rag.answer import (
+    asks_broad,
+    compose,
+    compose_points,
+    conversation_matrix,
+    conversation_shift,
+)
 from rag.engine import WATCHER, Engine, Judged
 from rag.evaluate import MAX_ANSWER, norm
 from rag.features import CONVERSATION_FEATURES
@@ -88,8 +94,7 @@ class FollowUp:
         as ``rag.answer.judge`` reads it."""
         logits = self.logits
         if term is not None and len(logits):
-            shift = term.logit(self.rows)
-            logits = logits + shift - shift.max()
+            logits = logits + conversation_shift(term, self.rows)
         text = norm(self.answer(1.0 / (1.0 + np.exp(-logits))))
         return len(text) <= MAX_ANSWER and any(k in text for k in self.keys)
 
@@ -129,7 +134,7 @@ def collect(engine: Engine, files: list[Path], mode: str) -> list[FollowUp]:
                     FollowUp(
                         path.stem,
                         np.log(p) - np.log1p(-p),
-                        conversation_matrix(cands, mine[-1].hits, follow),
+                        conversation_matrix(cands, judged.hits, follow),
                         np.array([any(k in norm(c.sentence) for k in keys) for c in cands]),
                         write,
                         tuple(keys),
