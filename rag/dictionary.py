@@ -50,9 +50,11 @@ _FUNCTION = frozenset(
 def stem(word: str) -> str:
     """A plural's singular, as far as a question and a gloss need to meet.
 
-    >>> stem("banks"), stem("business"), stem("cities")
-    ('bank', 'business', 'city')
+    >>> stem("banks"), stem("business"), stem("cities"), stem("does")
+    ('bank', 'business', 'city', 'does')
     """
+    if word in _FUNCTION:
+        return word
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -187,6 +189,22 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
         if used:
             used.sort(key=lambda w: (-frequency(w), w))
             return n, tuple(used[:ALTERNATIVES])
+    return 0, ()
+
+
+def defined(words: list[str]) -> tuple[int, tuple[str, ...]]:
+    """The longest phrase at the start of ``words`` (stemmed English) that the dictionary
+    defines, used or not: (its length in words, its first ``ALTERNATIVES`` Chinese words in
+    code-point order), or (0, ()).
+
+    >>> defined(["daily", "wage", "in"]), defined(["the", "wage"])
+    ((2, ('日薪',)), (0, ()))
+    """
+    table = glosses()
+    for n in range(min(LONGEST, len(words)), 0, -1):
+        key = tuple(words[:n])
+        if key[0] not in _FUNCTION and key[-1] not in _FUNCTION and key in table:
+            return n, tuple(sorted(table[key])[:ALTERNATIVES])
     return 0, ()
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 from rag import dictionary
 from rag.dictionary import english_words
@@ -102,6 +103,17 @@ def _asked(words: list[str], i: int) -> bool:
     return words[i] in _ASKED_SLOT and i > 0 and words[i - 1] in ("what", "which")
 
 
+class English(NamedTuple):
+    """How an English question meets the library's Chinese words."""
+
+    # Each phrase's Chinese renderings that the library uses, longest phrase first.
+    rendered: list[tuple[str, ...]]
+    # The renderings of words the dictionary knows but the library never uses (minimum
+    # wage → 最低工资 in a library that never says it): what the question asks about
+    # that the library lacks, as a Chinese question's unused word is.
+    unused: list[tuple[str, ...]]
+
+
 def translate(
     question: str, frequency: Callable[[str], float] | None = None
 ) -> list[tuple[str, ...]]:
@@ -113,9 +125,21 @@ def translate(
     >>> translate("How many national high-tech zones are there in China?")
     [('国家', '全国', '国家级'), ('高新区',), ('中国', '我国', '全国')]
     """
+    return read(question, frequency).rendered
+
+
+def read(question: str, frequency: Callable[[str], float] | None = None) -> English:
+    """``question``'s phrases rendered in the library's words (``translate``), and its
+    words the dictionary renders only in words the library never uses.
+
+    >>> used = {"澳门": 3}.get
+    >>> read("What is the minimum wage in Macao?", lambda w: used(w, 0))
+    English(rendered=[('澳门',)], unused=[('最低点', '最低限度'), ('工资', '工钱')])
+    """
     tokens = english_words(question)
     found: list[tuple[str, ...]] = []
-    i = 0
+    unused: list[tuple[str, ...]] = []
+    i = unused_until = 0
     while i < len(tokens):
         n, zh = next(((len(w), z) for w, z in _phrases() if tokens[i : i + len(w)] == w), (0, ()))
         if frequency is not None:
@@ -132,5 +156,11 @@ def translate(
             # A hyphenated word known to neither as a whole (credit-risk): its parts.
             tokens[i : i + 1] = [dictionary.stem(p) for p in tokens[i].split("-") if p]
         else:
+            # A phrase the dictionary defines but the library never uses, once (not
+            # again for each of its words).
+            m, zh = dictionary.defined(tokens[i:]) if frequency is not None else (0, ())
+            if m and i >= unused_until and not _asked(tokens, i):
+                unused.append(zh)
+                unused_until = i + m
             i += 1
-    return found
+    return English(found, unused)

@@ -91,9 +91,10 @@ class Query:
         frequency: Callable[[str], float] | None = None,
     ):
         """Analyse ``question``; ``idf`` weighs each term (a corpus's BM25 IDF; 1.0 when
-        none is given). English words the corpus never uses say nothing either way.
-        ``frequency`` (how many passages use a word) lets English words the glossary
-        lacks be translated with the general dictionary (see rag.glossary).
+        none is given). ``frequency`` (how many passages use a word) lets English words
+        the glossary lacks be translated with the general dictionary (see rag.glossary);
+        a word it renders only in words the corpus never uses weighs as a Chinese word the
+        corpus never uses, and one it does not know says nothing either way.
 
         >>> q = Query.of("广州经开区累计设立了多少家外资企业？")
         >>> q.asks_number, q.counter, sorted(q.terms)[:3]
@@ -111,9 +112,11 @@ class Query:
         simple = normalize(question)
         norm = strip_question_frames(simple)
         english = not CJK.search(norm)
-        translations = glossary.translate(question, frequency)
+        reading = glossary.read(question, frequency)
+        translations = reading.rendered
         terms: dict[Term, float] = {}
-        for group in translations:
+        # What the library never says weighs in as a Chinese question's unused word does.
+        for group in translations + reading.unused:
             terms[group] = max(idf(t) for t in group)
         content = words(norm)
         for w in content:

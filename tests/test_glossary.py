@@ -1,5 +1,5 @@
 from rag.dictionary import english_words, look_up
-from rag.glossary import translate
+from rag.glossary import read, translate
 from rag.query import Query
 
 # How many passages use a word, as a corpus about the Bay Area's firms might say.
@@ -91,3 +91,23 @@ def test_the_slot_a_question_asks_for_is_not_translated_as_a_word_the_answer_hol
     assert ("年度",) in translate("How did the plan change over the year?", count)
     zone = lambda w: 1 if w == "时区" else 0  # noqa: E731
     assert translate("What time zone is it in?", zone) == [("时区",)]
+
+
+def test_what_the_library_never_says_counts_against_an_english_question():
+    # "wage" is in the dictionary (工资), "bank" is used by the corpus, "frobnicate" is
+    # in neither: only the first is evidence of something the library lacks.
+    unused = read("What wage do banks frobnicate?", frequency).unused
+    assert len(unused) == 1 and "工资" in unused[0]
+    assert read("What wage do banks pay?").unused == []  # no corpus, no verdict
+    query = Query.of(
+        "What wage do banks pay?", idf=lambda w: 2.0 if frequency(w) else 9.0, frequency=frequency
+    )
+    wage = next(group for group in query.terms if "工资" in group)
+    assert query.terms[wage] == 9.0 and wage not in query.translations
+    # The library's renderings still lead retrieval; the unused ones add no token.
+    assert "银行" in query.tokens and "工资" not in query.tokens
+
+
+def test_a_phrase_the_dictionary_defines_counts_once_and_the_asked_slot_not_at_all():
+    unused = read("What was the daily wage in what year?", frequency).unused
+    assert unused == [("日薪",)]
