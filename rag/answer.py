@@ -291,8 +291,11 @@ def candidates(
     # 部门？ after 是哪一年推出的？ wants a figure, not a year); when they ask for nothing
     # in particular (他做过什么工作？ after 是谁创办的？), for what the conversation did.
     kind = wants(q.own_question) or wants(asked)
-    asked_places = names(asked, "ns") if asked else set()
-    pinned = pins(asked)
+    # An English question is pinned by the places and names of its Chinese rendering, as
+    # the same question asked in Chinese would be (Zhongshan → 中山).
+    named = " ".join([asked, *(group[0] for group in q.translations)]) if q.english else asked
+    asked_places = names(named, "ns") if named else set()
+    pinned = pins(named)
     figures = frozenset(p for p in pinned if p.isdigit())
     units = asked_units(asked)
     out: list[Candidate] = []

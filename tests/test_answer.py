@@ -315,3 +315,15 @@ def test_plans_are_listed_when_nothing_else_answers_a_broad_question():
     pairs = [(1, "下一步，公司将扩建苏州工厂。", 0.9), (2, "今后公司将开拓东南亚市场。", 0.8)]
     text, quotes = compose_points(Query.of("远航公司有哪些改革举措？"), _verdict(pairs))
     assert len(quotes) == 2 and "苏州工厂" in text
+
+
+def test_an_english_question_is_pinned_by_the_places_of_its_chinese_rendering():
+    used = {"中山": 2, "得分": 3, "广东": 5, "珠海": 4}.get
+    hit = _hit("广东发布2022年数字政府评估结果，珠海市综合得分为95.1分。")
+    asked = {}
+    for question in ("What score did Zhongshan get in Guangdong?", "What score did Zhuhai get?"):
+        q = Query.of(question, frequency=lambda w: used(w, 0))
+        asked[question] = candidates(q, [hit])[0].features
+    # Zhongshan (中山) is not the place the sentence scores; Zhuhai (珠海) is.
+    zhongshan, zhuhai = asked.values()
+    assert zhongshan["pins_missing"] == 0.5 and zhuhai["pins_missing"] == 0.0
