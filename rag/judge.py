@@ -7,8 +7,11 @@
 * **Abstention.** For the question, the probability that the top passages answer it at
   all, from the best candidates and the question's grounding there
   (``rag.features.QUESTION_FEATURES``): gradient-boosted trees, shallow, since "a pin of
-  the question is missing" matters only where the rest matches. Below the file's
-  threshold (one for English questions, one for the rest) the reply is "not found".
+  the question is missing" matters only where the rest matches. An English question has
+  its own (where the file has one), a logistic regression over the same features: the
+  trees, fitted mostly on Chinese questions, barely tell an English question about
+  something the library lacks from one it answers. Below the file's threshold (one for
+  English questions, one for the rest) the reply is "not found".
 * **A follow-up read with its conversation.** Its choice adds a term for what the
   conversation tells (``rag.features.CONVERSATION_FEATURES``: the words the follow-up adds
   to the question before it, found in a sentence of a document the conversation quoted),
@@ -220,6 +223,8 @@ class AnswerModel:
     # features, met through translations, are weaker, and one threshold for both would
     # spend the refusals allowed on English questions that deserve an answer.
     english_threshold: float | None = None
+    # Abstention for English questions (rows of QUESTION_FEATURES).
+    english_question: Logistic | None = None
     # What a follow-up's conversation adds to its choice's log-odds (rows of
     # CONVERSATION_FEATURES); nothing until ``rag train`` fits it on conversations.
     conversation: Logistic = field(default_factory=lambda: unfitted(CONVERSATION_FEATURES))
@@ -244,7 +249,8 @@ class AnswerModel:
         (0.881, 0.02)
         """
         x = np.array([[row[f] for f in QUESTION_FEATURES]])
-        p = float(self.question.probability(x)[0])
+        english = row["english"] > 0.5 and self.english_question is not None
+        p = float((self.english_question if english else self.question).probability(x)[0])
         held = [share for name, share in self.vetoes.items() if row[name] > 0.5]
         return min([p, *held])
 
@@ -258,6 +264,11 @@ class AnswerModel:
             **(
                 {"english_threshold": round(float(self.english_threshold), 6)}
                 if self.english_threshold is not None
+                else {}
+            ),
+            **(
+                {"english_question": self.english_question.to_dict()}
+                if self.english_question is not None
                 else {}
             ),
             "conversation": self.conversation.to_dict(),
@@ -279,6 +290,7 @@ class AnswerModel:
         if any(not 0.0 <= v < lowest for v in vetoes.values()):
             raise ValueError("a veto's share must be a probability below the threshold")
         english = d.get("english")
+        english_question = d.get("english_question")
         return cls(
             Logistic.from_dict(d["sentence"], SENTENCE_FEATURES),
             Trees.from_dict(d["question"], QUESTION_FEATURES),
@@ -286,6 +298,11 @@ class AnswerModel:
             vetoes,
             Logistic.from_dict(english, SENTENCE_FEATURES) if english is not None else None,
             english_threshold,
+            (
+                Logistic.from_dict(english_question, QUESTION_FEATURES)
+                if english_question is not None
+                else None
+            ),
             Logistic.from_dict(d["conversation"], CONVERSATION_FEATURES),
         )
 

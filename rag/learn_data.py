@@ -277,17 +277,34 @@ def xquad_questions(folder: Path, out: Path, part: int, parts: int = 3) -> list[
     ../shared/eval/open-book) about the articles whose place in name order is ``part``
     modulo ``parts``, their documents copied into ``out/docs``. Part 0 is for fitting, 1
     for validation; part 2 is never read here, so that the English figures can be
-    reported on articles no step of training saw."""
+    reported on articles no step of training saw.
+
+    One paragraph of each article (not its title line) is held out, as DRCD's are: the
+    questions it answered keep no keys (kind ``xquad-en-heldout``), English questions
+    about a subject the library holds, asking what it does not say."""
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     names = sorted(p.name for p in (folder / "docs").glob("*.txt"))
     mine = {name for i, name in enumerate(names) if i % parts == part}
+    rng = random.Random(f"xquad-{part}-hold")
+    kept = {}
     for name in sorted(mine):
-        text = (folder / "docs" / name).read_text(encoding="utf-8")
-        (docs / name).write_text(text, encoding="utf-8")
+        paras = (folder / "docs" / name).read_text(encoding="utf-8").split("\n\n")
+        held = rng.randrange(1, len(paras)) if len(paras) > 2 else None
+        body = "\n\n".join(p for j, p in enumerate(paras) if j != held)
+        (docs / name).write_text(body, encoding="utf-8")
+        kept[name] = norm(body)
     lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-    rows = [json.loads(line) for line in lines if line.strip()]
-    return [r for r in rows if r.get("source") in mine and r.get("kind") == "xquad-en"]
+    rows = []
+    for r in (json.loads(line) for line in lines if line.strip()):
+        if r.get("source") not in mine or r.get("kind") != "xquad-en":
+            continue
+        if any(norm(k) in kept[r["source"]] for k in r["keys"]):
+            rows.append(r)
+        else:
+            row = {"id": f"heldout-{r['id']}", "kind": "xquad-en-heldout"}
+            rows.append({**row, "question": r["question"], "keys": []})
+    return rows
 
 
 def english_absent(rows: list[dict], docs: Path) -> list[dict]:
@@ -302,7 +319,7 @@ def english_absent(rows: list[dict], docs: Path) -> list[dict]:
     texts = [norm(p.read_text(encoding="utf-8")) for p in sorted(docs.glob("*.txt"))]
     out = []
     for r in rows:
-        if not any(norm(k) in text for k in r["keys"] for text in texts):
+        if r["keys"] and not any(norm(k) in text for k in r["keys"] for text in texts):
             row = {"id": f"absent-{r['id']}", "kind": "xquad-en-absent"}
             out.append({**row, "question": r["question"], "keys": []})
     return out

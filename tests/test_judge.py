@@ -193,3 +193,33 @@ def test_english_questions_are_chosen_for_by_their_own_model_and_the_file_keeps_
         assert own.confidence == common.confidence
         same = np.allclose(own.chances, common.chances)
         assert same != q.english
+
+
+def test_english_questions_are_refused_by_their_own_abstention_model_and_the_file_keeps_it(
+    tmp_path,
+):
+    from dataclasses import replace
+
+    packaged = judge.default().hybrid
+    # An English abstention model that is sure of nothing: bias far below zero.
+    doubtful = judge.Logistic(
+        QUESTION_FEATURES,
+        np.zeros(len(QUESTION_FEATURES)),
+        np.ones(len(QUESTION_FEATURES)),
+        np.zeros(len(QUESTION_FEATURES)),
+        -6.0,
+    )
+    trees = judge.Trees(QUESTION_FEATURES, 6.0, ())
+    sure = replace(packaged, question=trees, vetoes={}, english_question=None)
+    model = replace(sure, english_question=doubtful)
+    row = dict.fromkeys(QUESTION_FEATURES, 0.0)
+    assert model.confidence(row) > 0.99
+    assert model.confidence({**row, "english": 1.0}) < 0.01
+    # Without one, English questions are read by the common trees.
+    assert sure.confidence({**row, "english": 1.0}) > 0.99
+
+    path = tmp_path / "m.json"
+    judge.ModelFile(model, sure, {}).save(path)
+    again = judge.load(path)
+    assert again.lexical.english_question is None
+    assert again.hybrid.confidence({**row, "english": 1.0}) < 0.01

@@ -324,3 +324,60 @@ def test_the_term_is_checked_on_the_half_of_the_files_it_was_not_fitted_on():
         "answered right without the term": 0.0,
         "answered right with the term": 1.0,
     }
+
+
+def test_one_paragraph_of_each_xquad_article_is_held_out_and_its_questions_lose_their_keys(
+    tmp_path,
+):
+    from rag.learn_data import xquad_questions
+
+    folder = tmp_path / "xquad"
+    (folder / "docs").mkdir(parents=True)
+    paragraphs = ["标题行", "甲段说红色。", "乙段说蓝色。", "丙段说绿色。"]
+    (folder / "docs" / "xquad_00.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    colours = ["红色", "蓝色", "绿色"]
+    rows = [
+        {
+            "id": c,
+            "kind": "xquad-en",
+            "question": "Which colour?",
+            "keys": [c],
+            "source": "xquad_00.txt",
+        }
+        for c in colours
+    ]
+    (folder / "questions.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
+    )
+    got = xquad_questions(folder, tmp_path / "out", 0)
+    kept = (tmp_path / "out" / "docs" / "xquad_00.txt").read_text(encoding="utf-8")
+    # The title line stays; one paragraph of the three is gone, with its question's key.
+    assert kept.startswith("标题行") and kept.count("\n\n") == 2
+    held = [r for r in got if r["kind"] == "xquad-en-heldout"]
+    assert len(held) == 1 and held[0]["keys"] == [] and held[0]["id"].startswith("heldout-")
+    gone = next(c for c in colours if c not in kept)
+    assert held[0]["id"] == f"heldout-{gone}"
+    assert sorted(r["id"] for r in got if r["keys"]) == sorted(set(colours) - {gone})
+
+
+def test_thresholds_spare_right_answers_not_wrong_ones(monkeypatch):
+    import rag.learn as learn
+    from rag.features import SENTENCE_FEATURES
+    from rag.query import Query
+
+    # Forty answerable questions whose confidence climbs with their place; the model's
+    # choice is wrong for the first twenty: refusing those costs nothing.
+    data = learn.Collected()
+    for i in range(40):
+        data.queries.append(Query.of(f"问题{i}"))
+        data.rows.append(np.zeros((1, len(SENTENCE_FEATURES))))
+        data.right.append(np.array([i >= 20]))
+        data.answerable.append(True)
+        data.kinds.append("drcd")
+        data.agree.append(False)
+        data.cands.append([])
+    monkeypatch.setattr(learn, "confidences", lambda _m, d: (np.arange(len(d.queries)) + 1) / 41)
+    threshold, english = learn.calibrate(judge.default().hybrid, data)
+    assert english is None
+    # Every wrong choice may be refused; no right one is (3% of 20 rounds down to none).
+    assert threshold == 21 / 41
