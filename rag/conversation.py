@@ -120,10 +120,13 @@ class Conversation:
             if not missing:
                 return self._narrowed(question, point, choose=bool(added))
             # The item does not name what the question asks about (第二个里面，高端服务业
-            # 占比多少？): read in context, that reading is kept when what it quotes
-            # names it.
-            reading = question if len(item) > INLINE_ITEM else item + without_ordinal(question)
-            read = self._with_context(question, history[-1], k, mode, before, reading)
+            # 占比多少？): read in context without the words that point into the list
+            # (which no passage holds, so they read as something the library lacks), that
+            # reading is kept when what it quotes names it.
+            asked = without_ordinal(question)
+            long = len(item) > INLINE_ITEM
+            reading, shown = (asked, question) if long else (item + asked, "")
+            read = self._with_context(question, history[-1], k, mode, before, reading, shown)
             named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
             return read if named else self._narrowed(question, point, choose=False)
         sure = understand(question, history)
@@ -220,14 +223,16 @@ class Conversation:
         mode: str,
         before: Answer,
         reading: str = "",
+        shown: str = "",
     ) -> Answer:
         """The question (as ``reading`` says it, when given) read with the previous one
         (``context``), whose answer was ``before``: its passages favoured, its quotes not
-        quoted again unless they may answer it (``_answers_again``)."""
+        quoted again unless they may answer it (``_answers_again``). ``understood_as``
+        echoes ``shown``, or else the reading."""
         own = self.engine.analyze(reading or question)
         earlier = self.engine.analyze(context)
         query = self._in_context(own, earlier)
-        said = f"{reading or question}（结合上文：{_brief(context)}）"
+        said = f"{shown or reading or question}（结合上文：{_brief(context)}）"
         added = self._added_terms(own, earlier)
         new = [] if elliptical(question) else _words_of(added)
         longer = [(weight, term) for weight, term in new if len(term) > 1]
