@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -32,6 +35,11 @@ from rag.settings import Settings
 from rag.tokenize import tokenize
 
 EMBED_BATCH = 8
+# A keyword build tokenizes on several cores from this many new passages (a library of
+# 100 times the seeds has 25,000), in batches of this many per worker call.
+SHARED_FROM = 2000
+TOKENIZE_BATCH = 64
+WORKERS = 4
 # Sentences embedded between two saves of the work so far (store.save_embedded): about
 # ten seconds of a laptop's embedding.
 CHECKPOINT = 512
@@ -207,15 +215,17 @@ def _tokenized(
                 continue
         parts.append(part if isinstance(part, tuple) else chunk_document(part, settings.chunk))
         keys[key] = source
-    fresh = sum(len(p) for p in parts if isinstance(p, list))
+    texts = [index_text(c) for part in parts if isinstance(part, list) for c in part]
+    fresh = len(texts)
     chunks: list[Chunk] = []
     tokens = Tokens()
     quiet = not progress or not fresh
     with tqdm(total=fresh, desc="tokenizing", unit="chunk", disable=quiet) as bar:
+        tokenized = tokenize_all(texts)
         for part in parts:
             if isinstance(part, list):
-                for c in part:
-                    tokens.add(tokenize(index_text(c)))
+                for _ in part:
+                    tokens.add(next(tokenized))
                     bar.update()
                 chunks.extend(part)
             else:
@@ -225,6 +235,19 @@ def _tokenized(
     taken = sum(p[1] - p[0] for p in parts if isinstance(p, tuple))
     dropped = len(kept.chunks) - taken if kept else 0
     return chunks, tokens.passages(), fresh + dropped, keys
+
+
+def tokenize_all(texts: list[str], shared_from: int = SHARED_FROM) -> Iterator[list[str]]:
+    """The BM25 tokens of each text, in order: shared among the machine's cores (up to
+    ``WORKERS``) when there are at least ``shared_from`` texts, since jieba holds one core
+    and a worker costs about a second to start."""
+    workers = min(os.cpu_count() or 1, WORKERS)
+    if len(texts) < shared_from or workers < 2:
+        yield from map(tokenize, texts)
+        return
+    # Spawned, not forked: the app's process has threads running.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(tokenize, texts, chunksize=TOKENIZE_BATCH)
 
 
 def _kept(live: store.Stored | None, settings: Settings) -> Kept | None:

@@ -225,3 +225,21 @@ def test_a_title_edited_in_the_catalog_alone_makes_the_index_stale_and_is_cited_
     engine = open_engine(settings, **QUIET)
     hit = engine.search("前海深港国际法务区哪天启用？", 1, mode="lexical")[0]
     assert hit.chunk.title == "前海法务区介绍"
+
+
+def test_many_passages_are_tokenized_on_several_cores_into_the_same_tokens(monkeypatch):
+    from rag.build import tokenize_all
+    from rag.tokenize import tokenize
+
+    texts = [f"第{i}段：廣州開發區累計設立外資企業{i}家，Hong Kong 投資者。" for i in range(40)]
+    monkeypatch.setattr(rag.build.os, "cpu_count", lambda: 2)
+    pools = []
+    real = rag.build.ProcessPoolExecutor
+    monkeypatch.setattr(
+        rag.build, "ProcessPoolExecutor", lambda *a, **kw: pools.append(a) or real(*a, **kw)
+    )
+    shared = list(tokenize_all(texts, shared_from=10))
+    assert pools == [(2,)] and shared == [tokenize(t) for t in texts]
+    # Too few to be worth a worker's start: tokenized here.
+    assert list(tokenize_all(texts[:3], shared_from=10)) == [tokenize(t) for t in texts[:3]]
+    assert len(pools) == 1
