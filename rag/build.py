@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -246,8 +248,21 @@ def tokenize_all(texts: list[str], shared_from: int = SHARED_FROM) -> Iterator[l
         yield from map(tokenize, texts)
         return
     # Spawned, not forked: the app's process has threads running.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, spawn, _end_with, (os.getpid(),)) as pool:
         yield from pool.map(tokenize, texts, chunksize=TOKENIZE_BATCH)
+
+
+def _end_with(parent: int) -> None:
+    """Make a tokenizing worker end when the build that started it ends: a build that is
+    killed cannot tell its workers, which would wait for work for ever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _kept(live: store.Stored | None, settings: Settings) -> Kept | None:

@@ -236,10 +236,10 @@ def test_many_passages_are_tokenized_on_several_cores_into_the_same_tokens(monke
     pools = []
     real = rag.build.ProcessPoolExecutor
     monkeypatch.setattr(
-        rag.build, "ProcessPoolExecutor", lambda *a, **kw: pools.append(a) or real(*a, **kw)
+        rag.build, "ProcessPoolExecutor", lambda *a, **kw: pools.append(a[0]) or real(*a, **kw)
     )
     shared = list(tokenize_all(texts, shared_from=10))
-    assert pools == [(2,)] and shared == [tokenize(t) for t in texts]
+    assert pools == [2] and shared == [tokenize(t) for t in texts]
     # Too few to be worth a worker's start: tokenized here.
     assert list(tokenize_all(texts[:3], shared_from=10)) == [tokenize(t) for t in texts[:3]]
     assert len(pools) == 1

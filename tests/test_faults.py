@@ -1,6 +1,7 @@
 """Faults: a build killed part-way, indexes from other versions or models, missing seed
 files, a full disk or an unwritable index folder. The previous index always survives."""
 
+import contextlib
 import errno
 import os
 import shutil
@@ -30,6 +31,33 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes a running process started, and theirs (Linux)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [d for c in map(int, children) for d in (c, *_descendants(c))]
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU time a process and the processes it started have used (a keyword build
+    tokenizes in workers of its own)."""
+    total = 0.0
+    for p in (pid, *_descendants(pid)):
+        with contextlib.suppress(OSError, IndexError):  # ended meanwhile
+            total += _cpu_seconds(p)
+    return total
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting for its parent does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _state(index):
     """What a reader sees: the live build and every file in it, with its bytes."""
     live = store.current_build(index)
@@ -54,12 +82,20 @@ def test_build_killed_part_way_leaves_the_previous_index_live(tiny_seeds, tmp_pa
     # A build computes in memory and writes its folder only at the end: it is killed
     # while it computes (it has read and is tokenizing the documents).
     deadline = time.time() + 120
-    while _cpu_seconds(child.pid) < 3:
+    workers: set[int] = set()
+    while _tree_cpu_seconds(child.pid) < 3:
         assert child.poll() is None, "the build finished before it could be killed"
         assert time.time() < deadline
+        workers.update(_descendants(child.pid))
         time.sleep(0.01)
+    workers.update(_descendants(child.pid))
     child.send_signal(signal.SIGKILL)
     assert child.wait(timeout=30) == -signal.SIGKILL
+    # Its tokenizing workers do not outlive it.
+    deadline = time.time() + 30
+    while any(Path(f"/proc/{w}").exists() and _alive(w) for w in workers):
+        assert time.time() < deadline, "a worker outlived the killed build"
+        time.sleep(0.05)
     assert not list((settings.index / "builds").glob("*.partial")), "nothing half-written"
     # What a build killed while writing its folder leaves behind.
     debris = settings.index / "builds" / "20260101T000000-killed.partial"
