@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import contextlib
 import re
 import shutil
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -34,14 +30,9 @@ from rag.fuse import calibrate
 from rag.lexical import LexicalIndex, PassageTokens, Tokens
 from rag.records import Chunk, Document
 from rag.settings import Settings
-from rag.tokenize import tokenize
+from rag.tokenize import tokenize_all
 
 EMBED_BATCH = 8
-# A keyword build tokenizes on several cores from this many new passages (a library of
-# 100 times the seeds has 25,000), in batches of this many per worker call.
-SHARED_FROM = 2000
-TOKENIZE_BATCH = 64
-WORKERS = 4
 # Sentences embedded between two saves of the work so far (store.save_embedded): about
 # ten seconds of a laptop's embedding.
 CHECKPOINT = 512
@@ -222,8 +213,9 @@ def _tokenized(
     chunks: list[Chunk] = []
     tokens = Tokens()
     quiet = not progress or not fresh
-    with tqdm(total=fresh, desc="tokenizing", unit="chunk", disable=quiet) as bar:
-        tokenized = tokenize_all(texts)
+    bar = tqdm(total=fresh, desc="tokenizing", unit="chunk", disable=quiet)
+    # Closed however the loop ends, so that no worker tokenizes on after an error.
+    with bar, contextlib.closing(tokenize_all(texts)) as tokenized:
         for part in parts:
             if isinstance(part, list):
                 for _ in part:
@@ -237,32 +229,6 @@ def _tokenized(
     taken = sum(p[1] - p[0] for p in parts if isinstance(p, tuple))
     dropped = len(kept.chunks) - taken if kept else 0
     return chunks, tokens.passages(), fresh + dropped, keys
-
-
-def tokenize_all(texts: list[str], shared_from: int = SHARED_FROM) -> Iterator[list[str]]:
-    """The BM25 tokens of each text, in order: shared among the machine's cores (up to
-    ``WORKERS``) when there are at least ``shared_from`` texts, since jieba holds one core
-    and a worker costs about a second to start."""
-    workers = min(os.cpu_count() or 1, WORKERS)
-    if len(texts) < shared_from or workers < 2:
-        yield from map(tokenize, texts)
-        return
-    # Spawned, not forked: the app's process has threads running.
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, spawn, _end_with, (os.getpid(),)) as pool:
-        yield from pool.map(tokenize, texts, chunksize=TOKENIZE_BATCH)
-
-
-def _end_with(parent: int) -> None:
-    """Make a tokenizing worker end when the build that started it ends: a build that is
-    killed cannot tell its workers, which would wait for work for ever."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def _kept(live: store.Stored | None, settings: Settings) -> Kept | None:

@@ -4,6 +4,7 @@ import pytest
 
 import rag.build
 import rag.corpus
+import rag.tokenize
 from rag import store
 from rag.build import build, is_fresh
 from rag.engine import open_engine
@@ -171,8 +172,8 @@ def test_a_rebuild_tokenizes_only_changed_documents_and_ranks_as_a_build_from_sc
     )
     (tiny_seeds / "b.txt").unlink()
     tokenized: list[str] = []
-    real = rag.build.tokenize
-    monkeypatch.setattr(rag.build, "tokenize", lambda text: tokenized.append(text) or real(text))
+    real = rag.tokenize.tokenize
+    monkeypatch.setattr(rag.tokenize, "tokenize", lambda text: tokenized.append(text) or real(text))
     read: list[str] = []
     reader = rag.corpus.CorpusFile.read
     monkeypatch.setattr(
@@ -228,18 +229,24 @@ def test_a_title_edited_in_the_catalog_alone_makes_the_index_stale_and_is_cited_
 
 
 def test_many_passages_are_tokenized_on_several_cores_into_the_same_tokens(monkeypatch):
-    from rag.build import tokenize_all
-    from rag.tokenize import tokenize
+    import rag.tokenize
+    from rag.tokenize import tokenize, tokenize_all
 
     texts = [f"第{i}段：廣州開發區累計設立外資企業{i}家，Hong Kong 投資者。" for i in range(40)]
-    monkeypatch.setattr(rag.build.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(rag.tokenize, "_cores", lambda: 2)
     pools = []
-    real = rag.build.ProcessPoolExecutor
+    real = rag.tokenize.ProcessPoolExecutor
     monkeypatch.setattr(
-        rag.build, "ProcessPoolExecutor", lambda *a, **kw: pools.append(a[0]) or real(*a, **kw)
+        rag.tokenize, "ProcessPoolExecutor", lambda *a, **kw: pools.append(a[0]) or real(*a, **kw)
     )
     shared = list(tokenize_all(texts, shared_from=10))
     assert pools == [2] and shared == [tokenize(t) for t in texts]
     # Too few to be worth a worker's start: tokenized here.
     assert list(tokenize_all(texts[:3], shared_from=10)) == [tokenize(t) for t in texts[:3]]
     assert len(pools) == 1
+    # Closed after the first: the workers are stopped, the rest is never read.
+    from contextlib import closing
+
+    with closing(tokenize_all(texts * 50, shared_from=10)) as stopped:
+        assert next(stopped) == tokenize(texts[0])
+    assert len(pools) == 2
