@@ -216,14 +216,15 @@ class AnswerModel:
     question: Trees
     threshold: float
     vetoes: dict[str, float] = field(default_factory=dict)
-    # Choice for English questions; abstention is the same for every question and reads
-    # ``sentence``'s logits, so its probability keeps its meaning.
+    # Choice for English questions. Abstention reads ``sentence``'s logits for every
+    # question, so its probability keeps its meaning whichever chooser answers.
     english: Logistic | None = None
     # The threshold for English questions, chosen on English questions alone: their
     # features, met through translations, are weaker, and one threshold for both would
     # spend the refusals allowed on English questions that deserve an answer.
     english_threshold: float | None = None
-    # Abstention for English questions (rows of QUESTION_FEATURES).
+    # Abstention for English questions (rows of QUESTION_FEATURES); only beside an
+    # ``english_threshold``, which is calibrated on its probabilities.
     english_question: Logistic | None = None
     # What a follow-up's conversation adds to its choice's log-odds (rows of
     # CONVERSATION_FEATURES); nothing until ``rag train`` fits it on conversations.

@@ -47,8 +47,10 @@ L2 = 1.0
 # The abstention trees: shallow and few (the question-level data is about 1,500 rows).
 TREE_DEPTH = 3
 TREE_ROUNDS = 100
-# A yes/no feature becomes a veto only when this many fitting questions hold it.
+# A yes/no feature becomes a veto only when this many fitting questions hold it, and at
+# most this share of them were answerable.
 VETO_SUPPORT = 20
+VETO_ANSWERABLE = 0.03
 # Kinds of question with a choice model of their own, kept out of the common one: an
 # English question meets the passages through translations, so its features mean
 # something else. Abstention reads them all (with English questions about articles not
@@ -216,7 +218,7 @@ def vetoes(
     qy: np.ndarray,
     names: tuple[str, ...] = QUESTION_FEATURES,
     least: int = VETO_SUPPORT,
-    most: float = FALSE_REFUSALS,
+    most: float = VETO_ANSWERABLE,
 ) -> dict[str, float]:
     """The yes/no question features after which (nearly) nothing was answerable: held by
     at least ``least`` questions, of which at most a share ``most`` were answerable.
@@ -289,7 +291,7 @@ def chose_right(model: AnswerModel, data: Collected) -> np.ndarray:
 def calibrate(model: AnswerModel, val: Collected) -> tuple[float, float | None]:
     """The highest thresholds that refuse at most ``FALSE_REFUSALS`` of the validation
     questions the model answers right: one for questions not in English, and one for
-    English questions (None with fewer than ``ENGLISH_LEAST`` answerable ones).
+    English questions (None with fewer than ``ENGLISH_LEAST`` of those answered right).
 
     An answerable question whose chosen sentence is wrong is no loss when refused: the
     reply would have quoted the wrong sentence. Counting those as false refusals held the
@@ -300,13 +302,15 @@ def calibrate(model: AnswerModel, val: Collected) -> tuple[float, float | None]:
     answerable = np.array(val.answerable, dtype=bool)
     english = np.array([q.english for q in val.queries], dtype=bool)
 
-    def highest(among: np.ndarray) -> float:
+    def highest(language: np.ndarray) -> float:
+        # With no right answer to spare (a toy corpus), the answerable questions.
+        among = right & language if (right & language).any() else answerable & language
         held = np.sort(p[among])
         allowed = int(np.floor(FALSE_REFUSALS * len(held)))
         return float(held[allowed]) if len(held) else 0.5
 
-    own = (answerable & english).sum() >= ENGLISH_LEAST
-    return highest(right & ~english), highest(right & english) if own else None
+    own = (right & english).sum() >= ENGLISH_LEAST
+    return highest(~english), highest(english) if own else None
 
 
 def figures(model: AnswerModel, data: Collected) -> dict[str, float]:
@@ -400,7 +404,14 @@ def train(
         # A veto must refuse: one whose share reaches a threshold would say nothing.
         lowest = min(threshold, threshold if english is None else english)
         kept = {f: share for f, share in model.vetoes.items() if share < lowest}
-        models[mode] = replace(model, threshold=threshold, vetoes=kept, english_threshold=english)
+        # An English abstention model is read only against a threshold chosen on it.
+        models[mode] = replace(
+            model,
+            threshold=threshold,
+            vetoes=kept,
+            english_threshold=english,
+            english_question=model.english_question if english is not None else None,
+        )
         result[mode] = figures(models[mode], data["val", mode])
         say(
             f"{mode}: threshold {threshold:.3f} (English {english}); "

@@ -164,12 +164,21 @@ def test_an_ordinal_that_asks_what_its_item_does_not_hold_is_read_in_context(zoo
         # The words that point into the list are searched for by nobody: the question is
         # echoed as asked.
         assert answer.understood_as.startswith(question)
-    # Words that only ask for more of the item keep the item. (A noun that does so and
-    # that the library also uses elsewhere, 第二项的具体内容是什么？ beside 年卡的具体内容…,
-    # is read in context and quotes that sentence: a known fault.)
+    # Words that only ask for more of the item keep the item.
     for question in ("第二项具体讲了什么？", "第二项的详细情况？"):
         more = zoo_engine.ask(question, mode="lexical", history=history)
         assert more.text.startswith("二要扩建海洋馆") and "第 2 项" in more.understood_as
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known fault: a noun that asks for more of the item and that the library uses "
+    "elsewhere (年卡的具体内容…) is read in context and quotes that sentence",
+)
+def test_a_noun_asking_for_more_of_the_item_keeps_it_though_the_library_uses_it(zoo_engine):
+    history = ["青山动物园今年有哪几项计划？"]
+    more = zoo_engine.ask("第二项的具体内容是什么？", mode="lexical", history=history)
+    assert more.text.startswith("二要扩建海洋馆") and "第 2 项" in more.understood_as
 
 
 # A list whose first item runs over many sentences, longer than an answer may be.

@@ -381,3 +381,6 @@ def test_thresholds_spare_right_answers_not_wrong_ones(monkeypatch):
     assert english is None
     # Every wrong choice may be refused; no right one is (3% of 20 rounds down to none).
     assert threshold == 21 / 41
+    # With no right answer to spare, the answerable questions are spared instead.
+    data.right = [np.array([False])] * 40
+    assert learn.calibrate(judge.default().hybrid, data)[0] == 2 / 41
