@@ -157,9 +157,11 @@ def read(question: str, frequency: Callable[[str], float] | None = None) -> Engl
             tokens[i : i + 1] = [dictionary.stem(p) for p in tokens[i].split("-") if p]
         else:
             # A phrase the dictionary defines but the library never uses, once (not
-            # again for each of its words).
+            # again for each of its words); not a word the library writes as it is
+            # (iPhone in a Chinese text), nor the slot a question asks for.
             m, zh = dictionary.defined(tokens[i:]) if frequency is not None else (0, ())
-            if m and i >= unused_until and not _asked(tokens, i):
+            written = frequency is not None and frequency(tokens[i]) > 0
+            if m and i >= unused_until and not written and not (m == 1 and _asked(tokens, i)):
                 unused.append(zh)
                 unused_until = i + m
             i += 1

@@ -111,3 +111,12 @@ def test_what_the_library_never_says_counts_against_an_english_question():
 def test_a_phrase_the_dictionary_defines_counts_once_and_the_asked_slot_not_at_all():
     unused = read("What was the daily wage in what year?", frequency).unused
     assert unused == [("日薪",)]
+
+
+def test_a_word_the_library_writes_as_it_is_is_not_missing_and_a_phrase_is_not_an_asked_slot():
+    question = "How many iPhones were sold?"
+    assert read(question, lambda w: 0).unused == [("爱疯", "苹果手机")]
+    assert read(question, lambda w: 2 if w == "iphone" else 0).unused == []
+    # "what time zone": the phrase 时区, not the asked slot's word.
+    unused = read("What time zone is it in?", frequency).unused
+    assert any("时区" in group for group in unused)
