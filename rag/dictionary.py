@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -163,11 +163,7 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
     ``frequency`` says how many passages use a word.
     """
     table = glosses()
-    for n in range(min(LONGEST, len(words)), 0, -1):
-        key = tuple(words[:n])
-        # A phrase runs from content word to content word.
-        if key[0] in _FUNCTION or key[-1] in _FUNCTION:
-            continue
+    for n, key in _phrases_at(words):
         # The phrase as asked, then made a country's name where it is its adjective
         # (only names: "median" is no adjective of a country called "media").
         senses = [table[key]] if key in table else []
@@ -201,11 +197,23 @@ def defined(words: list[str]) -> tuple[int, tuple[str, ...]]:
     ((2, ('日薪',)), (0, ()))
     """
     table = glosses()
-    for n in range(min(LONGEST, len(words)), 0, -1):
-        key = tuple(words[:n])
-        if key[0] not in _FUNCTION and key[-1] not in _FUNCTION and key in table:
+    for n, key in _phrases_at(words):
+        if key in table:
             return n, tuple(sorted(table[key])[:ALTERNATIVES])
     return 0, ()
+
+
+def _phrases_at(words: list[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """The phrases at the start of ``words`` that a gloss may be, longest first: (length
+    in words, the words). A phrase runs from content word to content word.
+
+    >>> list(_phrases_at(["wage", "of", "the", "city"]))
+    [(4, ('wage', 'of', 'the', 'city')), (1, ('wage',))]
+    """
+    for n in range(min(LONGEST, len(words)), 0, -1):
+        key = tuple(words[:n])
+        if key[0] not in _FUNCTION and key[-1] not in _FUNCTION:
+            yield n, key
 
 
 def _of_country(key: tuple[str, ...]) -> list[tuple[str, ...]]:
