@@ -256,8 +256,14 @@ class Conversation:
             # question keeps its own model and threshold), the earlier question's words
             # beside the question's: the two texts run together would be read as one
             # language, the other's words left as they are.
+            # The text is both, as for a Chinese follow-up, so that the places and names
+            # the conversation is about pin the answer (their 12345 hotline after a
+            # question about 珠海 is 珠海's); what is asked for is the question's own.
             return replace(
                 own,
+                text=f"{earlier.text} {own.text}",
+                norm=f"{earlier.norm} {own.norm}",
+                own_text=own.text,
                 tokens=own.tokens + own.tokens + earlier.tokens,
                 terms={
                     **{t: w * CONTEXT_SHARE for t, w in earlier.terms.items()},

@@ -416,6 +416,27 @@ def test_a_pronoun_for_a_document_named_by_its_title_reads_as_that_document(tmp_
     assert understand("该公司是哪年成立的？", history) == "该公司是哪年成立的？"
 
 
+def test_an_english_follow_up_keeps_the_place_the_chinese_question_was_about(tmp_path):
+    engine = titled_library(
+        tmp_path,
+        [
+            ("数字政府评估", "珠海在2022年数字政府评估中综合得分95.2分，位居全省第一。"),
+            (
+                "各市热线",
+                "东莞开通12345热线企业专线，企业诉求的平均办理时长为3.5天。\n\n"
+                "珠海的12345热线对诉求实行即接即转，办理时长为2.96天。\n\n"
+                "惠州的政务热线实行一号对外。",
+            ),
+        ],
+    )
+    question = "What is the average handling time of their 12345 hotline?"
+    answer = engine.ask(question, mode="lexical", history=["珠海的数字政府评估综合得了多少分？"])
+    # "their" is 珠海's: the other city's sentence, which shares more of the question's
+    # words, is not the answer.
+    assert answer.text.startswith("珠海的12345热线") and "东莞" not in answer.text, answer.text
+    assert "结合上文" in answer.understood_as
+
+
 def test_a_chinese_follow_up_after_an_english_question_is_read_with_its_words_translated(
     tmp_path,
 ):
