@@ -478,3 +478,36 @@ QUESTION_FEATURES = (
     "english",
     "wants_known",
 )
+
+# Which way each question feature may move the chance that the passages answer (+1 up, -1
+# down, 0 either): a prior, not a fit. More of the question found, closer in meaning, the
+# kind asked for held: never less likely; a pin, a figure or a unit missing: never more.
+# English questions' abstention model is fitted under these signs: fitted on a few hundred
+# XQuAD questions, it had learned some the wrong way round (the best sentence holding the
+# kind of thing asked for made "not found" likelier).
+QUESTION_SIGNS = {
+    "best_logit": 1,
+    "second_logit": 0,
+    "best_terms": 1,
+    "best_close": 1,
+    "best_type_match": 1,
+    "best_pins_missing": -1,
+    "best_figures_missing": -1,
+    "best_focus_missing": -1,
+    "best_year_conflict": -1,
+    "unseen_run": -1,
+    "best_other_place": -1,
+    "figures_nowhere": -1,
+    "unit_nowhere": -1,
+    "best_unit_miss": -1,
+    "best_missing": -1,
+    "min_passage_pins_missing": -1,
+    "max_passage_terms": 1,
+    "max_passage_bigrams": 1,
+    "min_missing": -1,
+    "max_close": 1,
+    "max_title_terms": 1,
+    "agree": 1,
+    "english": 0,
+    "wants_known": 0,
+}

@@ -8,9 +8,10 @@
   all, from the best candidates and the question's grounding there
   (``rag.features.QUESTION_FEATURES``): gradient-boosted trees, shallow, since "a pin of
   the question is missing" matters only where the rest matches. An English question has
-  its own (where the file has one), a logistic regression over the same features: the
-  trees, fitted mostly on Chinese questions, barely tell an English question about
-  something the library lacks from one it answers. Below the file's threshold (one for
+  its own (where the file has one), a logistic regression over the same features, each
+  weight of the sign ``rag.features.QUESTION_SIGNS`` gives it: the trees, fitted mostly
+  on Chinese questions, barely tell an English question about something the library
+  lacks from one it answers. Below the file's threshold (one for
   English questions, one for the rest) the reply is "not found".
 * **A follow-up read with its conversation.** Its choice adds a term for what the
   conversation tells (``rag.features.CONVERSATION_FEATURES``: the words the follow-up adds

@@ -12,7 +12,8 @@
    alone (XQuAD-dev's and the seed set's): the features are the same, what they mean is
    not (terms met through translations, cosines across languages). They get an
    abstention model of their own too, a logistic regression on their question rows
-   (answerable, asked of articles not indexed, or of a paragraph held out).
+   (answerable, asked of articles not indexed, or of a paragraph held out), each weight
+   held to the sign ``rag.features.QUESTION_SIGNS`` gives its feature.
 4. Choose the thresholds on the validation corpus: the highest that refuses at most
    ``FALSE_REFUSALS`` of the questions the model answers right, for English questions
    and for the rest apart. Print the validation figures beside the rules' choice (the old
@@ -35,7 +36,7 @@ import numpy as np
 from rag.answer import TOP, candidates, question_features, sentence_matrix
 from rag.engine import Engine, open_engine
 from rag.evaluate import norm
-from rag.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from rag.features import QUESTION_FEATURES, QUESTION_SIGNS, SENTENCE_FEATURES
 from rag.judge import AnswerModel, Logistic, ModelFile, Trees
 from rag.learn_conversation import with_conversation
 from rag.learn_data import SPLITS, Part, english_absent, prepare, prepare_english
@@ -61,29 +62,62 @@ ENGLISH_LEAST = 50
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], l2: float = L2, steps: int = 50
+    x: np.ndarray,
+    y: np.ndarray,
+    names: tuple[str, ...],
+    l2: float = L2,
+    steps: int = 50,
+    signs: np.ndarray | None = None,
 ) -> Logistic:
     """An L2-regularised logistic regression on standardised columns, by Newton's method.
+    ``signs`` (+1, -1 or 0 per column) bounds the weights: a column marked +1 may only
+    raise the log-odds, one marked -1 only lower them (an active set: a weight that
+    would cross 0 is held there while the gradient pushes it across).
 
     >>> x = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> m = fit_logistic(x, np.array([0, 0, 1, 1]), ("a",))
     >>> (m.probability(x) > 0.5).tolist()
     [False, False, True, True]
+    >>> fit_logistic(x, np.array([0, 0, 1, 1]), ("a",), signs=np.array([-1])).weights.tolist()
+    [0.0]
     """
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    bound = np.append(np.zeros(x.shape[1]) if signs is None else np.asarray(signs, float), 0.0)
     w = np.zeros(z.shape[1])
     penalty = np.full(z.shape[1], l2)
     penalty[-1] = 0.0  # the bias is not shrunk
+    held = np.zeros(len(w), dtype=bool)
+
+    def loss(v: np.ndarray) -> float:
+        margin = z @ v
+        return float(np.logaddexp(0.0, margin).sum() - y @ margin + 0.5 * penalty @ (v * v))
+
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(z @ w)))
         grad = z.T @ (p - y) + penalty * w
+        # A held weight is let go once the loss would fall by moving it the allowed way.
+        released = held & (bound * grad < 0)
+        held &= ~released
+        free = ~held
         hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(len(w))
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
+        step = np.zeros(len(w))
+        step[free] = np.linalg.solve(hess[np.ix_(free, free)], grad[free])
+        # Halved until the loss falls: a step cut short at a bound may overshoot.
+        before, rate = loss(w), 1.0
+        while True:
+            moved = w - rate * step
+            crossed = bound * moved < 0
+            moved[crossed] = 0.0
+            if loss(moved) <= before or rate < 1e-6:
+                break
+            rate /= 2
+        change = np.abs(moved - w).max()
+        w = moved
+        held |= crossed
+        if change < 1e-8 and not released.any():
             break
     return Logistic(names, mean, scale, w[:-1], float(w[-1]))
 
@@ -257,7 +291,8 @@ def fit(train: Collected) -> AnswerModel:
     abstain = fit_trees(qx, qy, QUESTION_FEATURES)
     english_abstain = None
     if english_choice is not None and len(english) > sum(train.answerable[i] for i in english):
-        english_abstain = fit_logistic(qx[english], qy[english], QUESTION_FEATURES)
+        signs = np.array([QUESTION_SIGNS[f] for f in QUESTION_FEATURES], dtype=float)
+        english_abstain = fit_logistic(qx[english], qy[english], QUESTION_FEATURES, signs=signs)
     return AnswerModel(
         choice, abstain, 0.5, vetoes(qx, qy), english_choice, english_question=english_abstain
     )

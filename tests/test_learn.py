@@ -124,6 +124,28 @@ def test_logistic_and_trees_fit_a_separable_sample():
     assert ((fit_trees(x, y, ("a", "b")).probability(x) > 0.5) == y).mean() > 0.95
 
 
+def test_a_signed_fit_never_moves_the_odds_against_a_features_sign():
+    # Both columns go with the positive class in this sample. Signed -1 (a prior the
+    # sample contradicts), b may lower the odds or do nothing, never raise them.
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] + 0.8 * x[:, 1] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    free = fit_logistic(x, y, ("a", "b"))
+    signed = fit_logistic(x, y, ("a", "b"), signs=np.array([1, -1]))
+    assert free.weights[1] > 0.5
+    assert signed.weights[1] == 0.0 and signed.weights[0] > 0.5
+    # Where the sample agrees with the signs, they change nothing.
+    agreed = fit_logistic(x, y, ("a", "b"), signs=np.array([1, 1]))
+    assert np.allclose(agreed.weights, free.weights, atol=1e-6)
+
+
+def test_every_question_feature_has_a_sign():
+    from rag.features import QUESTION_FEATURES, QUESTION_SIGNS
+
+    assert set(QUESTION_SIGNS) == set(QUESTION_FEATURES)
+    assert set(QUESTION_SIGNS.values()) <= {-1, 0, 1}
+
+
 def test_training_runs_end_to_end_and_writes_a_loadable_model(tmp_path, fake_embedder):
     open_book = tmp_path / "open-book"
     open_book.mkdir()
