@@ -251,19 +251,14 @@ class Conversation:
         context's count half in the answer model's coverage; what the question asks for
         (a figure, a year, its focus) is the question's own."""
         question, context = own.text, earlier.text
-        if own.english or not CJK.search(normalize(context)):
+        chinese_context = bool(CJK.search(normalize(context)))
+        if own.english or not chinese_context:
             # Each read in its own language (English words translated; an English
             # question keeps its own model and threshold), the earlier question's words
             # beside the question's: the two texts run together would be read as one
             # language, the other's words left as they are.
-            # The text is both, as for a Chinese follow-up, so that the places and names
-            # the conversation is about pin the answer (their 12345 hotline after a
-            # question about 珠海 is 珠海's); what is asked for is the question's own.
-            return replace(
+            read = replace(
                 own,
-                text=f"{earlier.text} {own.text}",
-                norm=f"{earlier.norm} {own.norm}",
-                own_text=own.text,
                 tokens=own.tokens + own.tokens + earlier.tokens,
                 terms={
                     **{t: w * CONTEXT_SHARE for t, w in earlier.terms.items()},
@@ -274,6 +269,19 @@ class Conversation:
                     **own.bigrams,
                 },
                 years=own.years or earlier.years,
+            )
+            if not chinese_context:
+                return read
+            # After a Chinese question the text is both, as a Chinese follow-up's is, so
+            # that the places and names the conversation is about pin the answer (their
+            # 12345 hotline after a question about 珠海 is 珠海's); what is asked for is
+            # the question's own. (An English question before a Chinese follow-up names
+            # its places in English: they pin nothing.)
+            return replace(
+                read,
+                text=f"{context} {question}",
+                norm=f"{earlier.norm} {own.norm}",
+                own_text=question,
             )
         both = self.engine.analyze(f"{context} {question}")
         return replace(

@@ -456,6 +456,9 @@ def test_a_chinese_follow_up_after_an_english_question_is_read_with_its_words_tr
     assert context and all(w < alone[t] for t, w in context.items()), query.terms
     assert not any(str(t).isascii() for t in query.terms), query.terms
     assert "扩建" in query.terms and not query.english
+    # Its text is its own: "What" of the English question does not make it ask for a
+    # thing, nor would "How many" make it ask for a figure.
+    assert query.text == query.own_question == "是哪年扩建的？"
 
 
 def test_a_question_in_written_cantonese_is_read_in_mandarin(tmp_path):
