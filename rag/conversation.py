@@ -35,7 +35,7 @@ from rag.lists import (
     stepped,
     without_ordinal,
 )
-from rag.query import Query
+from rag.query import Query, Term, present
 from rag.records import Answer, Chunk, Hit
 from rag.tokenize import CJK, normalize
 
@@ -234,8 +234,17 @@ class Conversation:
         query = self._in_context(own, earlier)
         said = f"{shown or reading or question}（结合上文：{_brief(context)}）"
         added = self._added_terms(own, earlier)
-        new = [] if elliptical(question) else _words_of(added)
-        longer = [(weight, term) for weight, term in new if len(term) > 1]
+        if elliptical(question):
+            longer = []
+        elif own.english:
+            # An English question adds translation groups; those the library uses.
+            longer = [
+                (weight, term)
+                for term, weight in added.items()
+                if isinstance(term, tuple) and any(self.engine.store.df(t) > 0 for t in term)
+            ]
+        else:
+            longer = [(weight, term) for weight, term in _words_of(added) if len(term) > 1]
         rarest = max(longer)[1] if longer else ""
         quoted = tuple(
             s for _, s in before.quotes if not _answers_again(s, question, context, rarest)
@@ -566,10 +575,11 @@ def _followed(point: Answer, read: Answer) -> Answer | None:
     )
 
 
-def _answers_again(sentence: str, question: str, context: str, rarest: str) -> bool:
+def _answers_again(sentence: str, question: str, context: str, rarest: Term) -> bool:
     """Whether a sentence the previous answer quoted may answer the follow-up: it holds
     the rarest word the follow-up adds (已经兑现了多少钱？ after 推出了多少项事项？, both
-    said in one sentence), or the follow-up asks for another kind of thing than the
+    said in one sentence; for an English follow-up, a rendering of its rarest translated
+    phrase), or the follow-up asks for another kind of thing than the
     question before it and the sentence holds one (她哪年去世的？ after 她是哪里人？, whose
     answer quoted her life dates).
 
@@ -582,7 +592,7 @@ def _answers_again(sentence: str, question: str, context: str, rarest: str) -> b
     False
     """
     text = normalize(sentence)
-    if rarest and rarest in text:
+    if rarest and present(rarest, text):
         return True
     kind = wants(question)
     # What the conversation already named (her own name) is no answer of that kind.
