@@ -283,9 +283,11 @@ class Conversation:
                 return read
             # After a Chinese question the text is both, as a Chinese follow-up's is, so
             # that the places and names the conversation is about pin the answer (their
-            # 12345 hotline after a question about 珠海 is 珠海's); what is asked for is
-            # the question's own. (An English question before a Chinese follow-up names
-            # its places in English: they pin nothing.)
+            # 12345 hotline after a question about 珠海 is 珠海's). What is asked for is
+            # the question's own where it asks for something in particular, else the
+            # conversation's, as for a Chinese follow-up (rag.answer.candidates). (An
+            # English question before a Chinese follow-up names its places in English:
+            # they would pin nothing, and only its kind of question would carry over.)
             return replace(
                 read,
                 text=f"{context} {question}",

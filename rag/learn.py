@@ -105,7 +105,8 @@ def fit_logistic(
         hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(len(w))
         step = np.zeros(len(w))
         step[free] = np.linalg.solve(hess[np.ix_(free, free)], grad[free])
-        # Halved until the loss falls: a step cut short at a bound may overshoot.
+        # Halved until the loss falls (or the step is negligible): a step cut short at a
+        # bound may overshoot.
         before, rate = loss(w), 1.0
         while True:
             moved = w - rate * step

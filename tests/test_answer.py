@@ -327,3 +327,26 @@ def test_an_english_question_is_pinned_by_the_places_of_its_chinese_rendering():
     # Zhongshan (中山) is not the place the sentence scores; Zhuhai (珠海) is.
     zhongshan, zhuhai = asked.values()
     assert zhongshan["pins_missing"] == 0.5 and zhuhai["pins_missing"] == 0.0
+
+
+def test_a_yes_no_follow_up_may_be_answered_by_a_sentence_that_restates_its_conversation():
+    from rag.answer import _ranked
+
+    said = "珠海市自2019年起设有覆盖全市的12345政务服务热线。"
+    hit = Hit(
+        Chunk("a#0", "a", "政务服务", said + "热线平均办理时长为2.96天。", 1, 1), 1.0, "lexical"
+    )
+    cands = candidates(Query.of("珠海的政务热线怎么样？"), [hit])
+    chances = [0.9 if c.sentence == said else 0.2 for c in cands]
+    verdict = Verdict(cands, np.array(chances), 0.9, True)
+    # An English follow-up read with the Chinese question before it: its text is both,
+    # and whether it is answered yes or no is read from its own words.
+    before = "珠海市自2019年起设有覆盖全市的12345政务服务热线吗？"
+    kept = [
+        c.sentence for _, c in _ranked(verdict, f"{before} Is it still open?", "Is it still open?")
+    ]
+    assert kept[0] == said
+    # A follow-up that is not answered yes or no is not answered by restating the question
+    # before it.
+    asked = f"{before} How long does it take?"
+    assert said not in [c.sentence for _, c in _ranked(verdict, asked, "How long does it take?")]

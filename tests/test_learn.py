@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from rag import judge
-from rag.learn import fit_logistic, fit_trees, train
+from rag.learn import L2, fit_logistic, fit_trees, train
 from rag.learn_data import Part, perturb, write_part
 
 ARTICLES = [
@@ -134,6 +134,14 @@ def test_a_signed_fit_never_moves_the_odds_against_a_features_sign():
     signed = fit_logistic(x, y, ("a", "b"), signs=np.array([1, -1]))
     assert free.weights[1] > 0.5
     assert signed.weights[1] == 0.0 and signed.weights[0] > 0.5
+    # The optimum under the bound, not a free fit clipped: the loss's gradient is 0 for
+    # the free weight and the bias, and pushes the held weight across its bound.
+    z = np.column_stack([(x - signed.mean) / signed.scale, np.ones(len(x))])
+    w = np.append(signed.weights, signed.bias)
+    grad = z.T @ (1 / (1 + np.exp(-(z @ w))) - y) + L2 * np.array([1.0, 1.0, 0.0]) * w
+    assert abs(grad[0]) < 1e-6 and abs(grad[2]) < 1e-6 and grad[1] < 0
+    clipped = np.clip(free.weights, [-np.inf, -np.inf], [np.inf, 0.0])
+    assert not np.allclose(clipped, signed.weights, atol=1e-3)
     # Where the sample agrees with the signs, they change nothing.
     agreed = fit_logistic(x, y, ("a", "b"), signs=np.array([1, 1]))
     assert np.allclose(agreed.weights, free.weights, atol=1e-6)
