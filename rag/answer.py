@@ -548,13 +548,13 @@ def _restates(sentence: str, asked: set[str]) -> bool:
     return bool(said) and said <= asked
 
 
-def _ranked(verdict: Verdict, question: str = "", own: str = "") -> list[tuple[float, Candidate]]:
+def _ranked(verdict: Verdict, q: Query) -> list[tuple[float, Candidate]]:
     """Candidates by the model's chance, best first; ties to the shorter sentence. None
-    that only restates the ``question`` (with its conversation, for a follow-up) is an
-    answer, however likely it looks, unless the question (``own``, its own words, when
-    given) is answered yes or no (前海是否设立了国际仲裁院？, Does it have a hotline?)."""
-    keep = not question or _YES_NO.search(normalize(own or question))
-    asked = set() if keep else _words(question)
+    that only restates the question (with its conversation, for a follow-up) is an
+    answer, however likely it looks, unless the question's own words are answered yes or
+    no (前海是否设立了国际仲裁院？, Does it have a hotline?)."""
+    keep = not q.text or _YES_NO.search(normalize(q.own_question))
+    asked = set() if keep else _words(q.text)
     pairs = [
         (chance, c)
         for chance, c in zip(verdict.chances.tolist(), verdict.candidates)
@@ -575,7 +575,7 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
 
     Returns the answer text and the (passage number, sentence) pairs it quotes.
     """
-    ranked = _ranked(verdict, q.text, q.own_question)
+    ranked = _ranked(verdict, q)
     if not ranked:
         return "", ()
     first_chance, first = ranked[0]
@@ -650,7 +650,7 @@ def compose_points(
     one: of at most ``POINT`` characters where the passage has one the model rates, else
     its best sentence whole when that is at most ``LONG_POINT``; a passage with neither
     gives no point. A plan (接下来…将…) is no point unless the question asks about plans."""
-    ranked = _ranked(verdict, q.text, q.own_question)
+    ranked = _ranked(verdict, q)
     if not ranked:
         return "", ()
     floor = BROAD_FLOOR * ranked[0][0]

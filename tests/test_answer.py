@@ -1,5 +1,7 @@
 """Answer composition, and the packaged answer model's judgement on tiny corpora."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -342,11 +344,13 @@ def test_a_yes_no_follow_up_may_be_answered_by_a_sentence_that_restates_its_conv
     # An English follow-up read with the Chinese question before it: its text is both,
     # and whether it is answered yes or no is read from its own words.
     before = "珠海市自2019年起设有覆盖全市的12345政务服务热线吗？"
-    kept = [
-        c.sentence for _, c in _ranked(verdict, f"{before} Is it still open?", "Is it still open?")
-    ]
+
+    def follow_up(own: str) -> Query:
+        return replace(Query.of(own), text=f"{before} {own}", own_text=own)
+
+    kept = [c.sentence for _, c in _ranked(verdict, follow_up("Is it still open?"))]
     assert kept[0] == said
     # A follow-up that is not answered yes or no is not answered by restating the question
     # before it.
-    asked = f"{before} How long does it take?"
-    assert said not in [c.sentence for _, c in _ranked(verdict, asked, "How long does it take?")]
+    asked = follow_up("How long does it take?")
+    assert said not in [c.sentence for _, c in _ranked(verdict, asked)]
