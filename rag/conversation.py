@@ -241,7 +241,7 @@ class Conversation:
             longer = [
                 (weight, term)
                 for term, weight in added.items()
-                if isinstance(term, tuple) and any(self.engine.store.df(t) > 0 for t in term)
+                if isinstance(term, tuple) and self._uses(term)
             ]
         else:
             longer = [(weight, term) for weight, term in _words_of(added) if len(term) > 1]
@@ -513,14 +513,19 @@ class Conversation:
 
     def _added_terms(self, own: Query, earlier: Query) -> dict:
         """The terms of ``own`` that ``earlier`` lacks, with their weights: a word only
-        when the library uses it, a translation group (always the library's words) as
-        it is."""
+        when the library uses it, a translation group as it is (the renderings of an
+        English word the library never uses among them: they weigh as missing)."""
         return {
             term: weight
             for term, weight in own.terms.items()
-            if term not in earlier.terms
-            and (not isinstance(term, str) or self.engine.store.df(term) > 0)
+            if term not in earlier.terms and (not isinstance(term, str) or self._uses(term))
         }
+
+    def _uses(self, term: Term) -> bool:
+        """Whether the library uses a word, or any rendering of a translation group."""
+        return any(
+            self.engine.store.df(t) > 0 for t in ((term,) if isinstance(term, str) else term)
+        )
 
     def _added(self, question: str, asked: str) -> list[tuple[float, str]]:
         """The nouns an ordinal follow-up adds, with their weights: those the library
