@@ -192,7 +192,7 @@ class Conversation:
         first item), the item is read by itself."""
         holder = point.hits[point.quotes[0][0] - 1].chunk
         rest = without_ordinal(question)
-        asks = any(self.engine.store.df(t) > 0 for t in self.engine.analyze(rest).terms)
+        asks = any(self._uses(t) for t in self.engine.analyze(rest).terms)
         reading = item + rest if asks else item
         heard = tuple(s for _, s in before.quotes)
 
