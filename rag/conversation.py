@@ -36,7 +36,7 @@ from rag.lists import (
     without_ordinal,
 )
 from rag.query import Query, Term, present
-from rag.records import Answer, Chunk, Hit
+from rag.records import Answer, Chunk, Hit, place
 from rag.tokenize import CJK, normalize
 
 # A follow-up read with its conversation: the earlier question's terms weigh this share of
@@ -649,13 +649,6 @@ def _counted_runs(hits: Sequence[Hit], asking: str) -> list[list[tuple[int, str]
     return runs
 
 
-def _place(chunk_id: str) -> tuple[str, int] | None:
-    """A passage's document and its place there, from its id (``seeds/a.txt#3``); None
-    for an id that says no place."""
-    source, _, index = chunk_id.rpartition("#")
-    return (source, int(index)) if index.isdigit() else None
-
-
 def _steps(start: str, end: str) -> int:
     """How many passages on from passage ``start`` passage ``end`` is in the same
     document; -1 when it is before it, or in another document.
@@ -663,7 +656,7 @@ def _steps(start: str, end: str) -> int:
     >>> _steps("a.txt#3", "a.txt#5"), _steps("a.txt#3", "a.txt#1"), _steps("a.txt#3", "b.txt#5")
     (2, -1, -1)
     """
-    first, last = _place(start), _place(end)
+    first, last = place(start), place(end)
     if first is None or last is None or first[0] != last[0]:
         return -1
     return max(last[1] - first[1], -1)
@@ -676,7 +669,7 @@ def _neighbour(chunk_id: str, step: int) -> str | None:
     >>> _neighbour("seeds/a.txt#3", 2), _neighbour("seeds/a.txt#0", -1), _neighbour("x", 1)
     ('seeds/a.txt#5', None, None)
     """
-    place = _place(chunk_id)
-    if place is None or place[1] + step < 0:
+    at = place(chunk_id)
+    if at is None or at[1] + step < 0:
         return None
-    return f"{place[0]}#{place[1] + step}"
+    return f"{at[0]}#{at[1] + step}"

@@ -127,3 +127,14 @@ def refusal(reason: str, qid: str | None = None) -> dict:
     """
     row = {"error": reason, "answer": "", "abstained": True, "passages": []}
     return row if qid is None else {"id": qid, **row}
+
+
+def place(chunk_id: str) -> tuple[str, int] | None:
+    """A passage's document and its place there, from its id (``seeds/a.txt#3``); None
+    for an id that says no place.
+
+    >>> place("seeds/a.txt#3"), place("odd")
+    (('seeds/a.txt', 3), None)
+    """
+    source, _, index = chunk_id.rpartition("#")
+    return (source, int(index)) if index.isdigit() else None
