@@ -117,6 +117,39 @@ def test_question_features_summarise_the_best_candidates():
     assert qf["max_passage_terms"] == 1.0
 
 
+def test_a_near_miss_shows_as_the_gap_to_the_best_passage_holding_every_pin():
+    # The best sentence gives another city's figure; the passage that names the city and
+    # the year asked about holds nothing as good.
+    other = _hit("深圳", "2023年，深圳的企业实现营业收入18.6亿元。", 0)
+    asked = _hit("珠海", "珠海在2023年举办了航展。", 1)
+    q = Query.of("珠海2023年的营业收入是多少？")
+    cands = candidates(q, [other, asked])
+    logits = np.array([3.0 if "深圳" in c.sentence else 0.5 for c in cands])
+    assert question_features(q, cands, logits, agree=False)["pinned_gap"] == -2.5
+    # A passage beside the best one in its document names the city: a section names its
+    # subject once, and the best sentence is not a near miss.
+    section = [
+        _hit("年报", "珠海在2023年举办了航展。", 0),
+        _hit("年报", "2023年，企业实现营业收入18.6亿元。", 1),
+    ]
+    cands = candidates(q, section)
+    logits = np.array([3.0 if "收入" in c.sentence else 0.5 for c in cands])
+    assert question_features(q, cands, logits, agree=False)["pinned_gap"] == 0.0
+    # Three passages away in the document is not beside it.
+    section[0] = _hit("年报", "珠海在2023年举办了航展。", 4)
+    cands = candidates(q, section)
+    logits = np.array([3.0 if "收入" in c.sentence else 0.5 for c in cands])
+    assert question_features(q, cands, logits, agree=False)["pinned_gap"] == -2.5
+    # No passage holds both pins: as far below as the feature goes.
+    cands = candidates(q, [other])
+    assert question_features(q, cands, np.zeros(len(cands)), agree=False)["pinned_gap"] == -10
+    # A question with no pins: every passage holds them all, and the best is one of them.
+    q = Query.of("大熊猫吃什么？")
+    cands = candidates(q, [_hit(PANDA, PANDA_TEXT)])
+    logits = np.arange(len(cands), dtype=float)
+    assert question_features(q, cands, logits, agree=False)["pinned_gap"] == 0.0
+
+
 def test_a_how_many_question_is_matched_by_a_figure_in_its_unit():
     text = "野生大熊猫如今分布在四川、陕西和甘肃的六大山系，共有1864只。它每天要吃12到38公斤竹子。"
     feats = _features("大熊猫每天要吃多少公斤竹子？", [_hit(PANDA, text)])
