@@ -150,7 +150,8 @@ def evidence(text: str, q: Query) -> float:
 @dataclass(frozen=True)
 class Candidate:
     """A sentence that may answer: which passage it is from (1-based), the text quoted,
-    and its features (``rag.features.SENTENCE_FEATURES``)."""
+    and its features (``rag.features.SENTENCE_FEATURES``, and ``nearby_pins_missing``,
+    which only the question features read)."""
 
     passage: int
     sentence: str
