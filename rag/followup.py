@@ -80,6 +80,8 @@ _LEADING = ("m", "t", "q", "x", "p")
 # Names of things a question can be about, as against one of their attributes.
 _NAMES = r"区|市|省|县|镇|局|院|平台|公司|集团|银行|中心|委员会|协会|大学|园区"
 _ENTITY_END = re.compile(f"(?:{_NAMES})$")
+# What may follow a place's name and leave it a place (龙华区, 南沙新区, 横琴粤澳深度合作区).
+_PLACE_END = re.compile(r"(?:新区|片区|合作区|特区|区|市|省|县|镇)")
 # Where a name ends inside a longer span (市 left out: 上市, 城市 are no names).
 _NAME_END = re.compile(r"区|省|县|局|院|平台|公司|集团|银行|中心|委员会|协会|大学|园区")
 _OPEN, _CLOSE = "“「《", "”」》"
@@ -237,6 +239,8 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     '横琴的集群注册企业有多少家？'
     >>> understand("佛山那边呢？", ["深圳有多少家专精特新企业？"])
     '佛山有多少家专精特新企业？'
+    >>> understand("那东莞呢？", ["珠海2022年数字政府评估综合得了多少分"])
+    '东莞2022年数字政府评估综合得了多少分'
     >>> understand("净利润呢？", ["星辰科技2023年营收多少？"])
     '星辰科技2023年的净利润有多少？'
     """
@@ -274,7 +278,10 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 named = opening.group("what").strip() if opening else ""
                 if named and is_entity(named) and not is_entity(topic):
                     return previous.replace(named, other, 1)
-                return previous.replace(topic, other, 1)
+                # A place named bare (东莞) takes the place of the place the subject opens
+                # with (珠海 of 珠海2022年数字政府评估综合); anything else, of the subject.
+                named = _named_first(topic) if _bare_place(other) else topic
+                return previous.replace(named, other, 1)
             if question.isascii():  # What about its tax revenue? → … Guangzhou tax revenue?
                 return (
                     _PRONOUN_EN.sub(topic, question, count=1)
@@ -301,6 +308,47 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
             meant = named_thing(previous) or topic
         return question[: m.start()] + meant + question[m.end() :]
     return question
+
+
+def _named_first(topic: str) -> str:
+    """The place a subject opens with, when what follows it in the subject is no name of
+    its own (珠海 of 珠海2022年数字政府评估综合, 东莞 of 东莞12345营商环境专线): what
+    another place, named bare, takes the place of, the rest staying. The subject itself
+    when it is one name as a whole (广州开发区, 深圳前海, 深圳地方征信平台) or opens with
+    no place.
+
+    >>> [_named_first(t) for t in ("珠海2022年数字政府评估综合", "东莞12345营商环境专线")]
+    ['珠海', '东莞']
+    >>> [_named_first(t) for t in ("广州开发区", "深圳前海", "深圳地方征信平台", "前沿产业")]
+    ['广州开发区', '深圳前海', '深圳地方征信平台', '前沿产业']
+    """
+    place = _opening_place(topic)
+    rest = topic[len(place) :]
+    if not place or not rest or _ENTITY_END.search(topic) or _place_rest(rest):
+        return topic
+    return place
+
+
+def _opening_place(text: str) -> str:
+    """The longest place name the glossary knows that ``text`` opens with, or ""."""
+    return max((p for p in _places() if text.startswith(p)), key=len, default="")
+
+
+def _place_rest(rest: str) -> bool:
+    """Whether what follows a place name keeps it a place: nothing, an ending (龙华区),
+    or another place inside it (深圳前海)."""
+    return not rest or bool(_PLACE_END.fullmatch(rest)) or bool(_opening_place(rest))
+
+
+def _bare_place(text: str) -> bool:
+    """A place and nothing else (东莞, 龙华区, 深圳前海), as against a body of one
+    (深圳国际仲裁院).
+
+    >>> [_bare_place(t) for t in ("东莞", "龙华区", "深圳前海", "深圳国际仲裁院")]
+    [True, True, True, False]
+    """
+    place = _opening_place(text)
+    return bool(place) and _place_rest(text[len(place) :])
 
 
 def _of_time(topic: str, previous: str, other: str) -> str:

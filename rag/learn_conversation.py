@@ -61,6 +61,7 @@ TUNING = (
     "conversations-fresh6",
     "conversations-fresh7",
     "conversations-switch2",
+    "conversations-switch3",
 )
 # Written beside them and kept for the figures that are reported: never fitted on.
 TESTS = (
@@ -72,6 +73,7 @@ TESTS = (
     "conversations-switch",
     "conversations-fresh6-test",
     "conversations-fresh7-test",
+    "conversations-switch3-test",
 )
 
 

@@ -103,6 +103,21 @@ def test_a_follow_up_that_only_names_another_place_asks_it_the_same():
         assert understand(kind, asked) == kind
 
 
+def test_a_place_named_bare_takes_the_place_of_the_place_alone_keeping_the_time_and_the_thing():
+    # Tourism, not policy: the time and what is counted stay.
+    assert (
+        understand("那澳门呢？", ["珠海2023年接待游客多少人次？"]) == "澳门2023年接待游客多少人次？"
+    )
+    asked = ["东莞12345营商环境专线2023年上半年的企业满意度是多少？"]
+    assert (
+        understand("珠海那边呢？", asked) == "珠海12345营商环境专线2023年上半年的企业满意度是多少？"
+    )
+    # A body, not a place, takes the place of the whole subject; a place that heads a
+    # name of its own (广州开发区) is replaced whole.
+    assert understand("深圳国际仲裁院呢？", asked).startswith("深圳国际仲裁院2023年上半年")
+    assert understand("那深圳呢？", ["广州开发区2018年有多少家外资企业？"]).startswith("深圳2018年")
+
+
 def test_an_opening_then_is_no_part_of_the_subject_a_follow_up_names():
     from rag.followup import names_own_subject
 
