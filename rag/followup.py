@@ -281,6 +281,11 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 # A place named bare (东莞) takes the place of the place the subject opens
                 # with (珠海 of 珠海2022年数字政府评估综合); anything else, of the subject.
                 named = _named_first(topic) if _bare_place(other) else topic
+                # A subject that names no place (免申即享事项 of 免申即享事项在龙华区…): the
+                # one place the question names elsewhere is what a bare place replaces.
+                elsewhere = set(_placed().findall(previous))
+                if _bare_place(other) and not _placed().search(topic) and len(elsewhere) == 1:
+                    named = elsewhere.pop()
                 return previous.replace(named, other, 1)
             if question.isascii():  # What about its tax revenue? → … Guangzhou tax revenue?
                 return (
@@ -327,6 +332,13 @@ def _named_first(topic: str) -> str:
     if not place or not rest or _ENTITY_END.search(topic) or _place_rest(rest):
         return topic
     return place
+
+
+@lru_cache(maxsize=1)
+def _placed() -> re.Pattern:
+    """A place the glossary knows, with the ending that keeps it a place (龙华区)."""
+    names = "|".join(sorted(_places(), key=len, reverse=True))
+    return re.compile(f"(?:{names})(?:{_PLACE_END.pattern})?")
 
 
 def _opening_place(text: str) -> str:

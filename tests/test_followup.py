@@ -118,6 +118,13 @@ def test_a_place_named_bare_takes_the_place_of_the_place_alone_keeping_the_time_
     assert understand("那深圳呢？", ["广州开发区2018年有多少家外资企业？"]).startswith("深圳2018年")
 
 
+def test_a_place_named_bare_takes_the_place_of_the_one_place_named_after_the_thing():
+    asked = ["免申即享事项在龙华区一共有多少项？"]
+    assert understand("黄埔呢？", asked) == "免申即享事项在黄埔一共有多少项？"
+    asked = ["12345热线处理企业诉求的满意度，东莞能到多少？"]
+    assert understand("珠海呢？", asked) == "12345热线处理企业诉求的满意度，珠海能到多少？"
+
+
 def test_an_opening_then_is_no_part_of_the_subject_a_follow_up_names():
     from rag.followup import names_own_subject
 
