@@ -278,14 +278,15 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 named = opening.group("what").strip() if opening else ""
                 if named and is_entity(named) and not is_entity(topic):
                     return previous.replace(named, other, 1)
-                # A place named bare (东莞) takes the place of the place the subject opens
-                # with (珠海 of 珠海2022年数字政府评估综合); anything else, of the subject.
-                named = _named_first(topic) if _bare_place(other) else topic
-                # A subject that names no place (免申即享事项 of 免申即享事项在龙华区…): the
-                # one place the question names elsewhere is what a bare place replaces.
-                elsewhere = set(_placed().findall(previous))
-                if _bare_place(other) and not _placed().search(topic) and len(elsewhere) == 1:
-                    named = elsewhere.pop()
+                named = topic
+                if _bare_place(other):
+                    # A place named bare (东莞) takes the place of a place: the one the
+                    # subject opens with (珠海 of 珠海2022年数字政府评估综合), or, when the
+                    # subject names none (免申即享事项在龙华区…), the one place the question
+                    # names after it. Anything else takes the place of the subject.
+                    elsewhere = set(_placed().findall(previous))
+                    alone = not _placed().search(topic) and len(elsewhere) == 1
+                    named = elsewhere.pop() if alone else _named_first(topic)
                 return previous.replace(named, other, 1)
             if question.isascii():  # What about its tax revenue? → … Guangzhou tax revenue?
                 return (
