@@ -284,8 +284,8 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                     # subject opens with (珠海 of 珠海2022年数字政府评估综合), or, when the
                     # subject names none (免申即享事项在龙华区…), the one place the question
                     # names after it. Anything else takes the place of the subject.
-                    elsewhere = set(_placed().findall(previous))
-                    alone = not _placed().search(topic) and len(elsewhere) == 1
+                    elsewhere = set(_places_in(previous))
+                    alone = not _places_in(topic) and len(elsewhere) == 1
                     named = elsewhere.pop() if alone else _named_first(topic)
                 return previous.replace(named, other, 1)
             if question.isascii():  # What about its tax revenue? → … Guangzhou tax revenue?
@@ -320,19 +320,44 @@ def _named_first(topic: str) -> str:
     """The place a subject opens with, when what follows it in the subject is no name of
     its own (珠海 of 珠海2022年数字政府评估综合, 东莞 of 东莞12345营商环境专线): what
     another place, named bare, takes the place of, the rest staying. The subject itself
-    when it is one name as a whole (广州开发区, 深圳前海, 深圳地方征信平台) or opens with
-    no place.
+    when it is one name as a whole (广州开发区, 深圳前海, 深圳地方征信平台, 广州塔) or opens
+    with no place.
 
-    >>> [_named_first(t) for t in ("珠海2022年数字政府评估综合", "东莞12345营商环境专线")]
-    ['珠海', '东莞']
-    >>> [_named_first(t) for t in ("广州开发区", "深圳前海", "深圳地方征信平台", "前沿产业")]
-    ['广州开发区', '深圳前海', '深圳地方征信平台', '前沿产业']
+    >>> [_named_first(t) for t in ("珠海2022年数字政府评估综合", "东莞12345专线", "广州市2023年")]
+    ['珠海', '东莞', '广州市']
+    >>> [_named_first(t) for t in ("广州开发区", "深圳前海", "深圳地方征信平台", "广州塔")]
+    ['广州开发区', '深圳前海', '深圳地方征信平台', '广州塔']
     """
-    place = _opening_place(topic)
+    places = _places_in(topic)
+    place = places[0] if places and topic.startswith(places[0]) else ""
     rest = topic[len(place) :]
-    if not place or not rest or _ENTITY_END.search(topic) or _place_rest(rest):
+    # One character more is part of the name (广州塔, 深圳港), not something of the place's.
+    if not place or len(rest) < 2 or _ENTITY_END.search(topic) or _place_rest(rest):
         return topic
     return place
+
+
+def _places_in(text: str) -> list[str]:
+    """The places the glossary knows that ``text`` names as words of their own, with the
+    ending that keeps them places (龙华区), in order: 深圳 of 深圳市场监管局 (not 深圳市),
+    none of 中山大学 or 广州塔.
+
+    >>> _places_in("事项在龙华区有多少项"), _places_in("深圳市场监管局"), _places_in("中山大学")
+    (['龙华区'], ['深圳'], [])
+    """
+    import jieba
+
+    cuts, at = {0}, 0
+    for word in jieba.lcut(text):
+        at += len(word)
+        cuts.add(at)
+    found = []
+    for m in _placed().finditer(text):
+        bare = m.start() + len(_opening_place(m.group()))
+        end = m.end() if m.end() in cuts else bare
+        if m.start() in cuts and end in cuts:
+            found.append(text[m.start() : end])
+    return found
 
 
 @lru_cache(maxsize=1)

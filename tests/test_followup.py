@@ -123,6 +123,11 @@ def test_a_place_named_bare_takes_the_place_of_the_one_place_named_after_the_thi
     assert understand("黄埔呢？", asked) == "免申即享事项在黄埔一共有多少项？"
     asked = ["12345热线处理企业诉求的满意度，东莞能到多少？"]
     assert understand("珠海呢？", asked) == "12345热线处理企业诉求的满意度，珠海能到多少？"
+    # A place is a word of its own: 深圳 of 深圳市场监管局 is no 深圳市, and an ending named
+    # in the follow-up is not written twice.
+    asked = ["免申即享事项在深圳市场监管局有多少项？"]
+    assert understand("那东莞呢？", asked) == "免申即享事项在东莞市场监管局有多少项？"
+    assert understand("那深圳市呢？", ["广州市2023年GDP是多少？"]) == "深圳市2023年GDP是多少？"
 
 
 def test_an_opening_then_is_no_part_of_the_subject_a_follow_up_names():
