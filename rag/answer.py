@@ -422,11 +422,12 @@ def question_features(
     def most(name: str, default: float = 0.0) -> float:
         return max((c.features[name] for c in cands), default=default)
 
-    # The best candidate whose passage, or a passage beside it in the top ones, holds
-    # every pin of the question (its years, figures, names), against the best of all. A
-    # question asked of 中山 in 2023, whose best sentence gives 广州's 2023 figure while a
-    # passage naming 中山 and 2023 holds nothing as good, is a near miss; with no such
-    # passage, -10. A section names its city once: the passages beside count.
+    # The best candidate whose passage, with the passages beside it among the top ones,
+    # holds every pin of the question between them (its years, figures, names), against
+    # the best of all. A question asked of 中山 in 2023, whose best sentence gives 广州's
+    # 2023 figure while a passage naming 中山 and 2023 holds nothing as good, is a near
+    # miss; with no such passage, -10. A section names its city once: the passages
+    # beside count.
     pinned = [x for c, x in zip(cands, logits) if c.features["nearby_pins_missing"] == 0]
 
     return {
