@@ -284,9 +284,14 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                     # subject opens with (珠海 of 珠海2022年数字政府评估综合), or, when the
                     # subject names none (免申即享事项在龙华区…), the one place the question
                     # names after it. Anything else takes the place of the subject.
-                    elsewhere = set(_places_in(previous))
-                    alone = not _places_in(topic) and len(elsewhere) == 1
-                    named = elsewhere.pop() if alone else _named_first(topic)
+                    # Found in the Simplified form (龍華區 is 龙华区), replaced as typed.
+                    seen, looked = normalize(previous), normalize(topic)
+                    if len(seen) == len(previous) and len(looked) == len(topic):
+                        elsewhere = set(_places_in(seen))
+                        alone = not _places_in(looked) and len(elsewhere) == 1
+                        place = elsewhere.pop() if alone else _named_first(looked)
+                        at = seen.find(place)
+                        named = previous[at : at + len(place)] if at >= 0 else topic
                 return previous.replace(named, other, 1)
             if question.isascii():  # What about its tax revenue? → … Guangzhou tax revenue?
                 return (

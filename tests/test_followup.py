@@ -108,6 +108,10 @@ def test_a_place_named_bare_takes_the_place_of_the_place_alone_keeping_the_time_
     assert (
         understand("那澳门呢？", ["珠海2023年接待游客多少人次？"]) == "澳门2023年接待游客多少人次？"
     )
+    # Asked in Traditional characters, the place is found in its Simplified form.
+    assert (
+        understand("那東莞呢？", ["廣州2023年接待遊客多少人次？"]) == "东莞2023年接待遊客多少人次？"
+    )
     asked = ["东莞12345营商环境专线2023年上半年的企业满意度是多少？"]
     assert (
         understand("珠海那边呢？", asked) == "珠海12345营商环境专线2023年上半年的企业满意度是多少？"
