@@ -11,7 +11,14 @@ from dataclasses import replace
 from rag.answer import MAX_ANSWER, TOP, Follow, compose, heard_before, judge
 from rag.chunk import sentences
 from rag.features import holds, wants
-from rag.followup import elliptical, leans, names_new, names_own_subject, understand
+from rag.followup import (
+    elliptical,
+    leans,
+    named_anew,
+    names_new,
+    names_own_subject,
+    understand,
+)
 from rag.lists import (
     INLINE_ITEM,
     MIDDLE,
@@ -86,7 +93,9 @@ class Conversation:
            from (its points, the 一是…二是… of its passage, a list counted in a top
            passage); an item that is only a name comes with what its document says of
            it (``_details``).
-        2. A rewrite that is sure (那深圳呢？ → 深圳有多少家外资企业？) is answered as such.
+        2. A rewrite that is sure (那深圳呢？ → 深圳有多少家外资企业？) is answered as such,
+           without the sentences the previous answer quoted about the subject it moves
+           from (``_about_before``).
         3. A question that names its own subject stays alone, answered or not: a new
            topic is not bent towards the old one.
         4. Otherwise the question is read with the previous one as context: its own words
@@ -132,7 +141,12 @@ class Conversation:
         sure = understand(question, history)
         if sure != question:
             return self.engine.answer_query(
-                question, self.engine.analyze(sure), k, mode, said=_brief(sure, READING_ECHO)
+                question,
+                self.engine.analyze(sure),
+                k,
+                mode,
+                said=_brief(sure, READING_ECHO),
+                quoted=_about_before(question, history[-1], before),
             )
         alone = self.engine.answer_query(question, self.engine.analyze(question), k, mode)
         if names_own_subject(question):
@@ -605,6 +619,28 @@ def _answers_again(sentence: str, question: str, context: str, rarest: Term) -> 
     # What the conversation already named (her own name) is no answer of that kind.
     asked = normalize(context + question)
     return bool(kind) and kind != wants(context) and holds(kind, text, asked)
+
+
+def _about_before(question: str, asked: str, before: Answer) -> tuple[str, ...]:
+    """The sentences the previous answer quoted that speak of the subject a follow-up
+    moves away from (东莞's figure, when 珠海那边呢？ follows a question about 东莞):
+    those that do not name all the follow-up names anew. A follow-up that names
+    nothing new, or leans on a word for what was said before (那它的上市企业呢？), moves
+    to no other subject, and nothing is set aside.
+
+    >>> said = "东莞的满意度达98.5%。"
+    >>> before = Answer("东莞的满意度是多少？", said, False, (), ((1, said),))
+    >>> _about_before("珠海那边呢？", "东莞的满意度是多少？", before)
+    ('东莞的满意度达98.5%。',)
+    >>> _about_before("2023年的呢？", "东莞的满意度是多少？", before)
+    ()
+    """
+    new = [] if leans(question) else named_anew(question, asked)
+    return tuple(
+        quote
+        for _, quote in before.quotes
+        if new and not all(w in normalize(quote).lower() for w in new)
+    )
 
 
 def _cited(quotes) -> str:

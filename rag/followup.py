@@ -620,8 +620,24 @@ def names_new(question: str, heard: str) -> bool:
     >>> names_new("第五个挑战里哪种“共同体”还没有形成？", "五是产业链上共同体尚未形成。")
     False
     """
+    return bool(named_anew(question, heard))
+
+
+def named_anew(question: str, heard: str) -> list[str]:
+    """What a question names that ``heard`` does not, in its normalised (Simplified,
+    lower-case) form.
+
+    >>> named_anew("那東莞呢？", "珠海的企业满意度是多少？")
+    ['东莞']
+    >>> named_anew("广州经开区的情况呢？", "广州市有多少家高新技术企业？")
+    ['经开区']
+    >>> named_anew("那它呢？", "广州市有多少家高新技术企业？")
+    []
+    """
     heard = normalize(heard).lower()
-    return any(normalize(w).lower() not in heard for w in _named(question))
+    # jieba reads names best in Simplified (那東莞呢？ gives it none).
+    named = dict.fromkeys(w.lower() for w in _named(normalize(question)))
+    return [w for w in named if w not in heard]
 
 
 def _named(question: str) -> list[str]:

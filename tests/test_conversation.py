@@ -585,6 +585,28 @@ def test_another_year_or_a_place_put_in_takes_the_place_of_the_one_asked_about(t
     assert understand("那2024年呢？", ranged) == "那2024年呢？"
 
 
+def test_a_follow_up_moving_to_another_place_does_not_hear_the_last_answer_again(tmp_path):
+    engine = titled_library(
+        tmp_path,
+        [
+            ("东莞图书馆", "2023年上半年，东莞图书馆接待读者120万人次，读者满意度达98.5%。"),
+            ("珠海图书馆", "珠海图书馆去年接待读者90万人次，读者满意度为97.2%。"),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["东莞图书馆2023年上半年的读者满意度是多少？"]
+    assert "98.5%" in engine.ask(history[0], mode="lexical").text
+    # The reading keeps the year the earlier question asked about, which only 东莞's
+    # sentence states: the sentence the last answer quoted about 东莞 is no answer
+    # about 珠海.
+    other = engine.ask("珠海那边呢？", mode="lexical", history=history)
+    assert other.understood_as == "珠海图书馆2023年上半年的读者满意度是多少？"
+    assert "97.2%" in other.text and "98.5%" not in other.text, other.text
+    # A pronoun stays with 东莞: its sentence may be quoted again for what is asked now.
+    same = engine.ask("那它接待了多少读者？", mode="lexical", history=history)
+    assert "120万人次" in same.text, same.text
+
+
 # A document no follow-up below is about, so that the library holds more than one.
 BOOKSHOP = ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。")
 
