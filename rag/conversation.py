@@ -600,9 +600,10 @@ def _answers_again(sentence: str, question: str, context: str, rarest: Term) -> 
     """Whether a sentence the previous answer quoted may answer the follow-up: it holds
     the rarest word the follow-up adds (已经兑现了多少钱？ after 推出了多少项事项？, both
     said in one sentence; for an English follow-up, a rendering of its rarest translated
-    phrase), or the follow-up asks for another kind of thing than the
-    question before it and the sentence holds one (她哪年去世的？ after 她是哪里人？, whose
-    answer quoted her life dates).
+    phrase), or every name the follow-up adds (他以前在海港大学担任过什么职务？ after a
+    question about an author, whose answer quoted 曾任海港大学…主任), or the follow-up
+    asks for another kind of thing than the question before it and the sentence holds
+    one (她哪年去世的？ after 她是哪里人？, whose answer quoted her life dates).
 
     >>> said = "林秋鸿（1901年—1968年），浙江宁波人，油画家。"
     >>> _answers_again(said, "她哪年去世的？", "林秋鸿是哪里人？", "去世")
@@ -611,9 +612,17 @@ def _answers_again(sentence: str, question: str, context: str, rarest: Term) -> 
     False
     >>> _answers_again(said, "她是哪里出生的？", "林秋鸿是哪里人？", "出生")
     False
+    >>> bio = "（作者：林小舟，曾任海港大学经济系主任）本文讨论产业体系。"
+    >>> _answers_again(bio, "他以前在海港大学担任过什么职务？", "作者是谁？", "职务")
+    True
+    >>> _answers_again(bio, "他以前在星河公司担任过什么职务？", "作者是谁？", "职务")
+    False
     """
     text = normalize(sentence)
     if rarest and present(rarest, text):
+        return True
+    new = named_anew(question, context)
+    if new and all(w in text.lower() for w in new):
         return True
     kind = wants(question)
     # What the conversation already named (her own name) is no answer of that kind.

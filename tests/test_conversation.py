@@ -607,6 +607,31 @@ def test_a_follow_up_moving_to_another_place_does_not_hear_the_last_answer_again
     assert "120万人次" in same.text, same.text
 
 
+def test_a_sentence_already_quoted_answers_again_when_it_names_what_the_follow_up_adds(
+    tmp_path,
+):
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "论产业体系",
+                "本文作者林小舟是经济学博士，现任星河区政协副主席，曾任海港大学经济系主任。"
+                "产业体系要适应新的生产力。",
+            ),
+            (
+                "海港大学",
+                "海港大学创办于1952年，设有经济系和法律系。王大山在海港大学担任校长一职。",
+            ),
+        ],
+    )
+    history = ["《论产业体系》这篇文章的作者是谁？"]
+    assert "林小舟" in engine.ask(history[0], mode="lexical").text
+    # 他 is the author: the byline already quoted names 海港大学, which the follow-up
+    # adds, and says what he was there; the university's own page speaks of another man.
+    before = engine.ask("他以前在海港大学担任过什么职务？", mode="lexical", history=history)
+    assert "经济系主任" in before.text and "王大山" not in before.text, before.text
+
+
 # A document no follow-up below is about, so that the library holds more than one.
 BOOKSHOP = ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。")
 
