@@ -102,12 +102,11 @@ class Conversation:
            lead, the earlier question's count for half, and the passages the previous
            answer cited, with their neighbours, are favoured; the sentences it quoted are
            not quoted again unless they may answer it (``_answers_again``: one holds the
-           rarest word the question adds, 已经兑现了多少钱？ after 推出了多少项？, or the
-           kind of thing it asks for, when the question before asked for another). The
-           reading with context is kept when it
-           answers, unless the question alone is answered, surer, from a document the
-           previous answer did not cite, and leans on no word for what was said before
-           (他, 该文件).
+           rarest word the question adds, 已经兑现了多少钱？ after 推出了多少项？, or every
+           name it adds, or the kind of thing it asks for, when the question before asked
+           for another). The reading with context is kept when it answers, unless the
+           question alone is answered, surer, from a document the previous answer did
+           not cite, and leans on no word for what was said before (他, 该文件).
         """
         stepped = self._stepped(question, history, k, mode)
         if stepped is not None:
@@ -146,7 +145,9 @@ class Conversation:
                 k,
                 mode,
                 said=_brief(sure, READING_ECHO),
-                quoted=_about_before(question, history[-1], before),
+                # What the question before was about as it was read (它 in it is
+                # its antecedent).
+                quoted=_about_before(question, understand(history[-1], history[:-1]), before),
             )
         alone = self.engine.answer_query(question, self.engine.analyze(question), k, mode)
         if names_own_subject(question):
@@ -621,8 +622,10 @@ def _answers_again(sentence: str, question: str, context: str, rarest: Term) -> 
     text = normalize(sentence)
     if rarest and present(rarest, text):
         return True
-    new = named_anew(question, context)
-    if new and all(w in text.lower() for w in new):
+    # An elliptical follow-up (要素市场化那份呢？) asks the same of what it names: a
+    # sentence that names it beside the last answer's subject is no answer.
+    new = [] if elliptical(question) else named_anew(question, context)
+    if new and all(w in text for w in new):
         return True
     kind = wants(question)
     # What the conversation already named (her own name) is no answer of that kind.
@@ -643,13 +646,13 @@ def _about_before(question: str, asked: str, before: Answer) -> tuple[str, ...]:
     ('东莞的满意度达98.5%。',)
     >>> _about_before("2023年的呢？", "东莞的满意度是多少？", before)
     ()
+    >>> _about_before("那它在珠海的分馆呢？", "东莞的满意度是多少？", before)
+    ()
     """
     new = [] if leans(question) else named_anew(question, asked)
-    return tuple(
-        quote
-        for _, quote in before.quotes
-        if new and not all(w in normalize(quote).lower() for w in new)
-    )
+    if not new:
+        return ()
+    return tuple(q for _, q in before.quotes if not all(w in normalize(q) for w in new))
 
 
 def _cited(quotes) -> str:

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from rag.lists import ordinal, relative
 from rag.query import asks_number
-from rag.tokenize import normalize, strip_question_frames, words
+from rag.tokenize import normalize, simplified, strip_question_frames, words
 
 _ELLIPSIS = re.compile(
     # 那 is "then", not the 那 of 那篇 / 那份 (that article), which is part of what is named.
@@ -631,12 +631,15 @@ def named_anew(question: str, heard: str) -> list[str]:
     ['东莞']
     >>> named_anew("广州经开区的情况呢？", "广州市有多少家高新技术企业？")
     ['经开区']
+    >>> named_anew("What about Shenzhen?", "How many firms are in Guangzhou?")
+    ['shenzhen']
     >>> named_anew("那它呢？", "广州市有多少家高新技术企业？")
     []
     """
-    heard = normalize(heard).lower()
-    # jieba reads names best in Simplified (那東莞呢？ gives it none).
-    named = dict.fromkeys(w.lower() for w in _named(normalize(question)))
+    heard = normalize(heard)
+    # jieba reads names best in Simplified (那東莞呢？ gives it none); an English name is
+    # known by its capital, so the case is kept until the names are found.
+    named = dict.fromkeys(normalize(w) for w in _named(simplified(question)))
     return [w for w in named if w not in heard]
 
 

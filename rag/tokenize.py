@@ -68,10 +68,20 @@ def normalize(text: str) -> str:
     >>> normalize("前海深港國際法務區 ＲＣＥＰ")
     '前海深港国际法务区 rcep'
     """
+    return simplified(text).lower()
+
+
+def simplified(text: str) -> str:
+    """NFKC and Traditional → Simplified, with the case kept (an English name keeps the
+    capital that says it is one).
+
+    >>> simplified("前海深港國際法務區 Qianhai")
+    '前海深港国际法务区 Qianhai'
+    """
     text = unicodedata.normalize("NFKC", text)
     # Lone surrogates cannot be encoded for OpenCC; they carry no meaning anyway.
     text = text.encode("utf-8", "ignore").decode("utf-8")
-    return _t2s().convert(text).lower()
+    return _t2s().convert(text)
 
 
 # Written Cantonese grammar words (a question typed in Hong Kong or Macao) and the

@@ -607,6 +607,27 @@ def test_a_follow_up_moving_to_another_place_does_not_hear_the_last_answer_again
     assert "120万人次" in same.text, same.text
 
 
+def test_a_follow_up_naming_what_a_pronoun_stood_for_stays_with_its_subject(tmp_path):
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "东莞图书馆",
+                "东莞图书馆位于东莞市南城区。2023年上半年接待读者120万人次。\n\n"
+                "该馆读者满意度达98.5%，在全省名列前茅。",
+            ),
+            ("珠海图书馆", "珠海图书馆去年接待读者90万人次，读者满意度为97.2%。"),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["东莞图书馆在哪里？", "它的读者满意度是多少？"]
+    assert "98.5%" in engine.ask(history[1], mode="lexical", history=history[:1]).text
+    # 它 was 东莞图书馆: naming it moves to no other subject, and the sentence that
+    # answered (该馆…) is still the answer.
+    again = engine.ask("东莞图书馆的读者满意度呢？", mode="lexical", history=history)
+    assert "98.5%" in again.text, again.text
+
+
 def test_a_sentence_already_quoted_answers_again_when_it_names_what_the_follow_up_adds(
     tmp_path,
 ):
@@ -680,6 +701,10 @@ def test_a_follow_up_asking_the_same_of_another_thing_does_not_hear_the_last_ans
     # though it holds the word the question adds (要素).
     read = engine.conversation._with_context("要素市场化那份呢？", asked, 10, "lexical", before)
     assert "2022年4月10日" not in read.text, read.text
+    # Named in quotes, it is a name the follow-up adds, and that sentence names it: an
+    # elliptical follow-up still does not hear it again.
+    quoted = engine.conversation._with_context("“要素市场化”那份呢？", asked, 10, "lexical", before)
+    assert "2022年4月10日" not in quoted.text, quoted.text
 
 
 def test_a_follow_up_read_in_context_asks_for_what_its_own_words_ask_for(tmp_path):
