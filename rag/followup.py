@@ -687,5 +687,8 @@ def names_own_subject(question: str) -> bool:
     False
     >>> names_own_subject("How many lawyers work in Qianhai?")
     True
+    >>> names_own_subject("那東莞呢？"), names_own_subject("那东莞呢？")
+    (True, True)
     """
-    return not leans(question) and bool(_named(question))
+    # Names are read in Simplified, as jieba knows them (it finds none in 那東莞呢？).
+    return not leans(question) and bool(_named(simplified(question)))
