@@ -50,7 +50,9 @@ _PRONOUN = re.compile(
 )
 _PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
 # What a question about something else says around it (换成横琴呢？, 佛山那边呢？).
-_SWITCH_LEAD = re.compile(r"^(?:换成|换做|换到|改成|改为|如果是|要是|若是|假如是)")
+_SWITCH_LEAD = re.compile(r"^(?:换成|换做|换到|改成|改为|放到|放在|如果是|要是|若是|假如是)")
+# The scope a place is named with (广东全省, 整个广州市): the place is what it replaces.
+_SCOPE = re.compile(r"^整个|(?<=.)(?:全省|全市|全区)$")
 _SWITCH_TAIL = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|的情况|情况)$")
 # A year, a period of one (上半年, 1-10月, 12月31日), or both (2024年上半年).
 _YEAR = r"(?:(?:19|20)\d{2}年|今年|去年|前年|明年)"
@@ -241,6 +243,10 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     '佛山有多少家专精特新企业？'
     >>> understand("那东莞呢？", ["珠海2022年数字政府评估综合得了多少分"])
     '东莞2022年数字政府评估综合得了多少分'
+    >>> understand("廣東全省呢？", ["深圳2023年市场主体总量突破多少？"])
+    '广东全省2023年市场主体总量突破多少？'
+    >>> understand("放到整个广州市呢？", ["广州经开区有多少家高新技术企业？"])
+    '整个广州市有多少家高新技术企业？'
     >>> understand("净利润呢？", ["星辰科技2023年营收多少？"])
     '星辰科技2023年的净利润有多少？'
     """
@@ -279,7 +285,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 if named and is_entity(named) and not is_entity(topic):
                     return previous.replace(named, other, 1)
                 named = topic
-                if _bare_place(other):
+                if _bare_place(_SCOPE.sub("", other)):
                     # A place named bare (东莞) takes the place of a place: the one the
                     # subject opens with (珠海 of 珠海2022年数字政府评估综合), or, when the
                     # subject names none (免申即享事项在龙华区…), the one place the question

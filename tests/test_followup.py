@@ -120,6 +120,10 @@ def test_a_place_named_bare_takes_the_place_of_the_place_alone_keeping_the_time_
     # name of its own (广州开发区) is replaced whole.
     assert understand("深圳国际仲裁院呢？", asked).startswith("深圳国际仲裁院2023年上半年")
     assert understand("那深圳呢？", ["广州开发区2018年有多少家外资企业？"]).startswith("深圳2018年")
+    # A place with its scope (全省, 整个) is a place named bare, the scope kept.
+    tourism = ["珠海2023年接待游客多少人次？"]
+    assert understand("廣東全省呢？", tourism) == "广东全省2023年接待游客多少人次？"
+    assert understand("放到整个澳门呢？", tourism) == "整个澳门2023年接待游客多少人次？"
 
 
 def test_a_place_named_bare_takes_the_place_of_the_one_place_named_after_the_thing():
