@@ -17,6 +17,7 @@ from rag.followup import (
     named_anew,
     names_new,
     names_own_subject,
+    subject,
     understand,
 )
 from rag.lists import (
@@ -636,9 +637,11 @@ def _answers_again(sentence: str, question: str, context: str, rarest: Term) -> 
 def _about_before(question: str, asked: str, before: Answer) -> tuple[str, ...]:
     """The sentences the previous answer quoted that speak of the subject a follow-up
     moves away from (东莞's figure, when 珠海那边呢？ follows a question about 东莞):
-    those that do not name all the follow-up names anew. A follow-up that names
-    nothing new, or leans on a word for what was said before (那它的上市企业呢？), moves
-    to no other subject, and nothing is set aside.
+    those that do not name all the follow-up names anew. A place the question before
+    named only as the head of its subject (广州 of 广州开发区) is named anew by 那广州呢？,
+    and a quote names it only outside that subject: the district's figure is not the
+    city's. A follow-up that names nothing new, or leans on a word for what was said
+    before (那它的上市企业呢？), moves to no other subject, and nothing is set aside.
 
     >>> said = "东莞的满意度达98.5%。"
     >>> before = Answer("东莞的满意度是多少？", said, False, (), ((1, said),))
@@ -648,11 +651,29 @@ def _about_before(question: str, asked: str, before: Answer) -> tuple[str, ...]:
     ()
     >>> _about_before("那它在珠海的分馆呢？", "东莞的满意度是多少？", before)
     ()
+    >>> said = "广州开发区累计设立外资企业3200家。"
+    >>> before = Answer("广州开发区累计设立了多少家外资企业？", said, False, (), ((1, said),))
+    >>> _about_before("那广州呢？", "广州开发区累计设立了多少家外资企业？", before)
+    ('广州开发区累计设立外资企业3200家。',)
     """
-    new = [] if leans(question) else named_anew(question, asked)
+    if leans(question):
+        return ()
+    topic = normalize(subject(asked))
+
+    def outside(text: str) -> str:
+        return text.replace(topic, "\n") if topic else text
+
+    said = normalize(asked)
+    # The head alone, not the subject it heads (东莞图书馆的读者满意度呢？ names 东莞 in it).
+    alone = topic not in normalize(question)
+    new = [
+        w
+        for w in named_anew(question, "")
+        if w not in said or (alone and topic.startswith(w) and w not in outside(said))
+    ]
     if not new:
         return ()
-    return tuple(q for _, q in before.quotes if not all(w in normalize(q) for w in new))
+    return tuple(q for _, q in before.quotes if not all(w in outside(normalize(q)) for w in new))
 
 
 def _cited(quotes) -> str:

@@ -75,6 +75,7 @@ TESTS = (
     "conversations-fresh6-test",
     "conversations-fresh7-test",
     "conversations-switch4-test",
+    "conversations-wider-test",
 )
 
 

@@ -607,6 +607,26 @@ def test_a_follow_up_moving_to_another_place_does_not_hear_the_last_answer_again
     assert "120万人次" in same.text, same.text
 
 
+def test_the_place_a_district_is_named_after_asked_alone_is_not_answered_with_the_district(
+    tmp_path,
+):
+    engine = titled_library(
+        tmp_path,
+        [
+            ("广州开发区", "截至2023年底，广州开发区累计设立外资企业3200家。"),
+            ("广州市", "广州全市外商投资企业去年新增5000余家，实际使用外资增长一成。"),
+            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
+        ],
+    )
+    history = ["广州开发区累计设立了多少家外资企业？"]
+    assert "3200家" in engine.ask(history[0], mode="lexical").text
+    # 广州 stood in the question before only as the head of 广州开发区: the district's
+    # figure is no answer about the city, which the library does not give.
+    city = engine.ask("那广州呢？", mode="lexical", history=history)
+    assert city.understood_as == "广州累计设立了多少家外资企业？"
+    assert "3200家" not in city.text, city.text
+
+
 def test_a_follow_up_naming_what_a_pronoun_stood_for_stays_with_its_subject(tmp_path):
     engine = titled_library(
         tmp_path,
