@@ -52,8 +52,8 @@ _PRONOUN_EN = re.compile(r"\b(?:its|it|they|their)\b", re.I)
 # What a question about something else says around it (换成横琴呢？, 佛山那边呢？).
 _SWITCH_LEAD = re.compile(r"^(?:换成|换做|换到|改成|改为|放到|放在|如果是|要是|若是|假如是)")
 # The scope a place is named with (广东全省, 整个广州市): the place is what it replaces.
-_SCOPE = re.compile(r"^整个|(?<=.)(?:全省|全市|全区)$")
-_SWITCH_TAIL = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|的情况|情况)$")
+_SCOPE = re.compile(r"^(?:整个|全(?![省市区国]))|(?<=.)(?:全省|全市|全区)$")
+_SWITCH_TAIL = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|的情况|情况|来看|看)$")
 # A year, a period of one (上半年, 1-10月, 12月31日), or both (2024年上半年).
 _YEAR = r"(?:(?:19|20)\d{2}年|今年|去年|前年|明年)"
 _PERIOD = (
@@ -68,7 +68,7 @@ _OPENING_WORD = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|�
 _OPENING = re.compile(_OPENING_WORD.pattern + r"(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
 _PREDICATE = re.compile(
-    r"有(?!限)|是|在|为|于|将|已|共|累计|一共|总共|多少|几|哪|什么|如何|怎么|能否|可以|要|"
+    r"有(?!限)|是|(?<![现現正])在|为|于|将|已|共|累计|一共|总共|多少|几|哪|什么|如何|怎么|能否|可以|要|"
     r"的[^，,]{0,12}[是有]|\s(?:have|has|is|are|was|were|did|does|do|had|will|can)\b"
 )
 # An English subject: the first run of capitalised words after the question word.
@@ -87,6 +87,7 @@ _PLACE_END = re.compile(r"(?:新区|片区|合作区|特区|区|市|省|县|镇)
 # Where a name ends inside a longer span (市 left out: 上市, 城市 are no names).
 _NAME_END = re.compile(r"区|省|县|局|院|平台|公司|集团|银行|中心|委员会|协会|大学|园区")
 _OPEN, _CLOSE = "“「《", "”」》"
+_BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
 
 
 def _trim(span: str) -> str:
@@ -152,9 +153,19 @@ def subject(question: str) -> str:
     '深圳前海'
     >>> subject("广州开发区2018年集聚了多少家科技企业？")
     '广州开发区'
+    >>> subject("广州开发区（黄埔区）累计发布了多少个事项？")
+    '广州开发区（黄埔区）'
+    >>> subject("南沙自貿片區現在有多少家企業？")
+    '南沙自貿片區'
     >>> subject("《关于新时代加快完善社会主义市场经济体制的意见》提出了几个关键领域的改革？")
     '《关于新时代加快完善社会主义市场经济体制的意见》'
     """
+    simple = simplified(question)
+    if simple != question and len(simple) == len(question):
+        # Read in Simplified, as jieba knows the words, and given back as typed.
+        span = subject(simple)
+        at = simple.find(span) if span else -1
+        return question[at : at + len(span)] if at >= 0 else span
     body = _OPENING.sub("", question.strip())
     if body.isascii():
         m = _EN_SUBJECT.search(body)
@@ -164,8 +175,12 @@ def subject(question: str) -> str:
     title = body[: body.find("》") + 1] if body.startswith("《") else ""
     if 2 < len(title) <= 40:
         return title
-    m = _PREDICATE.search(body)
+    # What stands in brackets (广州开发区（黄埔区）) is part of the subject.
+    m = _PREDICATE.search(_BRACKETED.sub(lambda b: "□" * len(b.group()), body))
     span = _trim(body[: m.start()].strip(" ，,。？?")) if m else ""
+    for left, right in ("（）", "()"):
+        if span.count(left) > span.count(right) and body.startswith(span + right):
+            span += right
     return span if 2 <= len(span) <= 24 else ""
 
 
@@ -274,6 +289,11 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 # A thing with its owner (那前海的法务区呢？) takes the place of the one the
                 # question asked about with its owner (横琴的琴澳国际法务集聚区).
                 return previous.replace(whole, other, 1)
+            core = _SCOPE.sub("", other)
+            if core != normalize(topic) and normalize(topic).startswith(core):
+                # What the subject belongs to (整个深圳国际仲裁院 after 深圳国际仲裁院江门中心)
+                # takes the place of the whole subject.
+                return previous.replace(topic, other, 1)
             if alike := alike_span(previous, other):
                 # A document or body takes the place of the one of its kind.
                 return previous.replace(alike, other, 1)

@@ -126,6 +126,19 @@ def test_a_place_named_bare_takes_the_place_of_the_place_alone_keeping_the_time_
     assert understand("放到整个澳门呢？", tourism) == "整个澳门2023年接待游客多少人次？"
 
 
+def test_what_the_subject_belongs_to_takes_the_place_of_the_whole_subject():
+    # A company, not policy: the whole of which the subject is a part replaces it all.
+    staff = ["星河集团深圳分公司有多少名员工？"]
+    assert understand("那整个星河集团呢？", staff) == "整个星河集团有多少名员工？"
+    # What stands in brackets is part of the subject; 看 closes the switch as 那边 does.
+    visits = ["广州开发区（黄埔区）累计接待游客多少人次？"]
+    assert understand("放到广州全市看呢？", visits) == "广州全市累计接待游客多少人次？"
+    # Read in Simplified: 現在 is "now", no predicate that ends the subject early.
+    assert understand("整個澳門呢？", ["氹仔舊城區現在每年接待多少遊客？"]) == (
+        "整个澳门現在每年接待多少遊客？"
+    )
+
+
 def test_a_place_named_bare_takes_the_place_of_the_one_place_named_after_the_thing():
     asked = ["免申即享事项在龙华区一共有多少项？"]
     assert understand("黄埔呢？", asked) == "免申即享事项在黄埔一共有多少项？"
