@@ -290,7 +290,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 # question asked about with its owner (横琴的琴澳国际法务集聚区).
                 return previous.replace(whole, other, 1)
             core = _SCOPE.sub("", other)
-            if core != normalize(topic) and normalize(topic).startswith(core):
+            if core and core != normalize(topic) and normalize(topic).startswith(core):
                 # What the subject belongs to (整个深圳国际仲裁院 after 深圳国际仲裁院江门中心)
                 # takes the place of the whole subject.
                 return previous.replace(topic, other, 1)

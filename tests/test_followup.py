@@ -130,6 +130,8 @@ def test_what_the_subject_belongs_to_takes_the_place_of_the_whole_subject():
     # A company, not policy: the whole of which the subject is a part replaces it all.
     staff = ["星河集团深圳分公司有多少名员工？"]
     assert understand("那整个星河集团呢？", staff) == "整个星河集团有多少名员工？"
+    # A scope with no place or body in it replaces nothing.
+    assert understand("整个呢？", staff) != "整个有多少名员工？"
     # What stands in brackets is part of the subject; 看 closes the switch as 那边 does.
     visits = ["广州开发区（黄埔区）累计接待游客多少人次？"]
     assert understand("放到广州全市看呢？", visits) == "广州全市累计接待游客多少人次？"
