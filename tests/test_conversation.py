@@ -585,14 +585,24 @@ def test_another_year_or_a_place_put_in_takes_the_place_of_the_one_asked_about(t
     assert understand("那2024年呢？", ranged) == "那2024年呢？"
 
 
+# A document no follow-up below is about, so that the library holds more than one.
+BOOKSHOP = ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。")
+
+
+def _beside_a_bookshop(folder, *articles):
+    """A keyword engine over ``articles`` ((title, text) pairs) and ``BOOKSHOP``."""
+    return titled_library(folder, [*articles, BOOKSHOP])
+
+
+# Another city's library, for follow-ups that move there or stay.
+ZHUHAI_LIBRARY = ("珠海图书馆", "珠海图书馆去年接待读者90万人次，读者满意度为97.2%。")
+
+
 def test_a_follow_up_moving_to_another_place_does_not_hear_the_last_answer_again(tmp_path):
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            ("东莞图书馆", "2023年上半年，东莞图书馆接待读者120万人次，读者满意度达98.5%。"),
-            ("珠海图书馆", "珠海图书馆去年接待读者90万人次，读者满意度为97.2%。"),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        ("东莞图书馆", "2023年上半年，东莞图书馆接待读者120万人次，读者满意度达98.5%。"),
+        ZHUHAI_LIBRARY,
     )
     history = ["东莞图书馆2023年上半年的读者满意度是多少？"]
     assert "98.5%" in engine.ask(history[0], mode="lexical").text
@@ -610,13 +620,10 @@ def test_a_follow_up_moving_to_another_place_does_not_hear_the_last_answer_again
 def test_the_place_a_district_is_named_after_asked_alone_is_not_answered_with_the_district(
     tmp_path,
 ):
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            ("广州开发区", "截至2023年底，广州开发区累计设立外资企业3200家。"),
-            ("广州市", "广州全市外商投资企业去年新增5000余家，实际使用外资增长一成。"),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        ("广州开发区", "截至2023年底，广州开发区累计设立外资企业3200家。"),
+        ("广州市", "广州全市外商投资企业去年新增5000余家，实际使用外资增长一成。"),
     )
     history = ["广州开发区累计设立了多少家外资企业？"]
     assert "3200家" in engine.ask(history[0], mode="lexical").text
@@ -628,17 +635,14 @@ def test_the_place_a_district_is_named_after_asked_alone_is_not_answered_with_th
 
 
 def test_a_follow_up_naming_what_a_pronoun_stood_for_stays_with_its_subject(tmp_path):
-    engine = titled_library(
+    engine = _beside_a_bookshop(
         tmp_path,
-        [
-            (
-                "东莞图书馆",
-                "东莞图书馆位于东莞市南城区。2023年上半年接待读者120万人次。\n\n"
-                "该馆读者满意度达98.5%，在全省名列前茅。",
-            ),
-            ("珠海图书馆", "珠海图书馆去年接待读者90万人次，读者满意度为97.2%。"),
-            ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。"),
-        ],
+        (
+            "东莞图书馆",
+            "东莞图书馆位于东莞市南城区。2023年上半年接待读者120万人次。\n\n"
+            "该馆读者满意度达98.5%，在全省名列前茅。",
+        ),
+        ZHUHAI_LIBRARY,
     )
     history = ["东莞图书馆在哪里？", "它的读者满意度是多少？"]
     assert "98.5%" in engine.ask(history[1], mode="lexical", history=history[:1]).text
@@ -671,15 +675,6 @@ def test_a_sentence_already_quoted_answers_again_when_it_names_what_the_follow_u
     # adds, and says what he was there; the university's own page speaks of another man.
     before = engine.ask("他以前在海港大学担任过什么职务？", mode="lexical", history=history)
     assert "经济系主任" in before.text and "王大山" not in before.text, before.text
-
-
-# A document no follow-up below is about, so that the library holds more than one.
-BOOKSHOP = ("海港书店", "海港书店由林小舟经营，店里有藏书2万册。")
-
-
-def _beside_a_bookshop(folder, *articles):
-    """A keyword engine over ``articles`` ((title, text) pairs) and ``BOOKSHOP``."""
-    return titled_library(folder, [*articles, BOOKSHOP])
 
 
 def test_a_sentence_already_quoted_answers_again_what_the_follow_up_adds(tmp_path):
