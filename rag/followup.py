@@ -305,7 +305,7 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
                 if named and is_entity(named) and not is_entity(topic):
                     return previous.replace(named, other, 1)
                 named = topic
-                if _bare_place(_SCOPE.sub("", other)):
+                if _bare_place(core):
                     # A place named bare (东莞) takes the place of a place: the one the
                     # subject opens with (珠海 of 珠海2022年数字政府评估综合), or, when the
                     # subject names none (免申即享事项在龙华区…), the one place the question
