@@ -131,13 +131,15 @@ class Conversation:
             # The item does not name what the question asks about (第二个里面，高端服务业
             # 占比多少？): read in context without the words that point into the list
             # (which no passage holds, so they read as something the library lacks), that
-            # reading is kept when what it quotes names it.
+            # reading is kept when what it quotes names it. Else the answer is what the
+            # model picks of the item for the question (第二点引用的那组数字指什么？ asks
+            # for the item's figures, not its opening).
             asked = without_ordinal(question)
             long = len(item) > INLINE_ITEM
             reading, shown = (asked, question) if long else (item + asked, "")
             read = self._with_context(question, history[-1], k, mode, before, reading, shown)
             named = not read.abstained and any(missing in normalize(s) for _, s in read.quotes)
-            return read if named else self._narrowed(question, point, choose=False)
+            return read if named else self._narrowed(question, point, choose=True)
         sure = understand(question, history)
         if sure != question:
             return self.engine.answer_query(
@@ -330,8 +332,8 @@ class Conversation:
     def _narrowed(self, question: str, point: Answer, choose: bool) -> Answer:
         """A list item too long for an answer (一是… running over several sentences) cut
         to fit: to what the answer model picks of it for the question when the question
-        asks something of the item (``choose``: it adds a noun the item holds), else to
-        the item's opening, which says what the item is."""
+        asks something of the item (``choose``: it adds words of its own), else to the
+        item's opening, which says what the item is."""
         if sum(len(quote) for _, quote in point.quotes) <= MAX_ANSWER:
             return point
         if choose:
