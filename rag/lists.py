@@ -20,10 +20,10 @@ from rag.tokenize import normalize
 # "第三点", "其中第二条", "排在第二位的", "第4个" — an ordinal into a list.
 # "排第四的那个", "排在第二的": a place in the list the answer gave.
 # The words a list's items are counted in (第三点, 中间那块, 交通网那条).
-_PIECE = "(?:个|点|条|项|方面|种|类|部分|块|板块|维度|层面|环节)"
+_PIECE = "(?:个|点|条|项|件|方面|种|类|部分|块|板块|维度|层面|环节)"
 # Counted in pieces a word also uses (中间环节, 最后一块短板): only after 那 or 一.
 _POINTED_PIECE = (
-    r"(?:(?:那一?|一)?(?:个|点|条|项|方面|种)|(?:那一?|一)(?:块|板块|维度|层面|环节|类|部分))"
+    r"(?:(?:那一?|一)?(?:个|点|条|项|件|方面|种)|(?:那一?|一)(?:块|板块|维度|层面|环节|类|部分))"
 )
 _ORDINAL = re.compile(
     rf"第\s*(?P<n>[一二两三四五六七八九十\d]{{1,2}})\s*"
@@ -83,8 +83,8 @@ def ordinal(question: str) -> int | None:
     (4, -1)
     >>> ordinal("最後那個階段呢？")
     -1
-    >>> ordinal("头一项关于土地的呢？")
-    1
+    >>> ordinal("头一项关于土地的呢？"), ordinal("头一件怎么做的？"), ordinal("最后一件事呢？")
+    (1, 1, -1)
     >>> ordinal("倒数第二个展开说下"), ordinal("中间那条讲啥"), ordinal("倒数第一条呢")
     (-2, 0, -1)
     >>> ordinal("排第二那条后面挨着的是啥"), ordinal("倒数第二条的下一条")
@@ -448,13 +448,18 @@ _SIDES = re.compile(
     r"从(?P<run>[^从、，,。；;：:！？!?]+(?:、[^、，,。；;：:！？!?]+?)+?)等?的?"
     r"(?P<side>方面|维度|领域|层面|环节|角度)"
 )
+# ... or, with neither, three or more parts before 等 and what they are (存在甲、乙、丙等问题).
+_SORTS = re.compile(
+    r"(?P<run>[^、，,。；;：:！？!?]+(?:、[^、，,。；;：:！？!?]+){2,}?)等(?P<side>[\u4e00-\u9fff]{1,4})"
+)
 _JOINED = re.compile(r"以及|和|及|与")
-_LEAD = re.compile(r"^.*(?:从|涵盖|包括|围绕|聚焦|覆盖|分为|优化为?|精简为|壮大)")
+_LEAD = re.compile(r"^.*(?:从|涵盖|包括|围绕|聚焦|覆盖|分为|优化为?|精简为|壮大|存在|面临)")
 
 
 def counted(sentence: str) -> tuple[list[str], str]:
-    """A list run in before the count of its items, or between 从 and 等方面, and the
-    first four characters of what its items are (方面, 维度提出): ([], "") when there is
+    """A list run in before the count of its items, between 从 and 等方面, or of three
+    or more parts before 等 (甲、乙、丙等问题), and the first four characters of what its
+    items are (方面, 维度提出): ([], "") when there is
     none, or the count does not match.
 
     >>> counted("《措施》从政策支持、发展环境、法治环境和社会氛围四个维度提出20条措施。")
@@ -465,6 +470,8 @@ def counted(sentence: str) -> tuple[list[str], str]:
     ([], '')
     >>> counted("政策要从重构体系、强化统筹和创新模式等方面发力。")
     (['重构体系', '强化统筹', '创新模式'], '方面')
+    >>> counted("企业存在融资难、人才短缺、创新能力不足等问题。")
+    (['融资难', '人才短缺', '创新能力不足'], '问题')
     """
     for m in _COUNTED.finditer(sentence):
         n = chinese_number(m.group("n"))
@@ -479,6 +486,12 @@ def counted(sentence: str) -> tuple[list[str], str]:
         *parts, last = m.group("run").split("、")
         joined = _JOINED.split(last, maxsplit=1)
         parts += joined if all(len(part) >= 2 for part in joined) else [last]
+        parts = [part.strip(' “”"') for part in parts]
+        if all(0 < len(part) <= INLINE_ITEM for part in parts):
+            return parts, m.group("side")
+    for m in _SORTS.finditer(sentence):
+        parts = m.group("run").split("、")
+        parts[0] = _LEAD.sub("", parts[0])
         parts = [part.strip(' “”"') for part in parts]
         if all(0 < len(part) <= INLINE_ITEM for part in parts):
             return parts, m.group("side")
