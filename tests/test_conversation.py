@@ -318,6 +318,19 @@ def test_items_are_counted_from_the_end_or_the_middle_of_a_list_run_into_a_sente
     assert middle.text == "整理藏书[1]" and "中间一项" in middle.understood_as
 
 
+def test_items_run_in_before_what_they_are_are_counted_into(tmp_path):
+    text = (
+        "一项调查发现，小面包店普遍存在租金上涨、人手短缺、原料涨价、客流下降等问题。"
+        "调查由市烘焙协会完成。"
+    )
+    engine = titled_library(tmp_path, [("小面包店调查", text)])
+    history = ["小面包店普遍存在哪些问题？"]
+    second_last = engine.ask("倒数第二个问题是啥？", mode="lexical", history=history)
+    assert second_last.text == "原料涨价[1]" and "倒数第 2 项" in second_last.understood_as
+    first = engine.ask("头一件呢？", mode="lexical", history=history)
+    assert first.text == "租金上涨[1]" and "第 1 项" in first.understood_as
+
+
 def test_a_list_set_out_one_item_a_passage_after_the_quoted_one_is_followed(tmp_path):
     powers = ["凝聚力", "创新力", "竞争力"]
     body = "\n\n".join(
