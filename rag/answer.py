@@ -189,8 +189,9 @@ class _Piece:
 def _sentences(
     hit: Hit, cut: tuple[bool, bool], meaning: Meaning | None, q: Query, title: str
 ) -> Iterator[_Piece]:
-    """Each sentence of a passage, as a ``_Piece``. A bare heading, or a sentence that
-    names the subject of a figure the next one gives, takes the next sentence with it.
+    """Each sentence of a passage, as a ``_Piece``. A bare heading, a sentence that
+    names the subject of a figure the next one gives, or one that opens a quotation it
+    does not close, takes the next sentence with it.
     ``neighbour`` is there because an answer often stands next to the sentence that
     restates the question (他呼吁…, 同年9月…). The document's title line (``title``,
     normalised), which the chunker keeps with the passage it heads, is no answer and is
@@ -215,6 +216,7 @@ def _sentences(
             and not broken[j]
             and (
                 len(sentence) < 20
+                or _opens_quote(sentence)
                 or (
                     q.asks_number
                     and not _new_figures(sentence, q)
@@ -242,6 +244,16 @@ def _sentences(
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+def _opens_quote(sentence: str) -> bool:
+    """Whether a sentence opens a quotation it does not close: the splitter cut the
+    quotation at a full stop inside it, and what was quoted goes on in the next one.
+
+    >>> _opens_quote("词典解释为：“一个人迅速获得财富。"), _opens_quote("他说：“好。”")
+    (True, False)
+    """
+    return any(sentence.count(a) > sentence.count(b) for a, b in ("“”", "「」", "『』"))
 
 
 def _gaps(text: str, parts: list[str]) -> list[str]:

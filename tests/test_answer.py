@@ -217,6 +217,16 @@ def test_a_heading_takes_the_sentence_after_it():
     assert cands[0].sentence == hit.chunk.text and cands[0].features["joined"] == 1.0
 
 
+def test_a_sentence_that_opens_a_quotation_takes_the_rest_of_it():
+    said = "词典这样解释“暴发户”：“指出身卑微却迅速致富的人。多含贬义。”"
+    before = "“暴发户”是一个常见的汉语词语，多用于口语和报刊文章之中。"
+    hit = _hit(before + said + "这个词语最早见于清代的笔记小说。", title="暴发户")
+    cands = [c.sentence for c in candidates(Query.of("词典怎样解释暴发户？"), [hit])]
+    assert said in cands
+    # A quotation closed in its own sentence takes nothing.
+    assert before in cands
+
+
 def test_a_line_of_its_own_takes_nothing_from_the_next_line_and_every_candidate_is_quoted():
     hit = _hit("任天堂\n\n京都\n\n任天堂是日本的游戏公司，1889年创立于京都。", title="游戏公司")
     cands = candidates(Query.of("任天堂创立于哪一年？"), [hit])
