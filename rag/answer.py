@@ -631,7 +631,11 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     def fits(sentence: str) -> bool:
         return len(chosen[0][1]) + len(sentence) + 8 <= MAX_ANSWER
 
-    if len(ranked) > 1:
+    year = _year_before(ranked, first, q)
+    if year is not None and fits(year.sentence):
+        # 同年9月…併入 answers 哪一年 only with the sentence before it, which says the year.
+        chosen.append((year.passage, year.sentence))
+    elif len(ranked) > 1:
         chance, c = ranked[1]
         apart = c.sentence not in chosen[0][1] and first.sentence not in c.sentence
         if chance >= max(SECOND, first_chance / 2) and fits(c.sentence) and apart and not c.cut:
@@ -643,6 +647,36 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
             chosen.append((beside[1].passage, beside[1].sentence))
     text = "".join(f"{s}[{m}]" for m, s in chosen)
     return text, tuple(chosen)
+
+
+_ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|\b(?:what|which) year\b", re.IGNORECASE)
+_A_YEAR = re.compile(r"\d{3,4}\s*年|[〇零一二三四五六七八九]{4}年")
+
+
+def _year_before(ranked: list[tuple[float, Candidate]], c: Candidate, q: Query) -> Candidate | None:
+    """For a question that asks the year, when the best sentence ``c`` gives none (同年
+    9月…, 5月30日…), the sentence just before it in its paragraph when that one does;
+    else None.
+
+    >>> a = Candidate(1, "1453年4月，奥斯曼军队围城。", {}, span=(0, 0))
+    >>> b = Candidate(1, "5月30日，城破。", {}, span=(1, 1))
+    >>> _year_before([(0.9, b), (0.1, a)], b, Query.of("城是哪一年破的？")).sentence
+    '1453年4月，奥斯曼军队围城。'
+    >>> _year_before([(0.9, b), (0.1, a)], b, Query.of("城是哪一天破的？")) is None
+    True
+    """
+    if not _ASKS_YEAR.search(normalize(q.text)) or _A_YEAR.search(c.sentence):
+        return None
+    for _, other in ranked:
+        if (
+            other.passage == c.passage
+            and other.span[1] == c.span[0] - 1
+            and not other.closes
+            and not other.cut
+            and _A_YEAR.search(other.sentence)
+        ):
+            return other
+    return None
 
 
 def _beside(ranked: list[tuple[float, Candidate]], c: Candidate) -> tuple[float, Candidate] | None:

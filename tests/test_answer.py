@@ -61,6 +61,21 @@ def test_a_second_sentence_joins_only_when_the_model_is_torn():
     assert compose(q, sure)[0] == "大熊猫主要吃竹子。[1]"
 
 
+def test_a_year_question_answered_without_a_year_takes_the_sentence_before_that_says_it():
+    said = [
+        "1958年3月，青松县与白石县合并为松石县。",
+        "同年9月，松石县的县城迁到白石镇。",
+        "1962年，县城所在的白石镇修建了第一座水库。",
+    ]
+    cands = [Candidate(1, s, {}, span=(j, j)) for j, s in enumerate(said)]
+    verdict = Verdict(cands, np.array([0.3, 0.9, 0.5]), 0.9, True)
+    year = compose(Query.of("松石县的县城是哪一年迁到白石镇的？"), verdict)[0]
+    assert year == f"{said[1]}[1]{said[0]}[1]"
+    # A question that asks the day, not the year, is answered as the model chooses.
+    day = compose(Query.of("松石县的县城是什么时候迁到白石镇的？"), verdict)[0]
+    assert day == f"{said[1]}[1]{said[2]}[1]"
+
+
 def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
     storm = Query.of("磁暴会在地球的磁极附近创造出什么？")
     hit = _hit("磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会创造出极光。")
