@@ -156,6 +156,43 @@ def _agents(word: str, table) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# English endings and what a word's base form ends with instead, in the order tried: a
+# verb's past and -ing forms, an adjective's noun, an adverb's adjective.
+_ENDINGS = (
+    ("ied", ("y",)),
+    ("ed", ("", "e")),
+    ("ing", ("", "e")),
+    ("ical", ("y", "ic", "ics")),
+    ("ious", ("ion", "y")),
+    ("ous", ("", "e")),
+    ("ial", ("y", "e")),
+    ("al", ("", "e")),
+    ("ily", ("y",)),
+    ("ly", ("",)),
+    ("ive", ("ion", "e")),
+)
+
+
+def base_forms(word: str) -> list[str]:
+    """The words an inflected or derived English word may be glossed by, most likely
+    first: the verb of a past or -ing form (a doubled consonant undone), the noun of an
+    adjective, the adjective of an adverb. [] for a word with none of those endings.
+
+    >>> base_forms("declared")[:2], base_forms("stopped")[-1], base_forms("religious")[0]
+    (['declar', 'declare'], 'stop', 'religion')
+    >>> base_forms("philosophical")[0], base_forms("cultural"), base_forms("bank")
+    ('philosophy', ['cultur', 'culture'], [])
+    """
+    for ending, bases in _ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 3:
+            out = [stem + base for base in bases]
+            if ending in ("ed", "ing") and len(stem) > 3 and stem[-1] == stem[-2]:
+                out.append(stem[:-1])
+            return out
+    return []
+
+
 def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, tuple[str, ...]]:
     """The longest phrase at the start of ``words`` (stemmed English, see
     ``english_words``) that the dictionary renders in words the corpus uses: (its length
@@ -175,6 +212,17 @@ def look_up(words: list[str], frequency: Callable[[str], float]) -> tuple[int, t
         )
         if not used and n == 1:
             used = [w for w in _agents(key[0], table) if frequency(w) > 0]
+        if not used and n == 1:
+            # An inflected or derived word the dictionary glosses in its base form
+            # (declared: declare, religious: religion, philosophical: philosophy).
+            used = next(
+                (
+                    found
+                    for base in base_forms(key[0])
+                    if (found := [w for w in table.get((base,), ()) if frequency(w) > 0])
+                ),
+                [],
+            )
         if not used and n == 1:
             # A name the corpus writes otherwise (亚里斯多德 for its 亚里士多德): the
             # character pairs the two share. One word only: a phrase the dictionary

@@ -54,6 +54,16 @@ def test_plurals_and_possessives_meet_the_dictionary_form():
     assert look_up(english_words("the banks"), frequency) == (0, ())
 
 
+def test_an_inflected_or_derived_word_meets_the_gloss_of_its_base_form():
+    used = {"宗教": 4, "宣布": 2, "哲学": 3}.get
+    count = lambda w: used(w, 0)  # noqa: E731
+    assert look_up(english_words("religious"), count) == (1, ("宗教",))
+    assert look_up(english_words("declared"), count) == (1, ("宣布",))
+    assert look_up(english_words("philosophical"), count) == (1, ("哲学",))
+    # A word the corpus never uses in any form stays untranslated.
+    assert look_up(english_words("religious"), lambda w: 0) == (0, ())
+
+
 def test_chinese_questions_get_no_translations_and_english_ones_search_chinese_tokens():
     assert Query.of("广州经开区的上市企业").translations == []
     tokens = Query.of("Hong Kong smart regulation").tokens
