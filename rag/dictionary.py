@@ -47,13 +47,19 @@ _FUNCTION = frozenset(
 )
 
 
+# Words whose final s makes no plural: "news" is no more than one "new".
+_NOT_PLURAL = frozenset(
+    "news series species means physics mathematics economics politics statistics".split()
+)
+
+
 def stem(word: str) -> str:
     """A plural's singular, as far as a question and a gloss need to meet.
 
-    >>> stem("banks"), stem("business"), stem("cities"), stem("does")
-    ('bank', 'business', 'city', 'does')
+    >>> stem("banks"), stem("business"), stem("cities"), stem("does"), stem("news")
+    ('bank', 'business', 'city', 'does', 'news')
     """
-    if word in _FUNCTION:
+    if word in _FUNCTION or word in _NOT_PLURAL:
         return word
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
