@@ -77,6 +77,7 @@ TESTS = (
     "conversations-fresh7-test",
     "conversations-switch4-test",
     "conversations-wider2-test",
+    "conversations-fresh8-test",
 )
 
 
