@@ -163,11 +163,12 @@ def _agents(word: str, table) -> list[str]:
 
 
 # English endings and what a word's base form ends with instead, in the order tried: a
-# verb's past and -ing forms, an adjective's noun, an adverb's adjective.
+# verb's past form, an adjective's noun, an adverb's adjective. Not -ing: a gerund is often
+# a noun with a sense of its own (handling, building, funding), and read as its verb it
+# matched another city's 办理 in an English follow-up about 珠海's hotline.
 _ENDINGS = (
     ("ied", ("y",)),
     ("ed", ("", "e")),
-    ("ing", ("", "e")),
     ("ical", ("y", "ic", "ics")),
     ("ious", ("ion", "y")),
     ("ous", ("", "e")),
@@ -181,7 +182,7 @@ _ENDINGS = (
 
 def base_forms(word: str) -> list[str]:
     """The words an inflected or derived English word may be glossed by, most likely
-    first: the verb of a past or -ing form (a doubled consonant undone), the noun of an
+    first: the verb of a past form (a doubled consonant undone), the noun of an
     adjective, the adjective of an adverb. [] for a word with none of those endings.
 
     >>> base_forms("declared")[:2], base_forms("stopped")[-1], base_forms("religious")[0]
@@ -193,7 +194,7 @@ def base_forms(word: str) -> list[str]:
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= 3:
             out = [stem + base for base in bases]
-            if ending in ("ed", "ing") and len(stem) > 3 and stem[-1] == stem[-2]:
+            if ending == "ed" and len(stem) > 3 and stem[-1] == stem[-2]:
                 out.append(stem[:-1])
             return out
     return []
