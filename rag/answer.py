@@ -633,7 +633,7 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
 
     year = _year_before(ranked, first, q)
     if year is not None and fits(year.sentence):
-        # 同年9月…併入 answers 哪一年 only with the sentence before it, which says the year.
+        # 同年9月…併入 answers 哪一年 only with a sentence that says the year.
         chosen.append((year.passage, year.sentence))
     elif len(ranked) > 1:
         chance, c = ranked[1]
@@ -655,8 +655,9 @@ _A_YEAR = re.compile(r"\d{3,4}\s*年|[〇零一二三四五六七八九]{4}年")
 
 def _year_before(ranked: list[tuple[float, Candidate]], c: Candidate, q: Query) -> Candidate | None:
     """For a question that asks the year, when the best sentence ``c`` gives none (同年
-    9月…, 5月30日…), the sentence just before it in its paragraph when that one does;
-    else None.
+    9月…, 5月30日…), the sentence just before it in its paragraph when that one does,
+    else the likeliest whole sentence of its passage that does (a life's dates open a
+    biography: 狄托（1892年5月7日－1980年5月4日）… before 狄托出生於…); else None.
 
     >>> a = Candidate(1, "1453年4月，奥斯曼军队围城。", {}, span=(0, 0))
     >>> b = Candidate(1, "5月30日，城破。", {}, span=(1, 1))
@@ -664,6 +665,9 @@ def _year_before(ranked: list[tuple[float, Candidate]], c: Candidate, q: Query) 
     '1453年4月，奥斯曼军队围城。'
     >>> _year_before([(0.9, b), (0.1, a)], b, Query.of("城是哪一天破的？")) is None
     True
+    >>> far = Candidate(1, "1453年4月，奥斯曼军队围城。", {}, span=(0, 0), closes=True)
+    >>> _year_before([(0.9, b), (0.1, far)], b, Query.of("城是哪一年破的？")).sentence
+    '1453年4月，奥斯曼军队围城。'
     """
     if not _ASKS_YEAR.search(normalize(q.text)) or _A_YEAR.search(c.sentence):
         return None
@@ -675,6 +679,9 @@ def _year_before(ranked: list[tuple[float, Candidate]], c: Candidate, q: Query) 
             and not other.cut
             and _A_YEAR.search(other.sentence)
         ):
+            return other
+    for _, other in ranked:
+        if other.passage == c.passage and not other.cut and _A_YEAR.search(other.sentence):
             return other
     return None
 

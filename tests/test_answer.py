@@ -74,6 +74,12 @@ def test_a_year_question_answered_without_a_year_takes_the_sentence_before_that_
     # A question that asks the day, not the year, is answered as the model chooses.
     day = compose(Query.of("松石县的县城是什么时候迁到白石镇的？"), verdict)[0]
     assert day == f"{said[1]}[1]{said[2]}[1]"
+    # Across a paragraph, the likeliest sentence of the passage that says a year, not
+    # the sentence after the best one that the model would have added.
+    apart = [replace(cands[0], closes=True), *cands[1:]]
+    sure = Verdict(apart, np.array([0.3, 0.9, 0.2]), 0.9, True)
+    across = compose(Query.of("松石县的县城是哪一年迁到白石镇的？"), sure)[0]
+    assert across == f"{said[1]}[1]{said[0]}[1]"
 
 
 def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
