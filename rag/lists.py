@@ -479,23 +479,27 @@ def counted(sentence: str) -> tuple[list[str], str]:
         if len(parts) + 1 == n:
             parts[-1:] = _JOINED.split(parts[-1], maxsplit=1)
         parts[0] = _LEAD.sub("", parts[0])
-        parts = [part.strip(' “”"') for part in parts]
-        if len(parts) == n and all(0 < len(part) <= INLINE_ITEM for part in parts):
-            return parts, (m.group("kind") or m.group("side"))[:4]
+        if len(parts) == n and (items := _items(parts)):
+            return items, (m.group("kind") or m.group("side"))[:4]
     for m in _SIDES.finditer(sentence):
         *parts, last = m.group("run").split("、")
         joined = _JOINED.split(last, maxsplit=1)
         parts += joined if all(len(part) >= 2 for part in joined) else [last]
-        parts = [part.strip(' “”"') for part in parts]
-        if all(0 < len(part) <= INLINE_ITEM for part in parts):
-            return parts, m.group("side")
+        if items := _items(parts):
+            return items, m.group("side")
     for m in _SORTS.finditer(sentence):
         parts = m.group("run").split("、")
         parts[0] = _LEAD.sub("", parts[0])
-        parts = [part.strip(' “”"') for part in parts]
-        if all(0 < len(part) <= INLINE_ITEM for part in parts):
-            return parts, m.group("side")
+        if items := _items(parts):
+            return items, m.group("side")
     return [], ""
+
+
+def _items(parts: list[str]) -> list[str]:
+    """The parts of a list run into a sentence as its items, quotes stripped; [] when
+    one is empty or too long to be an item."""
+    parts = [part.strip(' “”"') for part in parts]
+    return parts if all(0 < len(part) <= INLINE_ITEM for part in parts) else []
 
 
 def is_bare(item: str) -> bool:
