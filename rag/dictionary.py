@@ -191,11 +191,11 @@ def base_forms(word: str) -> list[str]:
     ('philosophy', ['cultur', 'culture'], [])
     """
     for ending, bases in _ENDINGS:
-        stem = word[: -len(ending)]
-        if word.endswith(ending) and len(stem) >= 3:
-            out = [stem + base for base in bases]
-            if ending == "ed" and len(stem) > 3 and stem[-1] == stem[-2]:
-                out.append(stem[:-1])
+        root = word[: -len(ending)]
+        if word.endswith(ending) and len(root) >= 3:
+            out = [root + base for base in bases]
+            if ending == "ed" and len(root) > 3 and root[-1] == root[-2]:
+                out.append(root[:-1])
             return out
     return []
 
