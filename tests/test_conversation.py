@@ -305,30 +305,41 @@ def test_an_item_named_by_what_it_is_about_is_picked_from_the_list(tmp_path):
     assert "关于" not in vague.understood_as and vague.text == "景区的门票价格不变。[1]"
 
 
-def test_items_are_counted_from_the_end_or_the_middle_of_a_list_run_into_a_sentence(tmp_path):
-    text = (
-        "白沙书院的修缮要从加固屋顶、修补壁画、整理藏书、疏通水渠和种植古树等方面入手。"
-        "修缮由县文物局负责。"
-    )
-    engine = titled_library(tmp_path, [("白沙书院", text)])
-    history = ["白沙书院的修缮要从哪些方面入手？"]
-    second_last = engine.ask("倒数第二个是什么？", mode="lexical", history=history)
-    assert second_last.text == "疏通水渠[1]" and "倒数第 2 项" in second_last.understood_as
-    middle = engine.ask("中间那项呢？", mode="lexical", history=history)
-    assert middle.text == "整理藏书[1]" and "中间一项" in middle.understood_as
-
-
-def test_items_run_in_before_what_they_are_are_counted_into(tmp_path):
-    text = (
-        "一项调查发现，小面包店普遍存在租金上涨、人手短缺、原料涨价、客流下降等问题。"
-        "调查由市烘焙协会完成。"
-    )
-    engine = titled_library(tmp_path, [("小面包店调查", text)])
-    history = ["小面包店普遍存在哪些问题？"]
-    second_last = engine.ask("倒数第二个问题是啥？", mode="lexical", history=history)
-    assert second_last.text == "原料涨价[1]" and "倒数第 2 项" in second_last.understood_as
-    first = engine.ask("头一件呢？", mode="lexical", history=history)
-    assert first.text == "租金上涨[1]" and "第 1 项" in first.understood_as
+@pytest.mark.parametrize(
+    ("title", "text", "asked", "pointers"),
+    [
+        # Between 从 and 等方面.
+        (
+            "白沙书院",
+            "白沙书院的修缮要从加固屋顶、修补壁画、整理藏书、疏通水渠和种植古树等方面入手。"
+            "修缮由县文物局负责。",
+            "白沙书院的修缮要从哪些方面入手？",
+            [
+                ("倒数第二个是什么？", "疏通水渠", "倒数第 2 项"),
+                ("中间那项呢？", "整理藏书", "中间一项"),
+            ],
+        ),
+        # Three parts or more before 等 and what they are; 件 counts items.
+        (
+            "小面包店调查",
+            "一项调查发现，小面包店普遍存在租金上涨、人手短缺、原料涨价、客流下降等问题。"
+            "调查由市烘焙协会完成。",
+            "小面包店普遍存在哪些问题？",
+            [
+                ("倒数第二个问题是啥？", "原料涨价", "倒数第 2 项"),
+                ("头一件呢？", "租金上涨", "第 1 项"),
+            ],
+        ),
+    ],
+    ids=["between-cong-and-fangmian", "before-deng"],
+)
+def test_items_of_a_list_run_into_a_sentence_are_counted_from_either_end_or_the_middle(
+    tmp_path, title, text, asked, pointers
+):
+    engine = titled_library(tmp_path, [(title, text)])
+    for question, item, label in pointers:
+        answer = engine.ask(question, mode="lexical", history=[asked])
+        assert answer.text == f"{item}[1]" and label in answer.understood_as, question
 
 
 def test_a_list_set_out_one_item_a_passage_after_the_quoted_one_is_followed(tmp_path):
