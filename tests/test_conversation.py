@@ -875,3 +875,23 @@ def test_the_conversation_term_moves_the_choice_to_the_sentence_with_the_added_w
     # The choice moves; whether the passages answer does not, and no chance rises.
     assert (moved.confidence, moved.answered) == (alone.confidence, alone.answered)
     assert (moved.chances <= alone.chances + 1e-12).all()
+
+
+def test_he_or_she_after_a_question_about_someone_named_by_role_is_that_person(tmp_path):
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "星河游戏公司",
+                "星河游戏公司成立于2009年，总部设在杭州。公司董事长林小舟曾在海港大学任教。\n\n"
+                "林小舟出生于1970年，是浙江宁波人。",
+            ),
+            ("海港大学", "海港大学创办于1952年。王大山1965年出生，现任海港大学校长。"),
+        ],
+    )
+    history = ["星河游戏公司的董事长是谁？"]
+    assert "林小舟" in engine.ask(history[0], mode="lexical").text
+    # 他 is the chair the answer named, not the head of the university.
+    born = engine.ask("他是哪一年出生的？", mode="lexical", history=history)
+    assert born.understood_as.startswith("林小舟是哪一年出生的？（结合上文"), born.understood_as
+    assert "1970年" in born.text and "1965" not in born.text, born.text
