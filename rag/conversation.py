@@ -17,7 +17,6 @@ from rag.followup import (
     named_anew,
     names_new,
     names_own_subject,
-    names_person,
     person_meant,
     subject,
     understand,
@@ -107,9 +106,9 @@ class Conversation:
            not quoted again unless they may answer it (``_answers_again``: one holds the
            rarest word the question adds, 已经兑现了多少钱？ after 推出了多少项？, or every
            name it adds, or the kind of thing it asks for, when the question before asked
-           for another, or it speaks of the person a 他 or 她 stands for: the one the
-           previous answer named when asked who, or the one named by role, 作者 or 主席,
-           ``person_meant``). The reading with context is kept when it answers, unless the
+           for another). A 他 or 她 for the person the question before named by role
+           (作者, 主席) is shown read as them (``person_meant``). The reading with
+           context is kept when it answers, unless the
            question alone is answered, surer, from a document the previous answer did
            not cite, and leans on no word for what was said before (他, 该文件).
         """
@@ -166,15 +165,12 @@ class Conversation:
         # An item named by what no item of the list holds (跟上市有关的那条): what it is
         # named by is what the question asks about, without the words pointing to it.
         reading = which + without_ordinal(question) if isinstance(which, str) and which else ""
-        who = shown = ""
+        shown = ""
         if not reading:
-            # 他 or 她 stands for the person the conversation is about (the one the last
-            # answer named when the question before asked who): what was said of them
-            # may be quoted again. The question is searched in its own words (the name
-            # written in would read as a thing it asks about); understood_as names them.
-            said = " ".join(s for _, s in before.quotes)
-            who, shown = person_meant(question, understand(history[-1], history[:-1]), said)
-        read = self._with_context(question, history[-1], k, mode, before, reading, shown, who=who)
+            # 他 or 她 is the person the question before named by role (作者, 主席):
+            # understood_as says so; the question is searched in its own words.
+            shown = person_meant(question, understand(history[-1], history[:-1]))
+        read = self._with_context(question, history[-1], k, mode, before, reading, shown)
         if read.abstained or alone.abstained:
             # Answered one way only, that way; refused both ways, the reply says what
             # context was tried.
@@ -254,13 +250,11 @@ class Conversation:
         before: Answer,
         reading: str = "",
         shown: str = "",
-        who: str = "",
     ) -> Answer:
         """The question (as ``reading`` says it, when given) read with the previous one
         (``context``), whose answer was ``before``: its passages favoured, its quotes not
-        quoted again unless they may answer it (``_answers_again``), or speak of ``who``,
-        the person its 他 or 她 stands for. ``understood_as`` echoes ``shown``, or else
-        the reading."""
+        quoted again unless they may answer it (``_answers_again``). ``understood_as``
+        echoes ``shown``, or else the reading."""
         own = self.engine.analyze(reading or question)
         earlier = self.engine.analyze(context)
         query = self._in_context(own, earlier)
@@ -279,10 +273,7 @@ class Conversation:
             longer = [(weight, term) for weight, term in _words_of(added) if len(term) > 1]
         rarest = max(longer)[1] if longer else ""
         quoted = tuple(
-            s
-            for _, s in before.quotes
-            if not _answers_again(s, question, context, rarest)
-            and not (who and names_person(s, who))
+            s for _, s in before.quotes if not _answers_again(s, question, context, rarest)
         )
         follow = Follow(added, frozenset(before.hits[n - 1].chunk.source for n, _ in before.quotes))
         return self.engine.answer_query(

@@ -260,29 +260,6 @@ def tagged_names(text: str) -> list[tuple[str, str]]:
     return [(w, f[:2]) for w, f in _tagged(text) if f.startswith(_NAMED) and len(w) >= 2]
 
 
-def people(text: str) -> list[str]:
-    """The names of people in ``text``, in order. jieba splits a name it does not know
-    after its surname, and tags one part or the other as a person's: the two are read
-    as one name.
-
-    >>> people("本文作者林小舟是经济学博士"), people("王大山1965年出生"), people("郭万达呢？")
-    (['林小舟'], ['王大山'], ['郭万达'])
-    """
-    tags = _tagged(text)
-    out = []
-    for i, (word, tag) in enumerate(tags):
-        if tag != "nr" or not CJK.fullmatch(word[:1]):
-            continue
-        before = tags[i - 1] if i else ("", "")
-        after = tags[i + 1] if i + 1 < len(tags) else ("", "")
-        if len(word) >= 2:
-            surname = len(before[0]) == 1 and before[1] in ("nr", "ng") and CJK.match(before[0])
-            out.append(before[0] + word if surname else word)
-        elif 1 <= len(after[0]) <= 2 and after[1][:1] == "n" and CJK.fullmatch(after[0][:1]):
-            out.append(word + after[0])
-    return list(dict.fromkeys(out))
-
-
 def pins(question: str) -> frozenset[str]:
     """What pins a normalised question to one thing: its figures and years, the names
     jieba tags (a person, place, organisation, other proper noun) and titles in 《》. A

@@ -347,85 +347,77 @@ def understand(question: str, history: Sequence[str] = ()) -> str:
     return question
 
 
-# A person a question may name by their role (the author, the chair): 他 or 她 in the
-# question after it stands for them.
-_ROLE = re.compile(
-    r"作者|创始人|创办人|董事长|总裁|总经理|首席执行官|负责人|发言人|主席|院长|会长|社长|"
-    r"行长|局长|市长|区长|省长|部长|主任|书记|校长|所长|厂长|教授|研究员"
+# What a question may name a person by (the author, the chair): 他 or 她 in the question
+# after it stands for them. Each is a word of its own for jieba (副|院长, 科技|工作者).
+_ROLES = frozenset(
+    "作者 创始人 创办人 董事长 总裁 总经理 首席执行官 负责人 发言人 主席 院长 会长 社长 行长 局长 "
+    "市长 区长 省长 部长 主任 书记 校长 所长 厂长 科长 处长 教授 研究员".split()
 )
-# 他 or 她 for one person: not 其他 or 他人 (others), 他们 (a group), 他国 (another country).
-_PERSON = re.compile(r"(?<![其吉利])[他她](?![们人国乡处日])")
 
 
-def person_meant(question: str, previous: str, said: str = "") -> tuple[str, str]:
-    """Whom the question's 他 or 她 stands for, and the question with it read so: the
-    person the question before was about. When it asked who or named someone by role,
-    the one its answer (``said``) named (普华永道亚太及中国主席是谁？ → 赵柏基), or else
-    the role with whom they serve (那篇文章的作者, when the role opens its own clause);
-    otherwise the person it names (林秋鸿). ("", "") when the question has no such
-    pronoun, says whom it means before it, or the question before was about no person.
+_POLITE = re.compile(r"^(?:请问|請問|想问一下|想問一下|想问|想問)")
 
-    >>> person_meant("她哪年去世的？", "林秋鸿是哪里人？")
-    ('林秋鸿', '林秋鸿哪年去世的？')
-    >>> person_meant("他觉得香港能带来什么？", "普华永道亚太及中国主席是谁？", "主席赵柏基说…")[1]
-    '赵柏基觉得香港能带来什么？'
-    >>> person_meant("他觉得香港能带来什么？", "普华永道亚太及中国主席是谁？")[1]
+
+def person_meant(question: str, previous: str) -> str:
+    """The question with its 他 or 她 read as the person the question before named by
+    their role, with whom they serve (普华永道亚太及中国主席; 那篇文章的作者, when the
+    role opens its own clause); "" when the question has no such pronoun (其他, 他们 and
+    排他性 are none), says whom it means before it, or the question before named no one
+    by role.
+
+    >>> person_meant("他觉得香港能带来什么？", "普华永道亚太及中国主席是谁？")
     '普华永道亚太及中国主席觉得香港能带来什么？'
-    >>> person_meant("他之前在哪当过领导？", "那篇讲产业体系的文章，作者现在什么职务？")[1]
+    >>> person_meant("他之前在哪当过领导？", "那篇讲产业体系的文章，作者现在什么职务？")
     '那篇讲产业体系的文章的作者之前在哪当过领导？'
-    >>> [person_meant(q, "普华永道亚太及中国主席是谁？") for q in ("其他城市呢？", "他们呢？")]
-    [('', ''), ('', '')]
-    >>> person_meant("他是哪年出生的？", "深圳有多少家外资企业？", "深圳市市长王大山说…")
-    ('', '')
+    >>> person_meant("他說了什麼？", "請問研究院的常務副院長是誰？")
+    '研究院的常務副院長說了什麼？'
+    >>> chair = "普华永道亚太及中国主席是谁？"
+    >>> [person_meant(q, chair) for q in ("其他城市呢？", "他们呢？", "排他性条款呢？")]
+    ['', '', '']
+    >>> person_meant("他是哪年出生的？", "科技工作者有多少人？")
+    ''
     """
     if question.isascii() or _ELLIPSIS.match(question):
-        return "", ""
-    seen = normalize(question)
-    m = _PERSON.search(seen if len(seen) == len(question) else question)
-    if not m or _names_something(question[: m.start()]):
-        return "", ""
-    who = _person(normalize(previous), normalize(said))
-    return (who, question[: m.start()] + who + question[m.end() :]) if who else ("", "")
-
-
-def names_person(sentence: str, who: str) -> bool:
-    """Whether a sentence speaks of ``who`` (a name, or a role with whom they serve):
-    it names them, or the role.
-
-    >>> names_person("本文作者林小舟是经济学博士", "那篇文章的作者")
-    True
-    >>> names_person("主席说", "林小舟")
-    False
-    """
-    roles = list(_ROLE.finditer(who))
-    text = normalize(sentence)
-    return who in text or bool(roles) and roles[-1].group() in text
-
-
-def _person(previous: str, said: str) -> str:
-    """The person a normalised question is about (see ``person_meant``), or ""."""
-    from rag.features import people, wants
-
-    roles = list(_ROLE.finditer(previous))
-    if not roles and wants(previous) != "person":
-        # Asked about someone it names (jieba tags a firm as a person at times: a role
-        # or 谁 says whom the question is about before a name does).
-        named = people(previous)
-        return named[0] if named else ""
-    if answered := [w for w in people(said) if w not in previous]:
-        return answered[0]
-    if not roles:
         return ""
-    role = roles[-1]
-    starts = [0] + [c.end() for c in _CLAUSE_START.finditer(previous, 0, role.start())]
-    span = previous[starts[-1] : role.end()].strip()
-    opening = _OPENING_WORD.match(span)
-    span = span[opening.end() :] if opening else span
-    if span == role.group() and len(starts) > 1:
+    at = _word_at(question, ("他", "她"))
+    if at is None or _names_something(question[: at[0]]):
+        return ""
+    role = _word_at(previous, _ROLES, last=True)
+    if role is None:
+        return ""
+    start, end = role
+    starts = [0] + [c.end() for c in _CLAUSE_START.finditer(previous, 0, start)]
+    who = previous[starts[-1] : end].strip()
+    opening = _OPENING_WORD.match(who) or _POLITE.match(who)
+    who = who[opening.end() :] if opening else who
+    if who == previous[start:end] and len(starts) > 1:
         # 作者 opens its clause: whose author the clause before says (那篇文章，作者…).
         owner = previous[starts[-2] : starts[-1]].strip(" ，,。；;：:")
-        span = f"{owner}的{span}" if owner else span
-    return span
+        who = f"{owner}的{who}" if owner else who
+    return question[: at[0]] + who + question[at[1] :]
+
+
+def _word_at(text: str, wanted, last: bool = False) -> tuple[int, int] | None:
+    """Where in ``text`` jieba cuts a word of ``wanted`` (the first, or the last); read
+    in Simplified, found in the text as typed. None when there is none, or when the
+    Simplified form is not as long.
+
+    >>> _word_at("其他人和他", ("他",)), _word_at("科技工作者", ("作者",))
+    ((4, 5), None)
+    """
+    import jieba
+
+    seen = normalize(text)
+    if len(seen) != len(text):
+        return None
+    found, at = None, 0
+    for word in jieba.lcut(seen):
+        if word in wanted:
+            found = (at, at + len(word))
+            if not last:
+                return found
+        at += len(word)
+    return found
 
 
 def _named_first(topic: str) -> str:

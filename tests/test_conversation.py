@@ -877,7 +877,7 @@ def test_the_conversation_term_moves_the_choice_to_the_sentence_with_the_added_w
     assert (moved.chances <= alone.chances + 1e-12).all()
 
 
-def test_he_or_she_after_a_question_about_someone_named_by_role_is_that_person(tmp_path):
+def test_he_or_she_after_a_question_naming_someone_by_role_is_shown_as_that_person(tmp_path):
     engine = titled_library(
         tmp_path,
         [
@@ -890,8 +890,10 @@ def test_he_or_she_after_a_question_about_someone_named_by_role_is_that_person(t
         ],
     )
     history = ["星河游戏公司的董事长是谁？"]
-    assert "林小舟" in engine.ask(history[0], mode="lexical").text
-    # 他 is the chair the answer named, not the head of the university.
     born = engine.ask("他是哪一年出生的？", mode="lexical", history=history)
-    assert born.understood_as.startswith("林小舟是哪一年出生的？（结合上文"), born.understood_as
+    assert born.understood_as.startswith("星河游戏公司的董事长是哪一年出生的？（结合上文")
     assert "1970年" in born.text and "1965" not in born.text, born.text
+    # 他们 (a group) and 排他性 (exclusive) stand for no one.
+    for question in ("他们是哪一年成立的？", "排他性条款有哪些？"):
+        read = engine.ask(question, mode="lexical", history=history)
+        assert "董事长" not in read.understood_as.split("（结合上文")[0], read.understood_as
