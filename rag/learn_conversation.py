@@ -78,6 +78,7 @@ TESTS = (
     "conversations-switch4-test",
     "conversations-wider2-test",
     "conversations-fresh8-test",
+    "conversations-people-test",
 )
 
 
