@@ -169,7 +169,7 @@ class Conversation:
         if not reading:
             # 他 or 她 is the person the question before named by role (作者, 主席):
             # understood_as says so; the question is searched in its own words.
-            shown = person_meant(question, understand(history[-1], history[:-1]))
+            shown = person_meant(question, history)
         read = self._with_context(question, history[-1], k, mode, before, reading, shown)
         if read.abstained or alone.abstained:
             # Answered one way only, that way; refused both ways, the reply says what

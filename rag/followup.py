@@ -65,6 +65,8 @@ _WHEN = re.compile(f"(?P<year>{_YEAR})(?P<period>{_PERIOD})?|(?P<only>{_PERIOD})
 _CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 # Openings that set a time or topic before the subject ("截至2024年，", "在审批上，").
 _OPENING_WORD = re.compile(r"^(?:截至|截止|在|为了|对于|关于|按照|根据)")
+# A polite opening (请问) is no part of what a question names.
+_POLITE = re.compile(r"^(?:请问|請問|想问一下|想問一下|想问|想問)")
 _OPENING = re.compile(_OPENING_WORD.pattern + r"(?P<what>[^，,]{0,20})[，,]\s*")
 # Where the subject ends: the first predicate or question word after it.
 _PREDICATE = re.compile(
@@ -355,44 +357,40 @@ _ROLES = frozenset(
 )
 
 
-_POLITE = re.compile(r"^(?:请问|請問|想问一下|想問一下|想问|想問)")
+def person_meant(question: str, history: Sequence[str]) -> str:
+    """The question with its 他 or 她 read as the person the question before it in
+    ``history`` (as understood) named by their role, with whom they serve
+    (普华永道亚太及中国主席; 那篇文章的作者, when the role opens its own clause); "" when
+    the question has no such pronoun (其他, 他们 and 排他性 are none), says whom it means
+    before it, or the question before named no one by role.
 
-
-def person_meant(question: str, previous: str) -> str:
-    """The question with its 他 or 她 read as the person the question before named by
-    their role, with whom they serve (普华永道亚太及中国主席; 那篇文章的作者, when the
-    role opens its own clause); "" when the question has no such pronoun (其他, 他们 and
-    排他性 are none), says whom it means before it, or the question before named no one
-    by role.
-
-    >>> person_meant("他觉得香港能带来什么？", "普华永道亚太及中国主席是谁？")
+    >>> person_meant("他觉得香港能带来什么？", ["普华永道亚太及中国主席是谁？"])
     '普华永道亚太及中国主席觉得香港能带来什么？'
-    >>> person_meant("他之前在哪当过领导？", "那篇讲产业体系的文章，作者现在什么职务？")
+    >>> person_meant("他之前在哪当过领导？", ["那篇讲产业体系的文章，作者现在什么职务？"])
     '那篇讲产业体系的文章的作者之前在哪当过领导？'
-    >>> person_meant("他說了什麼？", "請問研究院的常務副院長是誰？")
+    >>> person_meant("他說了什麼？", ["請問研究院的常務副院長是誰？"])
     '研究院的常務副院長說了什麼？'
-    >>> chair = "普华永道亚太及中国主席是谁？"
+    >>> chair = ["普华永道亚太及中国主席是谁？"]
     >>> [person_meant(q, chair) for q in ("其他城市呢？", "他们呢？", "排他性条款呢？")]
     ['', '', '']
-    >>> person_meant("他是哪年出生的？", "科技工作者有多少人？")
+    >>> person_meant("他是哪年出生的？", ["科技工作者有多少人？"])
     ''
     """
-    if question.isascii() or _ELLIPSIS.match(question):
+    if not history or question.isascii() or _ELLIPSIS.match(question):
         return ""
     at = _word_at(question, ("他", "她"))
     if at is None or _names_something(question[: at[0]]):
         return ""
+    previous = understand(history[-1], history[:-1])
     role = _word_at(previous, _ROLES, last=True)
     if role is None:
         return ""
     start, end = role
-    starts = [0] + [c.end() for c in _CLAUSE_START.finditer(previous, 0, start)]
-    who = previous[starts[-1] : end].strip()
-    opening = _OPENING_WORD.match(who) or _POLITE.match(who)
-    who = who[opening.end() :] if opening else who
-    if who == previous[start:end] and len(starts) > 1:
+    who = _clause_to(previous, start, end)
+    if who == previous[start:end]:
         # 作者 opens its clause: whose author the clause before says (那篇文章，作者…).
-        owner = previous[starts[-2] : starts[-1]].strip(" ，,。；;：:")
+        before = previous[:start].rstrip(" ，,。；;：:")
+        owner = _clause_to(before, len(before), len(before)) if before else ""
         who = f"{owner}的{who}" if owner else who
     return question[: at[0]] + who + question[at[1] :]
 
@@ -585,12 +583,22 @@ def alike_span(previous: str, other: str) -> str:
     at = previous.rfind(end.group()) if end else -1
     if at < 0:
         return ""
-    stop = at + len(end.group())
-    starts = [m.end() for m in _CLAUSE_START.finditer(previous, 0, at)]
-    span = previous[starts[-1] if starts else 0 : stop].strip()
-    opening = _OPENING_WORD.match(span)
-    span = span[opening.end() :] if opening else span
+    span = _clause_to(previous, at, at + len(end.group()))
     return span if span != other and len(span) >= 2 else ""
+
+
+def _clause_to(text: str, start: int, stop: int) -> str:
+    """``text`` from the start of the clause that holds ``text[start:stop]`` to
+    ``stop``, without the word that opens the clause (在, 关于, 请问).
+
+    >>> _clause_to("请问在广州黄埔区，事项推出了几个？", 3, 8), _clause_to("甲，关于乙丙", 5, 6)
+    ('广州黄埔区', '乙丙')
+    """
+    starts = [m.end() for m in _CLAUSE_START.finditer(text, 0, start)]
+    span = text[starts[-1] if starts else 0 : stop].strip()
+    while opening := _OPENING_WORD.match(span) or _POLITE.match(span):
+        span = span[opening.end() :]
+    return span
 
 
 def _switched_to(question: str, previous: str) -> str:
