@@ -191,7 +191,8 @@ def _sentences(
 ) -> Iterator[_Piece]:
     """Each sentence of a passage, as a ``_Piece``. A bare heading, a sentence that
     names the subject of a figure the next one gives, or one that opens a quotation it
-    does not close, takes the next sentence with it.
+    does not close, takes the next sentence with it; a line that ends in a colon takes
+    the list items on the lines under it.
     ``neighbour`` is there because an answer often stands next to the sentence that
     restates the question (他呼吁…, 同年9月…). The document's title line (``title``,
     normalised), which the chunker keeps with the passage it heads, is no answer and is
@@ -224,11 +225,23 @@ def _sentences(
                 )
             )
         )
-        c = max(close[j], close[j + 1]) if joined else close[j]
-        after = j + 2 if joined else j + 1
-        sides = share[j - 1 : j] + share[after : after + 1]
-        text = sentence + following if joined else sentence
         end = j + 1 if joined else j
+        text = sentence + following if joined else sentence
+        if _INTRODUCES.search(sentence):
+            # 主导产业：, then one item a line (- 集成电路设计): the items are what it
+            # says, taken with it as the text has them, as long as an answer may run.
+            while (
+                end + 1 < len(parts)
+                and _ITEM_LINE.match(parts[end + 1])
+                and "\n" in gaps[end]
+                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER
+            ):
+                text += gaps[end] + parts[end + 1]
+                end += 1
+            joined = end > j
+        c = max(close[j : end + 1])
+        after = end + 1
+        sides = share[j - 1 : j] + share[after : after + 1]
         cut_off = fragment or (joined and end == len(parts) - 1 and tail)
         yield _Piece(
             text,
@@ -244,6 +257,12 @@ def _sentences(
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
+# A sentence that introduces what follows it (…三大主导产业：), and a line that is one item
+# of a list: a bullet, or a number or enumeration mark that opens it.
+_INTRODUCES = re.compile(r"[：:]\s*$")
+_ITEM_LINE = re.compile(
+    r"\s*(?:[-*•·▪●○◆■]\s*|\d{1,2}\s*[.、)）]\s*|[（(][一二三四五六七八九十\d]{1,3}[)）]\s*|[①-⑳])\S"
+)
 
 
 def _opens_quote(sentence: str) -> bool:

@@ -385,3 +385,28 @@ def test_a_yes_no_follow_up_may_be_answered_by_a_sentence_that_restates_its_conv
     # before it.
     asked = follow_up("How long does it take?")
     assert said not in [c.sentence for _, c in _ranked(verdict, asked)]
+
+
+def test_a_line_that_introduces_a_list_is_quoted_with_the_items_under_it(tmp_path):
+    from tests.conftest import titled_library
+
+    engine = titled_library(
+        tmp_path,
+        [
+            (
+                "星河产业园",
+                "星河产业园位于金湾区，2021年开园，园区共有入驻企业136家，从业人员约一万二千人。\n"
+                "园区以产业链招商为主线，重点培育三大主导产业：\n"
+                "- 集成电路设计\n"
+                "- 生物医药\n"
+                "- 新能源材料\n"
+                "园区管委会设在金湾区，负责园区的规划建设和日常管理工作，并为入驻企业提供服务。",
+            ),
+            ("大熊猫", "大熊猫是中国特有的熊科动物，主要以竹子为食，生活在四川和陕西的山林。"),
+        ],
+    )
+    listed = engine.ask("星河产业园的主导产业有哪些？", mode="lexical")
+    assert "三大主导产业：" in listed.text, listed.text
+    assert all(item in listed.text for item in ("集成电路设计", "生物医药", "新能源材料"))
+    # What follows the list is no item of it.
+    assert "管委会" not in listed.text, listed.text
