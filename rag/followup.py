@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from rag.lists import ordinal, relative
 from rag.query import asks_number
-from rag.tokenize import normalize, simplified, strip_question_frames, words
+from rag.tokenize import normalize, segment, simplified, strip_question_frames, words
 
 _ELLIPSIS = re.compile(
     # 那 is "then", not the 那 of 那篇 / 那份 (that article), which is part of what is named.
@@ -403,13 +403,11 @@ def _word_at(text: str, wanted, last: bool = False) -> tuple[int, int] | None:
     >>> _word_at("其他人和他", ("他",)), _word_at("科技工作者", ("作者",))
     ((4, 5), None)
     """
-    import jieba
-
     seen = normalize(text)
     if len(seen) != len(text):
         return None
     found, at = None, 0
-    for word in jieba.lcut(seen):
+    for word in segment(seen):
         if word in wanted:
             found = (at, at + len(word))
             if not last:
@@ -447,10 +445,8 @@ def _places_in(text: str) -> list[str]:
     >>> _places_in("事项在龙华区有多少项"), _places_in("深圳市场监管局"), _places_in("中山大学")
     (['龙华区'], ['深圳'], [])
     """
-    import jieba
-
     cuts, at = {0}, 0
-    for word in jieba.lcut(text):
+    for word in segment(text):
         at += len(word)
         cuts.add(at)
     found = []
