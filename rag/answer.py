@@ -636,8 +636,9 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     sentence, not one the splitter cut at a passage's edge. Else the likelier of the
     whole sentences beside the best one in its passage, when the model gives it at least
     ``BESIDE``. The best sentence is always quoted first (follow-ups read ``quotes[0]``
-    as the answer), a neighbour after it wherever it stands in the text. Each is
-    followed by its citation marker ``[n]``, all within ``MAX_ANSWER``.
+    as the answer). Each is followed by its citation marker ``[n]``, all within
+    ``MAX_ANSWER``, except two sentences that stand side by side in one paragraph of a
+    passage: they are one quotation, in the order the text has them, with one marker.
 
     Returns the answer text and the (passage number, sentence) pairs it quotes.
     """
@@ -646,6 +647,7 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
         return "", ()
     first_chance, first = ranked[0]
     chosen = [(first.passage, _clip(first.sentence, q, MAX_ANSWER - 8))]
+    second: Candidate | None = None
 
     def fits(sentence: str) -> bool:
         return len(chosen[0][1]) + len(sentence) + 8 <= MAX_ANSWER
@@ -653,19 +655,41 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     year = _year_before(ranked, first, q)
     if year is not None and fits(year.sentence):
         # 同年9月…併入 answers 哪一年 only with a sentence that says the year.
-        chosen.append((year.passage, year.sentence))
+        second = year
     elif len(ranked) > 1:
         chance, c = ranked[1]
         apart = c.sentence not in chosen[0][1] and first.sentence not in c.sentence
         if chance >= max(SECOND, first_chance / 2) and fits(c.sentence) and apart and not c.cut:
-            chosen.append((c.passage, c.sentence))
+            second = c
     # Nothing joins beside a best sentence _clip cut.
-    if len(chosen) == 1 and chosen[0][1] == first.sentence:
+    if second is None and chosen[0][1] == first.sentence:
         beside = _beside(ranked, first)
         if beside is not None and beside[0] >= BESIDE and fits(beside[1].sentence):
-            chosen.append((beside[1].passage, beside[1].sentence))
-    text = "".join(f"{s}[{m}]" for m, s in chosen)
-    return text, tuple(chosen)
+            second = beside[1]
+    if second is None:
+        return f"{chosen[0][1]}[{first.passage}]", tuple(chosen)
+    chosen.append((second.passage, second.sentence))
+    if chosen[0][1] == first.sentence and _side_by_side(first, second):
+        earlier, later = sorted((first, second), key=lambda c: c.span)
+        return f"{earlier.sentence}{later.sentence}[{first.passage}]", tuple(chosen)
+    return "".join(f"{s}[{m}]" for m, s in chosen), tuple(chosen)
+
+
+def _side_by_side(a: Candidate, b: Candidate) -> bool:
+    """Whether two candidates are next to each other in one paragraph of one passage.
+
+    >>> a = Candidate(1, "甲。", {}, span=(0, 0))
+    >>> b, c = Candidate(1, "乙。", {}, span=(1, 1)), Candidate(1, "丙。", {}, span=(2, 2))
+    >>> elsewhere = Candidate(2, "乙。", {}, span=(1, 1))
+    >>> _side_by_side(b, a), _side_by_side(a, c), _side_by_side(a, elsewhere)
+    (True, False, False)
+    >>> _side_by_side(Candidate(1, "甲。", {}, span=(0, 0), closes=True), b)
+    False
+    """
+    if a.passage != b.passage:
+        return False
+    earlier, later = sorted((a, b), key=lambda c: c.span)
+    return later.span[0] == earlier.span[1] + 1 and not earlier.closes
 
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|\b(?:what|which) year\b", re.IGNORECASE)

@@ -70,10 +70,11 @@ def test_a_year_question_answered_without_a_year_takes_the_sentence_before_that_
     cands = [Candidate(1, s, {}, span=(j, j)) for j, s in enumerate(said)]
     verdict = Verdict(cands, np.array([0.3, 0.9, 0.5]), 0.9, True)
     year = compose(Query.of("松石县的县城是哪一年迁到白石镇的？"), verdict)[0]
-    assert year == f"{said[1]}[1]{said[0]}[1]"
+    # Side by side in the text, the two are one quotation in the text's order.
+    assert year == f"{said[0]}{said[1]}[1]"
     # A question that asks the day, not the year, is answered as the model chooses.
     day = compose(Query.of("松石县的县城是什么时候迁到白石镇的？"), verdict)[0]
-    assert day == f"{said[1]}[1]{said[2]}[1]"
+    assert day == f"{said[1]}{said[2]}[1]"
     # Across a paragraph, the likeliest sentence of the passage that says a year, not
     # the sentence after the best one that the model would have added.
     apart = [replace(cands[0], closes=True), *cands[1:]]
@@ -82,22 +83,43 @@ def test_a_year_question_answered_without_a_year_takes_the_sentence_before_that_
     assert across == f"{said[1]}[1]{said[0]}[1]"
 
 
+def test_two_sentences_side_by_side_are_quoted_as_the_text_has_them():
+    # A crane's life story: the best sentence comes second in the text; the answer reads
+    # in the text's order, one quotation with one marker, and quotes the best first.
+    said = [
+        "丹顶鹤每年十月离开扎龙湿地。",
+        "它们飞往江苏盐城的海滩越冬。",
+        "盐城保护区建于1983年。",
+    ]
+    cands = [Candidate(1, s, {}, span=(j, j)) for j, s in enumerate(said)]
+    q = Query.of("丹顶鹤离开扎龙后去哪里越冬？")
+    text, quotes = compose(q, Verdict(cands, np.array([0.45, 0.9, 0.05]), 0.9, True))
+    assert text == f"{said[0]}{said[1]}[1]"
+    assert quotes == ((1, said[1]), (1, said[0]))
+    # Not side by side (another passage, or a sentence between): each with its marker.
+    far = [cands[0], cands[2], Candidate(2, said[1], {}, span=(1, 1))]
+    text, _ = compose(q, Verdict(far, np.array([0.45, 0.05, 0.9]), 0.9, True))
+    assert text == f"{said[1]}[2]{said[0]}[1]"
+
+
 def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
     storm = Query.of("磁暴会在地球的磁极附近创造出什么？")
     hit = _hit("磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会创造出极光。")
     restating, after = candidates(storm, [hit])
     verdict = Verdict([restating, after], np.array([0.9, 0.25]), 0.9, True)
-    assert compose(storm, verdict)[0] == restating.sentence + "[1]" + after.sentence + "[1]"
+    assert compose(storm, verdict)[0] == restating.sentence + after.sentence + "[1]"
     unlikely = Verdict([restating, after], np.array([0.9, 0.1]), 0.9, True)
     assert compose(storm, unlikely)[0] == restating.sentence + "[1]"
-    # The sentence before it too (他 is named there); the best is still quoted first.
+    # The sentence before it too (他 is named there), in the text's order; the best is
+    # still the first quote.
     q = Query.of("何人呼吁在繁殖季节立法禁止狩猎？")
     text = (
         "动物学家牛顿调查了当地的鸟类。\n他呼吁在繁殖季节立法禁止狩猎来保护动物。\n此后协会成立。"
     )
     named, calling, later = candidates(q, [_hit(text)])
     verdict = Verdict([named, calling, later], np.array([0.25, 0.9, 0.2]), 0.9, True)
-    assert compose(q, verdict)[0] == calling.sentence + "[1]" + named.sentence + "[1]"
+    text, quotes = compose(q, verdict)
+    assert text == named.sentence + calling.sentence + "[1]" and quotes[0][1] == calling.sentence
     # A sentence of another passage is no neighbour.
     apart = _verdict([(1, "大熊猫主要吃竹子。", 0.9), (2, "它偶尔也吃竹鼠。", 0.25)])
     assert compose(Query.of("大熊猫吃什么？"), apart)[0] == "大熊猫主要吃竹子。[1]"
@@ -113,7 +135,7 @@ def test_a_neighbour_is_a_whole_sentence_next_to_the_best_and_never_repeats_it()
     # Short sentences on one line are read two at a time (甲乙, 乙丙, 丙): the one after
     # 甲乙 is 丙, never 乙丙, which would quote 乙 twice.
     short = "磁暴会造成扰动。它们创造出极光。极光多为绿色。"
-    assert answer(short, [0.9, 0.3, 0.25]) == "磁暴会造成扰动。它们创造出极光。[1]极光多为绿色。[1]"
+    assert answer(short, [0.9, 0.3, 0.25]) == "磁暴会造成扰动。它们创造出极光。极光多为绿色。[1]"
     # A sentence the conversation heard leaves a gap: what lies across it is not beside.
     lines = "磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会创造出极光。\n极光多为绿色的光带。"
     heard = ("它们也会创造出极光。",)
@@ -134,7 +156,7 @@ def test_a_neighbour_stays_in_the_paragraph_of_the_best_sentence():
     wage, notice, probation = candidates(q, [_hit(law)])
     # The article before, across a blank line, is no neighbour however likely.
     verdict = Verdict([wage, notice, probation], np.array([0.3, 0.9, 0.25]), 0.9, True)
-    assert compose(q, verdict)[0] == notice.sentence + "[1]" + probation.sentence + "[1]"
+    assert compose(q, verdict)[0] == notice.sentence + probation.sentence + "[1]"
     verdict = Verdict([wage, notice, probation], np.array([0.3, 0.9, 0.1]), 0.9, True)
     assert compose(q, verdict)[0] == notice.sentence + "[1]"
     # Nor the article after one that ends its paragraph.
