@@ -239,6 +239,18 @@ def _sentences(
                 text += gaps[end] + parts[end + 1]
                 end += 1
             joined = end > j
+        elif _ANNOUNCES.search(sentence):
+            # 拆分成两家公司：一家…；: a colon announces what follows, and the semicolon
+            # ends only its first item: the rest of the sentence is taken along.
+            while (
+                end + 1 < len(parts)
+                and parts[end].endswith(("；", ";"))
+                and "\n" not in gaps[end]
+                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER
+            ):
+                text += gaps[end] + parts[end + 1]
+                end += 1
+            joined = end > j
         c = max(close[j : end + 1])
         after = end + 1
         sides = share[j - 1 : j] + share[after : after + 1]
@@ -260,6 +272,8 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 # A sentence that introduces what follows it (…三大主导产业：), and a line that is one item
 # of a list: a bullet, or a number or enumeration mark that opens it.
 _INTRODUCES = re.compile(r"[：:]\s*$")
+# A sentence that announces a list after a colon and ends the list's first item.
+_ANNOUNCES = re.compile(r"[：:][^：:]+[；;]$")
 _ITEM_LINE = re.compile(
     r"\s*(?:[-*•·▪●○◆■]\s*|\d{1,2}\s*[.、)）]\s*|[（(][一二三四五六七八九十\d]{1,3}[)）]\s*|[①-⑳])\S"
 )

@@ -600,7 +600,14 @@ def semicolon_items(text: str, quoted: str) -> list[str]:
     []
     >>> semicolon_items("会议于10:30召开；议程两项；", "会议于10:30召开；")
     []
+
+    A quote of the whole sentence opens the list as its first item does.
+
+    >>> semicolon_items(text, "他提出三方面建议：加强产业链融通；开展产学研合作；加大基金投资。")[1]
+    '开展产学研合作；'
     """
+    opening = re.match(r"[^；;]*[；;]", quoted)
+    quoted = opening.group() if opening else quoted
     at = text.find(quoted)
     colons = list(_LIST_COLON.finditer(quoted))
     if at < 0 or not colons or not quoted.rstrip().endswith(("；", ";")):

@@ -432,3 +432,17 @@ def test_a_line_that_introduces_a_list_is_quoted_with_the_items_under_it(tmp_pat
     assert all(item in listed.text for item in ("集成电路设计", "生物医药", "新能源材料"))
     # What follows the list is no item of it.
     assert "管委会" not in listed.text, listed.text
+
+
+def test_a_sentence_that_announces_a_list_is_read_to_its_end():
+    # A colon announces the list and a semicolon ends only its first item: the sentence
+    # is one candidate to its full stop. Semicolons with no colon before them still part
+    # sentences.
+    split = "2012年，星河食品公司拆分成两家公司：一家名为星河烘焙，主营面包；另一家名为星河咖啡，主营饮料。此后股价上涨。"
+    said = [
+        c.sentence for c in candidates(Query.of("星河食品公司拆分成哪两家公司？"), [_hit(split)])
+    ]
+    assert said[0].endswith("主营饮料。") and "另一家名为星河咖啡" in said[0], said
+    plain = "大熊猫在野外主要以高山上生长的各种竹子为食；它们偶尔也吃竹鼠等小型动物。"
+    said = [c.sentence for c in candidates(Query.of("大熊猫吃什么？"), [_hit(plain)])]
+    assert said[0] == "大熊猫在野外主要以高山上生长的各种竹子为食；", said
