@@ -158,11 +158,13 @@ class Candidate:
     features: dict[str, float]
     # Where it stands in its passage: the first and last of the passage's sentences it
     # holds (one, or two when a short sentence took the next along), and whether one of
-    # them was cut at the passage's edge, and whether a blank line (the end of a
-    # paragraph) follows it. Not read by the model.
+    # them was cut at the passage's edge, whether a blank line (the end of a paragraph)
+    # follows it, and what does. Not read by the model.
     span: tuple[int, int] = (0, 0)
     cut: bool = False
     closes: bool = False
+    # What stands between it and the next sentence of its passage (a space, a line break).
+    gap: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class _Piece:
     span: tuple[int, int]
     cut: bool
     closes: bool
+    gap: str
 
 
 def _sentences(
@@ -234,7 +237,7 @@ def _sentences(
                 end + 1 < len(parts)
                 and _ITEM_LINE.match(parts[end + 1])
                 and "\n" in gaps[end]
-                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER
+                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER - 8
             ):
                 text += gaps[end] + parts[end + 1]
                 end += 1
@@ -246,7 +249,7 @@ def _sentences(
                 end + 1 < len(parts)
                 and parts[end].endswith(("；", ";"))
                 and "\n" not in gaps[end]
-                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER
+                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER - 8
             ):
                 text += gaps[end] + parts[end + 1]
                 end += 1
@@ -265,6 +268,7 @@ def _sentences(
             (j, end),
             cut_off,
             closing[end],
+            gaps[end],
         )
 
 
@@ -273,7 +277,7 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 # of a list: a bullet, or a number or enumeration mark that opens it.
 _INTRODUCES = re.compile(r"[：:]\s*$")
 # A sentence that announces a list after a colon and ends the list's first item.
-_ANNOUNCES = re.compile(r"[：:][^：:]+[；;]$")
+_ANNOUNCES = re.compile(r"(?<!\d)[：:](?!\d)(?:[^：:]|(?<=\d)[：:](?=\d))+[；;]$")
 _ITEM_LINE = re.compile(
     r"\s*(?:[-*•·▪●○◆■]\s*|\d{1,2}\s*[.、)）]\s*|[（(][一二三四五六七八九十\d]{1,3}[)）]\s*|[①-⑳])\S"
 )
@@ -433,6 +437,7 @@ def candidates(
                     piece.span,
                     piece.cut,
                     piece.closes,
+                    piece.gap,
                 )
             )
     best_rule = max((c.features["rule"] for c in out), default=0.0)
@@ -651,7 +656,7 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     whole sentences beside the best one in its passage, when the model gives it at least
     ``BESIDE``. The best sentence is always quoted first (follow-ups read ``quotes[0]``
     as the answer). Each is followed by its citation marker ``[n]``, all within
-    ``MAX_ANSWER``, except two sentences that stand side by side in one paragraph of a
+    ``MAX_ANSWER``, except two sentences that stand side by side on one line of a
     passage: they are one quotation, in the order the text has them, with one marker.
 
     Returns the answer text and the (passage number, sentence) pairs it quotes.
@@ -685,25 +690,28 @@ def compose(q: Query, verdict: Verdict) -> tuple[str, tuple[tuple[int, str], ...
     chosen.append((second.passage, second.sentence))
     if chosen[0][1] == first.sentence and _side_by_side(first, second):
         earlier, later = sorted((first, second), key=lambda c: c.span)
-        return f"{earlier.sentence}{later.sentence}[{first.passage}]", tuple(chosen)
+        return f"{earlier.sentence}{earlier.gap}{later.sentence}[{first.passage}]", tuple(chosen)
     return "".join(f"{s}[{m}]" for m, s in chosen), tuple(chosen)
 
 
 def _side_by_side(a: Candidate, b: Candidate) -> bool:
-    """Whether two candidates are next to each other in one paragraph of one passage.
+    """Whether two candidates are next to each other on one line of one passage.
 
     >>> a = Candidate(1, "甲。", {}, span=(0, 0))
     >>> b, c = Candidate(1, "乙。", {}, span=(1, 1)), Candidate(1, "丙。", {}, span=(2, 2))
     >>> elsewhere = Candidate(2, "乙。", {}, span=(1, 1))
     >>> _side_by_side(b, a), _side_by_side(a, c), _side_by_side(a, elsewhere)
     (True, False, False)
+    >>> _side_by_side(Candidate(1, "甲。", {}, span=(0, 0), gap="\\n"), b)
+    False
     >>> _side_by_side(Candidate(1, "甲。", {}, span=(0, 0), closes=True), b)
     False
     """
     if a.passage != b.passage:
         return False
     earlier, later = sorted((a, b), key=lambda c: c.span)
-    return later.span[0] == earlier.span[1] + 1 and not earlier.closes
+    adjacent = later.span[0] == earlier.span[1] + 1
+    return adjacent and not earlier.closes and "\n" not in earlier.gap
 
 
 _ASKS_YEAR = re.compile(r"哪一?年|何年|哪个年份|\b(?:what|which) year\b", re.IGNORECASE)

@@ -603,10 +603,12 @@ def semicolon_items(text: str, quoted: str) -> list[str]:
 
     A quote of the whole sentence opens the list as its first item does.
 
-    >>> semicolon_items(text, "他提出三方面建议：加强产业链融通；开展产学研合作；加大基金投资。")[1]
-    '开展产学研合作；'
+    >>> semicolon_items(text, "他提出三方面建议：加强产业链融通；开展产学研合作；加大基金投资。")
+    ['加强产业链融通；', '开展产学研合作；', '加大基金投资。']
+    >>> semicolon_items("甲；乙：丙；丁；戊。", "甲；乙：丙；丁；戊。")
+    ['丙；', '丁；', '戊。']
     """
-    opening = re.match(r"[^；;]*[；;]", quoted)
+    opening = re.match(r".*?(?<!\d)[：:](?!\d)[^；;]*[；;]", quoted)
     quoted = opening.group() if opening else quoted
     at = text.find(quoted)
     colons = list(_LIST_COLON.finditer(quoted))

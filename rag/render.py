@@ -83,6 +83,8 @@ def upload_status(results) -> str:
     return "\n\n".join(lines)
 
 
+# A citation marker in an answer's text.
+_MARKER = re.compile(r"(\[\d+\])")
 _MARKDOWN = set("\\`*_[](){}<>#!|~")
 
 
@@ -134,7 +136,9 @@ def answer_text(answer: Answer) -> str:
     if answer.listed:
         points = "".join(f"<li>{escape(s)}[{n}]</li>" for n, s in answer.quotes)
         return f'<ol class="points">{points}</ol>'
-    return "".join(f"{escape(s)}[{n}]" for n, s in answer.quotes)
+    # The text as composed (two sentences side by side are one quotation in the text's
+    # order), the same as `rag ask` prints: the quotes escaped, the markers kept.
+    return "".join(p if _MARKER.fullmatch(p) else escape(p) for p in _MARKER.split(answer.text))
 
 
 def citation_label(entry: Source) -> str:

@@ -100,6 +100,23 @@ def test_two_sentences_side_by_side_are_quoted_as_the_text_has_them():
     far = [cands[0], cands[2], Candidate(2, said[1], {}, span=(1, 1))]
     text, _ = compose(q, Verdict(far, np.array([0.45, 0.05, 0.9]), 0.9, True))
     assert text == f"{said[1]}[2]{said[0]}[1]"
+    between = Verdict(cands, np.array([0.9, 0.05, 0.45]), 0.9, True)
+    assert compose(q, between)[0] == f"{said[0]}[1]{said[2]}[1]"
+    # What stands between them in the text stays: a space between English sentences. A
+    # line break keeps them two quotations (a law's articles, one a line).
+    storm = Query.of("What do magnetic storms create?")
+    english = _hit("Do magnetic storms disturb the poles of the Earth? They also create auroras!")
+    disturb, create = candidates(storm, [english])
+    text, _ = compose(storm, Verdict([disturb, create], np.array([0.3, 0.9]), 0.9, True))
+    assert text == f"{disturb.sentence} {create.sentence}[1]"
+    assert text.startswith("Do magnetic storms") and " They also" in text
+    law = _hit(
+        "第一条 职工享有休息的权利，用人单位应当保证。\n第二条 加班须经职工本人同意，并支付报酬。"
+    )
+    asked = Query.of("加班要谁同意？")
+    rest, overtime = candidates(asked, [law])
+    text, _ = compose(asked, Verdict([rest, overtime], np.array([0.3, 0.9]), 0.9, True))
+    assert text == f"{overtime.sentence}[1]{rest.sentence}[1]"
 
 
 def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
@@ -107,11 +124,12 @@ def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
     hit = _hit("磁暴会在地球的磁极附近造成强烈的扰动。\n它们也会创造出极光。")
     restating, after = candidates(storm, [hit])
     verdict = Verdict([restating, after], np.array([0.9, 0.25]), 0.9, True)
-    assert compose(storm, verdict)[0] == restating.sentence + after.sentence + "[1]"
+    # Across a line break the two stay two quotations, the best first.
+    assert compose(storm, verdict)[0] == restating.sentence + "[1]" + after.sentence + "[1]"
     unlikely = Verdict([restating, after], np.array([0.9, 0.1]), 0.9, True)
     assert compose(storm, unlikely)[0] == restating.sentence + "[1]"
-    # The sentence before it too (他 is named there), in the text's order; the best is
-    # still the first quote.
+    # The sentence before it too (他 is named there); on a line of its own, it is a
+    # quotation of its own, after the best one.
     q = Query.of("何人呼吁在繁殖季节立法禁止狩猎？")
     text = (
         "动物学家牛顿调查了当地的鸟类。\n他呼吁在繁殖季节立法禁止狩猎来保护动物。\n此后协会成立。"
@@ -119,7 +137,8 @@ def test_a_sentence_beside_the_best_joins_when_the_model_gives_it_a_chance():
     named, calling, later = candidates(q, [_hit(text)])
     verdict = Verdict([named, calling, later], np.array([0.25, 0.9, 0.2]), 0.9, True)
     text, quotes = compose(q, verdict)
-    assert text == named.sentence + calling.sentence + "[1]" and quotes[0][1] == calling.sentence
+    assert text == calling.sentence + "[1]" + named.sentence + "[1]"
+    assert quotes == ((1, calling.sentence), (1, named.sentence))
     # A sentence of another passage is no neighbour.
     apart = _verdict([(1, "大熊猫主要吃竹子。", 0.9), (2, "它偶尔也吃竹鼠。", 0.25)])
     assert compose(Query.of("大熊猫吃什么？"), apart)[0] == "大熊猫主要吃竹子。[1]"
@@ -442,7 +461,16 @@ def test_a_sentence_that_announces_a_list_is_read_to_its_end():
     said = [
         c.sentence for c in candidates(Query.of("星河食品公司拆分成哪两家公司？"), [_hit(split)])
     ]
-    assert said[0].endswith("主营饮料。") and "另一家名为星河咖啡" in said[0], said
+    assert said[0] == split.removesuffix("此后股价上涨。"), said
+    # A time or a score is no colon that announces; nor does a list run over a line break.
+    for text in (
+        "会议于上午10:30在市政府礼堂召开；议程共有两项；先讨论预算。",
+        "主队在第二节比赛中凭借两次快攻以3:1取得领先；客队有两名主力球员受伤离场。",
+        "园区的发展目标包括以下两项：产业规模持续扩大；\n创新能力明显增强。",
+    ):
+        said = [c.sentence for c in candidates(Query.of("会议议程是什么？"), [_hit(text)])]
+        assert said[0].startswith(text[: text.index("；") + 1]), said
+        assert text.split("；")[-1].strip() not in said[0], said
     plain = "大熊猫在野外主要以高山上生长的各种竹子为食；它们偶尔也吃竹鼠等小型动物。"
     said = [c.sentence for c in candidates(Query.of("大熊猫吃什么？"), [_hit(plain)])]
     assert said[0] == "大熊猫在野外主要以高山上生长的各种竹子为食；", said

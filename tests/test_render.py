@@ -159,3 +159,17 @@ def test_export_escapes_a_hostile_file_name_for_markdown():
     cite = out.splitlines()[-1]
     assert "](" not in cite and "![" not in cite and "*标题*" not in cite
     assert "\\[点我\\]\\(http://x.invalid\\)" in cite
+
+
+def test_the_chat_shows_the_answer_as_composed():
+    # Two sentences side by side are one quotation in the text's order, though the best
+    # one (the second) is the first quote: the chat shows what `rag ask` prints.
+    from rag.render import answer_text
+
+    hit = Hit(Chunk("c#0", "seeds/a.txt", "丹顶鹤", "甲地有鹤。鹤去乙地越冬。", 1, 1), 0.9, "x")
+    quotes = ((1, "鹤去乙地越冬。"), (1, "甲地有鹤。"))
+    answer = Answer("鹤去哪里越冬？", "甲地有鹤。鹤去乙地越冬。[1]", False, (hit,), quotes)
+    assert answer_text(answer) == "甲地有鹤。鹤去乙地越冬。[1]"
+    # The quotes are escaped as before; only the markers are left as they are.
+    evil = Answer("问题", f"{EVIL}[1]", False, (hit,), ((1, EVIL),))
+    assert answer_text(evil) == f"{escape(EVIL)}[1]"
