@@ -225,3 +225,15 @@ def test_a_sentence_that_leaves_out_the_titles_subject_still_covers_the_rest():
     aired = next(f for s, f in feats.items() if "首播" in s)
     assert cast["untitled_terms"] > aired["untitled_terms"]
     assert cast["untitled_gap"] == 0.0 and aired["untitled_gap"] < 0.0
+
+
+def test_a_foreign_name_pins_the_question_without_the_words_after_it():
+    # 亨利·德劳内 runs straight into the question's own words; the name is what a passage
+    # must hold, not 亨利·德劳内在哪一年时. Another name with the same surname is still
+    # not grounded.
+    from rag.features import pins, pins_missing
+    from rag.tokenize import normalize
+
+    pinned = pins(normalize("亨利·德勞內在哪一年時去世?"))
+    assert pins_missing(pinned, normalize("法國足協秘書長亨利·德勞內於1955年去世。")) == 0.0
+    assert pins_missing(pinned, normalize("美國出版商亨利·盧斯於1967年去世。")) > 0.0
