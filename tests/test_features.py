@@ -237,3 +237,14 @@ def test_a_foreign_name_pins_the_question_without_the_words_after_it():
     pinned = pins(normalize("亨利·德勞內在哪一年時去世?"))
     assert pins_missing(pinned, normalize("法國足協秘書長亨利·德勞內於1955年去世。")) == 0.0
     assert pins_missing(pinned, normalize("美國出版商亨利·盧斯於1967年去世。")) > 0.0
+
+
+def test_a_name_jieba_glued_to_the_word_before_it_still_pins_the_question():
+    # jieba reads 莱恩和威尔 as 莱恩 / 和威尔: the passage names 本杰明·威尔, never 和威尔.
+    from rag.features import pins, pins_missing
+    from rag.tokenize import normalize
+
+    pinned = pins(normalize("莱恩和威尔资助了什么？"))
+    passage = "特斯拉与两位商人罗伯特·莱恩和本杰明·威尔合作，他们资助了一家电力照明公司。"
+    assert pins_missing(pinned, passage) == 0.0
+    assert pins_missing(pinned, "罗伯特·莱恩资助了一家电力照明公司。") > 0.0
