@@ -289,6 +289,19 @@ def _rare(word: str) -> bool:
     return (jieba.dt.FREQ.get(word) or 0) < 10
 
 
+# The kind of thing a question asks for, after its question word (哪一个城市, 什么国家):
+# a common word jieba may tag as a place is what the answer is, not a name the passage
+# must hold (哪一个纽伦堡带 names one).
+_ASKED_KIND = re.compile("哪一?[个座所家位]?|什么|何")
+
+
+def _common(word: str) -> bool:
+    """Whether jieba's dictionary counts ``word`` at least 500 times (城市, 都市, 国家)."""
+    import jieba
+
+    return (jieba.dt.FREQ.get(word) or 0) >= 500
+
+
 def pins(question: str) -> frozenset[str]:
     """What pins a normalised question to one thing: its figures and years, the names
     jieba tags (a person, place, organisation, other proper noun) and titles in 《》. A
@@ -301,10 +314,17 @@ def pins(question: str) -> frozenset[str]:
     ['塞尔达', '塞尔达传说']
     >>> sorted(p for p in pins("亨利·德劳内在哪一年时去世？") if "·" in p)
     ['亨利·德劳']
+    >>> sorted(pins("燕京是哪一个城市的旧名？")), sorted(pins("英国有哪一个纽伦堡带？"))
+    (['燕京'], ['纽伦堡', '英国'])
     """
     found = set(NUMBER.findall(question)) | set(_BOOK.findall(question))
     found |= {m.group() for m in _FOREIGN_CORE.finditer(question)}
-    found |= {w for w, _ in tagged_names(question)}
+    after = [question[m.end() :] for m in _ASKED_KIND.finditer(question)]
+    found |= {
+        w
+        for w, _ in tagged_names(question)
+        if not (_common(w) and any(a.startswith(w) for a in after))
+    }
     return frozenset(found)
 
 

@@ -248,3 +248,13 @@ def test_a_name_jieba_glued_to_the_word_before_it_still_pins_the_question():
     passage = "特斯拉与两位商人罗伯特·莱恩和本杰明·威尔合作，他们资助了一家电力照明公司。"
     assert pins_missing(pinned, passage) == 0.0
     assert pins_missing(pinned, "罗伯特·莱恩资助了一家电力照明公司。") > 0.0
+
+
+def test_the_kind_a_question_asks_for_is_no_pin():
+    # 城市 after 哪一个 is what the answer is (jieba tags it a place); a name there is a pin.
+    from rag.features import pins, pins_missing
+    from rag.tokenize import normalize
+
+    passage = normalize("燕京大学，简称燕大，校名源自于北京昔名——燕京。")
+    assert pins_missing(pins(normalize("燕京是哪一個城市的舊名?")), passage) == 0.0
+    assert "纽伦堡" in pins(normalize("英國有哪一個紐倫堡帶?"))
