@@ -232,27 +232,21 @@ def _sentences(
         text = sentence + following if joined else sentence
         if _INTRODUCES.search(sentence):
             # 主导产业：, then one item a line (- 集成电路设计): the items are what it
-            # says, taken with it as the text has them, as long as an answer may run.
-            while (
-                end + 1 < len(parts)
-                and _ITEM_LINE.match(parts[end + 1])
-                and "\n" in gaps[end]
-                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER - 8
-            ):
-                text += gaps[end] + parts[end + 1]
-                end += 1
+            # says, taken with it as the text has them.
+            text, end = _taken_along(
+                parts, gaps, text, end, lambda k: "\n" in gaps[k] and _ITEM_LINE.match(parts[k + 1])
+            )
             joined = end > j
         elif _ANNOUNCES.search(sentence):
             # 拆分成两家公司：一家…；: a colon announces what follows, and the semicolon
             # ends only its first item: the rest of the sentence is taken along.
-            while (
-                end + 1 < len(parts)
-                and parts[end].endswith(("；", ";"))
-                and "\n" not in gaps[end]
-                and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER - 8
-            ):
-                text += gaps[end] + parts[end + 1]
-                end += 1
+            text, end = _taken_along(
+                parts,
+                gaps,
+                text,
+                end,
+                lambda k: "\n" not in gaps[k] and parts[k].endswith(("；", ";")),
+            )
             joined = end > j
         c = max(close[j : end + 1])
         after = end + 1
@@ -270,6 +264,27 @@ def _sentences(
             closing[end],
             gaps[end],
         )
+
+
+def _taken_along(
+    parts: list[str], gaps: list[str], text: str, end: int, goes_on
+) -> tuple[str, int]:
+    """``text``, which ends with sentence ``end`` of ``parts``, with the sentences after
+    it taken along as the text has them (``gaps`` between), while ``goes_on(k)`` says
+    the one after sentence ``k`` belongs and an answer may still hold them; and the
+    last sentence taken.
+
+    >>> _taken_along(["甲：", "乙；", "丙。"], ["", "", ""], "甲：", 0, lambda k: True)
+    ('甲：乙；丙。', 2)
+    """
+    while (
+        end + 1 < len(parts)
+        and goes_on(end)
+        and len(text) + len(gaps[end]) + len(parts[end + 1]) <= MAX_ANSWER - 8
+    ):
+        text += gaps[end] + parts[end + 1]
+        end += 1
+    return text, end
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
