@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from rag.query import HOW_MUCH, NUMBER, YEAR, Query, present, term_coverage
-from rag.tokenize import CJK, CJK_RUN, HAN, normalize
+from rag.tokenize import CJK, CJK_RUN, HAN, normalize, word_count
 
 # What a question asks for, from its question words (Simplified after normalisation).
 _WANTS = (
@@ -270,36 +270,26 @@ def tagged_names(text: str) -> list[tuple[str, str]]:
     """
     out = []
     for w, f in _tagged(text):
-        if f.startswith(_NAMED) and len(w) >= 3 and w[0] in _GLUED and _rare(w):
+        if f.startswith(_NAMED) and len(w) >= 3 and w[0] in _GLUED and word_count(w) < _RARE:
             w = w[1:]
         if f.startswith(_NAMED) and len(w) >= 2:
             out.append((w, f[:2]))
     return out
 
 
-# Conjunctions and prepositions jieba glues to the front of a name it made up.
+# Conjunctions and prepositions jieba glues to the front of a name it made up, and how
+# rarely its dictionary counts such a name: 同仁堂 and 和平区 are names; 和威尔 is seen six
+# times.
 _GLUED = frozenset("和与及由被把从向对跟同在将为")
-
-
-def _rare(word: str) -> bool:
-    """Whether jieba's dictionary counts ``word`` fewer than ten times, or not at all (a
-    word it made up): 同仁堂 and 和平区 are names; 和威尔 is seen six times."""
-    import jieba
-
-    return (jieba.dt.FREQ.get(word) or 0) < 10
+_RARE = 10
 
 
 # The kind of thing a question asks for, after its question word (哪一个城市, 什么国家):
 # a common word jieba may tag as a place is what the answer is, not a name the passage
 # must hold (哪一个纽伦堡带 names one).
 _ASKED_KIND = re.compile("哪一?[个座所家位]?|什么|何")
-
-
-def _common(word: str) -> bool:
-    """Whether jieba's dictionary counts ``word`` at least 500 times (城市, 都市, 国家)."""
-    import jieba
-
-    return (jieba.dt.FREQ.get(word) or 0) >= 500
+# How often jieba's dictionary counts such a common word (城市, 都市, 国家) at least.
+_COMMON = 500
 
 
 def pins(question: str) -> frozenset[str]:
@@ -323,7 +313,7 @@ def pins(question: str) -> frozenset[str]:
     found |= {
         w
         for w, _ in tagged_names(question)
-        if not (_common(w) and any(a.startswith(w) for a in after))
+        if not (word_count(w) >= _COMMON and any(a.startswith(w) for a in after))
     }
     return frozenset(found)
 

@@ -608,7 +608,7 @@ def semicolon_items(text: str, quoted: str) -> list[str]:
     >>> semicolon_items("甲；乙：丙；丁；戊。", "甲；乙：丙；丁；戊。")
     ['丙；', '丁；', '戊。']
     """
-    opening = re.match(r".*?(?<!\d)[：:](?!\d)[^；;]*[；;]", quoted)
+    opening = re.match(rf".*?{_LIST_COLON.pattern}[^；;]*[；;]", quoted)
     quoted = opening.group() if opening else quoted
     at = text.find(quoted)
     colons = list(_LIST_COLON.finditer(quoted))

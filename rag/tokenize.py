@@ -167,6 +167,15 @@ def segment(text: str) -> list[str]:
     return _jieba().lcut(text)
 
 
+def word_count(word: str) -> int:
+    """How many times jieba's dictionary counts ``word``; 0 for one it lacks.
+
+    >>> word_count("城市") > 500, word_count("和浩汉")
+    (True, 0)
+    """
+    return _jieba().dt.FREQ.get(word) or 0
+
+
 def words(text: str) -> list[str]:
     """Content words of normalised text (jieba search mode), stopwords and punctuation out.
 
